@@ -1,0 +1,22 @@
+//! ibsim: Monte Carlo risk simulation for impact-bond (pay-for-results) structuring.
+//!
+//! The modules follow the data flow:
+//! [`scenario`] (read, validate) -> [`model`] (compiled, flat) -> engine
+//! (one trial; parallel runner) -> metrics and summaries -> analyses -> reports.
+//! The `ibsim` binary only parses arguments and calls [`commands`].
+
+pub mod commands;
+pub mod model;
+pub mod scenario;
+pub mod schema;
+pub mod templates;
+
+/// Exit codes of the `ibsim` binary (SPEC section 7).
+pub mod exit {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// The scenario or the check failed.
+    pub const FAILURE: i32 = 1;
+    /// Wrong command-line usage.
+    pub const USAGE: i32 = 2;
+}

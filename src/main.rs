@@ -1,0 +1,50 @@
+//! The `ibsim` command line: parses arguments and calls the library.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Monte Carlo risk simulator for impact-bond (pay-for-results) structuring.
+#[derive(Parser)]
+#[command(name = "ibsim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check scenario files; print every problem found.
+    Validate {
+        /// Scenario files (YAML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write a commented starter scenario to edit.
+    Init {
+        /// File to create.
+        file: PathBuf,
+        /// Starting point: employment, bilingual or dib.
+        #[arg(long, default_value = "employment", value_parser = ["employment", "bilingual", "dib"])]
+        template: String,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema of the scenario format (for editors).
+    Schema,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Validate { files } => ibsim::commands::validate(&files),
+        Command::Init {
+            file,
+            template,
+            force,
+        } => ibsim::commands::init(&file, &template, force),
+        Command::Schema => ibsim::commands::schema(),
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,290 @@
+//! The typed scenario file of SPEC section 2, as read from YAML.
+//!
+//! These structures mirror the file one to one (every key, every default of
+//! SPEC section 9), reject unknown keys, and derive the JSON Schema that
+//! `ibsim schema` prints. Checks that need more than one field live in
+//! [`crate::scenario::validate`].
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values::{Dist, IdMap, Whole};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "ibsim scenario")]
+pub struct Scenario {
+    /// Name of the deal, shown in reports.
+    pub name: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// ISO 4217 code of every amount (three capital letters; no conversion is done).
+    pub currency: String,
+    /// Length of the contract; months 0..horizon_months-1 exist.
+    pub horizon_months: Whole,
+    /// Where each number comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    /// Explicit list of cohorts (exactly one of `cohorts` and `enrolment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohorts: Option<Vec<Cohort>>,
+    /// Regular enrolment shorthand (exactly one of `cohorts` and `enrolment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolment: Option<Enrolment>,
+    /// The outcome funnel, in declaration order.
+    pub outcomes: Vec<Outcome>,
+    /// Gaussian-copula correlations between outcome rates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlations: Vec<Correlation>,
+    /// Events drawn once per trial that scale outcome rates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shocks: Vec<Shock>,
+    /// Provider delivery costs.
+    #[serde(default)]
+    pub costs: Costs,
+    /// How outcomes are paid.
+    #[serde(default)]
+    pub payment: Payment,
+    /// How investors fund and are repaid.
+    #[serde(default)]
+    pub finance: Finance,
+    /// Monte Carlo settings.
+    #[serde(default)]
+    pub simulation: Simulation,
+}
+
+/// One cohort of participants.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cohort {
+    /// Name, unique among cohorts.
+    pub name: String,
+    /// Month the cohort enrols (before the horizon).
+    pub start_month: Whole,
+    /// Number of participants: a whole number or a distribution (rounded half up, clamped at 0).
+    pub size: Dist,
+}
+
+/// `enrolment:` shorthand: `cohorts` cohorts every `every_months` months from `first_month`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Enrolment {
+    /// Number of cohorts, named `cohort-1` .. `cohort-N`.
+    pub cohorts: Whole,
+    /// Start month of the first cohort (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_month: Option<Whole>,
+    /// Months between cohort starts (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_months: Option<Whole>,
+    /// Size of each cohort (an independent draw per cohort when a distribution).
+    pub size: Dist,
+}
+
+/// One step of the outcome funnel.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// Identifier `[a-z0-9_]+`, unique.
+    pub id: String,
+    /// Human label for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Base of the funnel step: `enrolled` (default) or an earlier outcome id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<String>,
+    /// Success probability among the base (support within [0, 1]).
+    pub rate: Dist,
+    /// Per-cohort spread (sd of a beta around the trial's rate); default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohort_sd: Option<f64>,
+    /// Months after the base event when the outcome is verified (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_months: Option<Whole>,
+    /// Price paid per verified outcome.
+    pub price: f64,
+    /// Cap on how many of this outcome are ever paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_paid: Option<Whole>,
+}
+
+/// A Gaussian-copula correlation between two outcome rates.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correlation {
+    /// The two outcome ids.
+    pub between: Vec<String>,
+    /// Correlation of the underlying normals, in (-1, 1).
+    pub rho: f64,
+}
+
+/// An event drawn once per trial.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Shock {
+    /// Name of the event.
+    pub name: String,
+    /// Probability that it happens in a trial.
+    pub probability: f64,
+    /// Affects cohorts starting at or after this month (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_month: Option<Whole>,
+    /// Outcome id -> constant multiplier >= 0 on its rate.
+    #[serde(default)]
+    pub rate_multiplier: IdMap<f64>,
+}
+
+/// Provider delivery costs; every amount is a number or a distribution drawn once per trial.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Costs {
+    /// Spent in month 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upfront: Option<Dist>,
+    /// Spent per participant in each cohort's start month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_participant: Option<Dist>,
+    /// Outcome id -> cost per success, spent in the outcome's event month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_outcome: Option<IdMap<Dist>>,
+    /// Spent in each month of `fixed_months`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_monthly: Option<Dist>,
+    /// `[start, end)`: months in which `fixed_monthly` is spent (default: the whole horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_months: Option<Vec<Whole>>,
+}
+
+/// One outcome payer.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Payer {
+    /// Name (no `.`), unique.
+    pub name: String,
+    /// Share of every payment, > 0; shares sum to 1.
+    pub share: f64,
+}
+
+/// How outcomes are paid.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Payment {
+    /// Default: one payer named `payer` with share 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payers: Option<Vec<Payer>>,
+    /// Maximum total outcome payments over the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_cap: Option<f64>,
+    /// Months from verification to cash (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_months: Option<Whole>,
+    /// Payer-side fixed cost in month 0 (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_cost: Option<f64>,
+    /// Annual rate for the payer's present-value cost (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_rate: Option<f64>,
+}
+
+/// One investor tranche.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tranche {
+    /// Name (no `.`), unique.
+    pub name: String,
+    /// Share of every contribution, > 0; shares sum to 1.
+    pub share: f64,
+    /// 1 is repaid first (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seniority: Option<Whole>,
+    /// Annual IRR above which the tranche takes nothing more (>= 0); none: uncapped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_irr: Option<f64>,
+}
+
+/// A first-loss guarantee of principal.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Guarantee {
+    /// Most the guarantor pays.
+    pub amount: f64,
+    /// The tranche covered (required when there are several tranches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covers: Option<String>,
+}
+
+/// Where money beyond every cap goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExcessTo {
+    /// Returned to the payer (reduces payer cost).
+    #[default]
+    Payer,
+    /// Kept by the provider (counts in provider_bonus).
+    Provider,
+}
+
+/// How investors fund and are repaid.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Finance {
+    /// What investors commit; exceeding it is reported as a funding gap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed_capital: Option<f64>,
+    /// Each month's receipts first pay that month's costs (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recycling: Option<bool>,
+    /// Annual rate for P(IRR < hurdle) and NPV (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hurdle_irr: Option<f64>,
+    /// Default: one tranche named `investor` with share 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tranches: Option<Vec<Tranche>>,
+    /// Optional first-loss guarantee of principal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guarantee: Option<Guarantee>,
+    /// `payer` (default) or `provider`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excess_to: Option<ExcessTo>,
+    /// Fraction of each outcome payment kept by the provider (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_success_share: Option<f64>,
+}
+
+/// How parameter draws are made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampling {
+    /// Independent draws per trial.
+    #[default]
+    Random,
+    /// Latin hypercube over the per-trial parameter draws.
+    Lhs,
+}
+
+impl Sampling {
+    /// The keyword as written in YAML and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sampling::Random => "random",
+            Sampling::Lhs => "lhs",
+        }
+    }
+}
+
+/// Monte Carlo settings.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Simulation {
+    /// Number of trials (default 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials: Option<Whole>,
+    /// Random seed (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<Whole>,
+    /// `random` (default) or `lhs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<Sampling>,
+}

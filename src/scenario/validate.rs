@@ -1,0 +1,913 @@
+//! Every rule of SPEC sections 2 and 9 that a typed read cannot enforce by
+//! itself: ranges, references between fields, feasible distribution
+//! parameters, shares summing to one, a positive-definite correlation matrix.
+//!
+//! [`validate`] never stops at the first problem: it returns all of them, each
+//! with the field path of the offending value.
+
+use std::collections::HashSet;
+
+use super::types::{Cohort, Costs, Scenario};
+use super::values::{Dist, Whole};
+
+/// Most months a contract may last (100 years).
+pub const MAX_HORIZON_MONTHS: i64 = 1200;
+/// Most participants a constant cohort size may have.
+pub const MAX_COHORT_SIZE: f64 = 1e9;
+/// Most trials one run may ask for.
+pub const MAX_TRIALS: i64 = 1_000_000_000;
+/// Tolerance on shares summing to one (SPEC section 9).
+pub const SHARE_SUM_TOLERANCE: f64 = 1e-9;
+
+/// One problem found in a scenario: the field path and what was expected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Dotted field path with list indices, e.g. `outcomes[1].rate.beta.sd`.
+    pub path: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// What values a distribution may take where it is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Support {
+    /// A probability: support inside [0, 1].
+    Unit,
+    /// A money amount: support >= 0.
+    NonNegative,
+    /// A count: constants are non-negative whole numbers; draws are rounded and clamped.
+    Count,
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn finite(&mut self, path: &str, v: f64) -> bool {
+        if v.is_finite() {
+            true
+        } else {
+            self.err(path, format!("expected a finite number, found {v}"));
+            false
+        }
+    }
+
+    /// `lo <= v <= hi` (inclusive), finite.
+    fn in_range(&mut self, path: &str, v: f64, lo: f64, hi: f64, what: &str) {
+        if self.finite(path, v) && !(lo..=hi).contains(&v) {
+            self.err(path, format!("{v} is out of range: expected {what}"));
+        }
+    }
+
+    fn non_negative(&mut self, path: &str, v: f64) {
+        if self.finite(path, v) && v < 0.0 {
+            self.err(path, format!("{v} is negative: expected a number >= 0"));
+        }
+    }
+
+    fn whole_in(&mut self, path: &str, v: Whole, lo: i64, hi: i64, what: &str) -> bool {
+        if v.0 < lo || v.0 > hi {
+            self.err(path, format!("{} is out of range: expected {what}", v.0));
+            false
+        } else {
+            true
+        }
+    }
+
+    fn name(&mut self, path: &str, name: &str, seen: &mut HashSet<String>, kind: &str) {
+        if name.trim().is_empty() {
+            self.err(path, format!("{kind} name is empty"));
+        } else if name.contains('.') {
+            self.err(
+                path,
+                format!("{kind} name `{name}` contains `.`: names appear in dotted metric keys and paths"),
+            );
+        }
+        if !seen.insert(name.to_owned()) {
+            self.err(
+                path,
+                format!("duplicate {kind} name `{name}`: names must be unique"),
+            );
+        }
+    }
+
+    fn shares(&mut self, path: &str, shares: impl Iterator<Item = f64>, what: &str) {
+        let sum: f64 = shares.sum();
+        if sum.is_finite() && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+            self.err(
+                path,
+                format!(
+                    "{what} shares sum to {}, expected 1 (within 1e-9)",
+                    fmt_sum(sum)
+                ),
+            );
+        }
+    }
+
+    fn dist(&mut self, path: &str, d: &Dist, support: Support) {
+        let k = d.kind();
+        let p = |field: &str| format!("{path}.{k}.{field}");
+        // Lower and upper bounds of the support, where the kind has them.
+        let (lo, hi): (Option<f64>, Option<f64>) = match d {
+            Dist::Const(c) => {
+                if !self.finite(path, *c) {
+                    return;
+                }
+                if support == Support::Count
+                    && (*c < 0.0 || c.fract() != 0.0 || *c > MAX_COHORT_SIZE)
+                {
+                    self.err(
+                        path,
+                        format!("size {c} is not a count: expected a whole number from 0 to {MAX_COHORT_SIZE:e}, or a distribution"),
+                    );
+                    return;
+                }
+                (Some(*c), Some(*c))
+            }
+            Dist::Beta(b) => {
+                match (b.mean, b.sd, b.alpha, b.beta) {
+                    (Some(m), Some(sd), None, None) => {
+                        let okm = self.finite(&p("mean"), m);
+                        let oks = self.finite(&p("sd"), sd);
+                        if okm && !(m > 0.0 && m < 1.0) {
+                            self.err(
+                                p("mean"),
+                                format!("beta mean {m} is out of range: expected 0 < mean < 1"),
+                            );
+                        } else if okm && oks && sd < 0.0 {
+                            self.err(
+                                p("sd"),
+                                format!("beta sd {sd} is negative: expected sd >= 0"),
+                            );
+                        } else if okm && oks && sd * sd >= m * (1.0 - m) {
+                            let lim = (m * (1.0 - m)).sqrt();
+                            self.err(
+                                p("sd"),
+                                format!(
+                                    "beta sd {sd} is too large for mean {m} (needs sd < {})",
+                                    fmt_g(lim)
+                                ),
+                            );
+                        }
+                    }
+                    (None, None, Some(a), Some(bb)) => {
+                        for (f, v) in [("alpha", a), ("beta", bb)] {
+                            if self.finite(&p(f), v) && v <= 0.0 {
+                                self.err(p(f), format!("beta {f} {v} must be > 0"));
+                            }
+                        }
+                    }
+                    _ => self.err(
+                        format!("{path}.beta"),
+                        "beta needs exactly one pair of parameters: {mean, sd} or {alpha, beta}",
+                    ),
+                }
+                (Some(0.0), Some(1.0))
+            }
+            Dist::Uniform(r) => {
+                let ok = self.finite(&p("min"), r.min) & self.finite(&p("max"), r.max);
+                if ok && r.min > r.max {
+                    self.err(
+                        p("max"),
+                        format!("uniform max {} is below min {}", r.max, r.min),
+                    );
+                }
+                (Some(r.min), Some(r.max))
+            }
+            Dist::Triangular(t) | Dist::Pert(t) => {
+                let ok = self.finite(&p("min"), t.min)
+                    & self.finite(&p("mode"), t.mode)
+                    & self.finite(&p("max"), t.max);
+                if ok && !(t.min <= t.mode && t.mode <= t.max) {
+                    self.err(
+                        p("mode"),
+                        format!(
+                            "{k} needs min <= mode <= max, found {} / {} / {}",
+                            t.min, t.mode, t.max
+                        ),
+                    );
+                }
+                (Some(t.min), Some(t.max))
+            }
+            Dist::Normal(n) => {
+                let ok = self.finite(&p("mean"), n.mean) & self.finite(&p("sd"), n.sd);
+                if ok && n.sd < 0.0 {
+                    self.err(
+                        p("sd"),
+                        format!("normal sd {} is negative: expected sd >= 0", n.sd),
+                    );
+                }
+                for (f, v) in [("min", n.min), ("max", n.max)] {
+                    if let Some(v) = v {
+                        self.finite(&p(f), v);
+                    }
+                }
+                if let (Some(a), Some(b)) = (n.min, n.max) {
+                    if a > b {
+                        self.err(p("max"), format!("normal max {b} is below min {a}"));
+                    } else if ok && n.sd == 0.0 && !(a..=b).contains(&n.mean) {
+                        self.err(
+                            p("mean"),
+                            format!(
+                                "normal with sd 0 has mean {} outside [min, max] = [{a}, {b}]",
+                                n.mean
+                            ),
+                        );
+                    } else if ok && n.sd > 0.0 && a < b {
+                        let mass = crate::model::sampler::normal_mass(n.mean, n.sd, a, b);
+                        if mass <= 0.0 || !mass.is_finite() {
+                            self.err(
+                                path,
+                                format!(
+                                    "normal(mean {}, sd {}) has no probability mass in [{a}, {b}]",
+                                    n.mean, n.sd
+                                ),
+                            );
+                        }
+                    }
+                }
+                match support {
+                    Support::Unit
+                        if n.min.is_none_or(|m| m < 0.0) || n.max.is_none_or(|m| m > 1.0) =>
+                    {
+                        self.err(
+                            path,
+                            "a normal rate must be truncated to [0, 1]: give min >= 0 and max <= 1",
+                        );
+                        return;
+                    }
+                    Support::NonNegative if n.min.is_none_or(|m| m < 0.0) => {
+                        self.err(
+                            path,
+                            "a normal cost needs min >= 0 (costs cannot be negative)",
+                        );
+                        return;
+                    }
+                    _ => {}
+                }
+                (n.min, n.max)
+            }
+            Dist::Lognormal(l) => {
+                let ok = self.finite(&p("mean"), l.mean) & self.finite(&p("sd"), l.sd);
+                if ok && l.mean <= 0.0 {
+                    self.err(p("mean"), format!("lognormal mean {} must be > 0", l.mean));
+                }
+                if ok && l.sd < 0.0 {
+                    self.err(
+                        p("sd"),
+                        format!("lognormal sd {} is negative: expected sd >= 0", l.sd),
+                    );
+                }
+                if support == Support::Unit {
+                    self.err(path, "a rate cannot be lognormal (its support is not inside [0, 1]); use beta or pert");
+                    return;
+                }
+                (Some(0.0), None)
+            }
+            Dist::Discrete(dd) => {
+                if dd.values.is_empty() {
+                    self.err(p("values"), "discrete needs at least one value");
+                }
+                if dd.values.len() != dd.weights.len() {
+                    self.err(
+                        p("weights"),
+                        format!(
+                            "discrete has {} values but {} weights: expected one weight per value",
+                            dd.values.len(),
+                            dd.weights.len()
+                        ),
+                    );
+                }
+                for (i, v) in dd.values.iter().enumerate() {
+                    self.finite(&format!("{}[{i}]", p("values")), *v);
+                }
+                let mut total = 0.0;
+                for (i, w) in dd.weights.iter().enumerate() {
+                    let wp = format!("{}[{i}]", p("weights"));
+                    if self.finite(&wp, *w) {
+                        if *w < 0.0 {
+                            self.err(wp, format!("weight {w} is negative: expected >= 0"));
+                        } else {
+                            total += w;
+                        }
+                    }
+                }
+                if !dd.weights.is_empty() && total <= 0.0 {
+                    self.err(
+                        p("weights"),
+                        "discrete weights sum to 0: at least one must be > 0",
+                    );
+                }
+                let lo = dd
+                    .values
+                    .iter()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .reduce(f64::min);
+                let hi = dd
+                    .values
+                    .iter()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .reduce(f64::max);
+                (lo, hi)
+            }
+        };
+        match support {
+            Support::Unit => {
+                if lo.is_some_and(|v| v < 0.0) || hi.is_some_and(|v| v > 1.0) {
+                    self.err(
+                        path,
+                        format!(
+                            "a rate must lie within [0, 1]; this {k} spans [{}, {}]",
+                            lo.map_or("-inf".into(), fmt_g),
+                            hi.map_or("+inf".into(), fmt_g)
+                        ),
+                    );
+                }
+            }
+            Support::NonNegative => {
+                if lo.is_some_and(|v| v < 0.0) {
+                    self.err(
+                        path,
+                        format!(
+                            "a cost cannot be negative; this {k} goes down to {}",
+                            lo.map_or("-inf".into(), fmt_g)
+                        ),
+                    );
+                }
+            }
+            Support::Count => {}
+        }
+    }
+}
+
+/// A sum shown to 12 significant digits (0.9, not 0.8999999999999999).
+fn fmt_sum(v: f64) -> String {
+    let s = format!("{v:.12}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Shortest readable form of a number (`0.5`, `0.4472`, `1e9`).
+fn fmt_g(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{v}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// Checks a scenario against every rule of SPEC sections 2 and 9; returns all problems found.
+pub fn validate(s: &Scenario) -> Vec<Problem> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+
+    if s.name.trim().is_empty() {
+        c.err("name", "name is empty: give the deal a name");
+    }
+    if !(s.currency.len() == 3 && s.currency.bytes().all(|b| b.is_ascii_uppercase())) {
+        c.err(
+            "currency",
+            format!("`{}` is not an ISO 4217 code: expected three capital letters such as COP, PEN or USD", s.currency),
+        );
+    }
+    let horizon_ok = c.whole_in(
+        "horizon_months",
+        s.horizon_months,
+        1,
+        MAX_HORIZON_MONTHS,
+        &format!("1 to {MAX_HORIZON_MONTHS} months"),
+    );
+    let horizon = if horizon_ok {
+        s.horizon_months.0
+    } else {
+        i64::MAX
+    };
+
+    // Cohorts.
+    match (&s.cohorts, &s.enrolment) {
+        (Some(_), Some(_)) => c.err(
+            "enrolment",
+            "give either `cohorts` or `enrolment`, not both",
+        ),
+        (None, None) => c.err(
+            "cohorts",
+            "missing cohorts: give a `cohorts` list or an `enrolment` shorthand",
+        ),
+        (Some(list), None) => check_cohorts(&mut c, list, horizon),
+        (None, Some(e)) => {
+            let n_ok = c.whole_in(
+                "enrolment.cohorts",
+                e.cohorts,
+                1,
+                100_000,
+                "at least 1 cohort",
+            );
+            let first = e.first_month.unwrap_or(Whole(0));
+            let every = e.every_months.unwrap_or(Whole(1));
+            let f_ok = c.whole_in(
+                "enrolment.first_month",
+                first,
+                0,
+                horizon - 1,
+                "a month from 0 to horizon_months - 1",
+            );
+            let e_ok = c.whole_in(
+                "enrolment.every_months",
+                every,
+                1,
+                MAX_HORIZON_MONTHS,
+                "at least 1 month",
+            );
+            if n_ok && f_ok && e_ok {
+                let last = first.0 + (e.cohorts.0 - 1) * every.0;
+                if last >= horizon {
+                    c.err(
+                        "enrolment.cohorts",
+                        format!(
+                            "the last of {} cohorts would start in month {last}, at or after the horizon ({horizon} months)",
+                            e.cohorts.0
+                        ),
+                    );
+                }
+            }
+            c.dist("enrolment.size", &e.size, Support::Count);
+        }
+    }
+
+    // Outcomes.
+    if s.outcomes.is_empty() {
+        c.err(
+            "outcomes",
+            "no outcomes: the funnel needs at least one outcome",
+        );
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    for (i, o) in s.outcomes.iter().enumerate() {
+        let p = format!("outcomes[{i}]");
+        if o.id.is_empty()
+            || !o
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            c.err(
+                format!("{p}.id"),
+                format!("id `{}` is invalid: expected [a-z0-9_]+", o.id),
+            );
+        } else if o.id == "enrolled" {
+            c.err(
+                format!("{p}.id"),
+                "`enrolled` is reserved for the cohort size: choose another id",
+            );
+        } else if ids.contains(&o.id.as_str()) {
+            c.err(
+                format!("{p}.id"),
+                format!("duplicate outcome id `{}`", o.id),
+            );
+        }
+        if let Some(of) = &o.of
+            && of != "enrolled"
+            && !ids.contains(&of.as_str())
+        {
+            let why = if s.outcomes[i + 1..].iter().any(|x| &x.id == of) {
+                "it is declared later; the base must come earlier in the funnel"
+            } else {
+                "no such outcome"
+            };
+            c.err(
+                format!("{p}.of"),
+                format!(
+                    "`{of}`: {why} (expected `enrolled` or one of: {})",
+                    list_or_none(&ids)
+                ),
+            );
+        }
+        c.dist(&format!("{p}.rate"), &o.rate, Support::Unit);
+        if let Some(sd) = o.cohort_sd {
+            c.in_range(
+                &format!("{p}.cohort_sd"),
+                sd,
+                0.0,
+                0.5,
+                "a standard deviation from 0 to 0.5",
+            );
+        }
+        if let Some(l) = o.lag_months {
+            c.whole_in(
+                &format!("{p}.lag_months"),
+                l,
+                0,
+                MAX_HORIZON_MONTHS,
+                "a lag of 0 or more months",
+            );
+        }
+        c.non_negative(&format!("{p}.price"), o.price);
+        if let Some(m) = o.max_paid {
+            c.whole_in(&format!("{p}.max_paid"), m, 0, i64::MAX, "a count >= 0");
+        }
+        ids.push(&o.id);
+    }
+
+    // Correlations.
+    check_correlations(&mut c, s, &ids);
+
+    // Shocks.
+    let mut shock_names = HashSet::new();
+    for (i, sh) in s.shocks.iter().enumerate() {
+        let p = format!("shocks[{i}]");
+        if sh.name.trim().is_empty() {
+            c.err(format!("{p}.name"), "shock name is empty");
+        } else if !shock_names.insert(sh.name.clone()) {
+            c.err(
+                format!("{p}.name"),
+                format!("duplicate shock name `{}`", sh.name),
+            );
+        }
+        c.in_range(
+            &format!("{p}.probability"),
+            sh.probability,
+            0.0,
+            1.0,
+            "a probability from 0 to 1",
+        );
+        if let Some(m) = sh.from_month {
+            c.whole_in(
+                &format!("{p}.from_month"),
+                m,
+                0,
+                MAX_HORIZON_MONTHS,
+                "a month >= 0",
+            );
+        }
+        for (id, m) in &sh.rate_multiplier.0 {
+            let mp = format!("{p}.rate_multiplier.{id}");
+            if !ids.contains(&id.as_str()) {
+                c.err(
+                    &mp,
+                    format!(
+                        "unknown outcome `{id}` (expected one of: {})",
+                        list_or_none(&ids)
+                    ),
+                );
+            }
+            c.non_negative(&mp, *m);
+        }
+    }
+
+    check_costs(&mut c, &s.costs, &ids, horizon);
+
+    // Payment.
+    let pay = &s.payment;
+    if let Some(payers) = &pay.payers {
+        if payers.is_empty() {
+            c.err(
+                "payment.payers",
+                "empty list: leave `payers` out for one payer, or list at least one",
+            );
+        }
+        let mut seen = HashSet::new();
+        for (i, py) in payers.iter().enumerate() {
+            c.name(
+                &format!("payment.payers[{i}].name"),
+                &py.name,
+                &mut seen,
+                "payer",
+            );
+            let sp = format!("payment.payers[{i}].share");
+            if c.finite(&sp, py.share) && py.share <= 0.0 {
+                c.err(sp, format!("share {} must be > 0", py.share));
+            }
+        }
+        if !payers.is_empty() {
+            c.shares("payment.payers", payers.iter().map(|p| p.share), "payer");
+        }
+    }
+    if let Some(b) = pay.budget_cap {
+        c.non_negative("payment.budget_cap", b);
+    }
+    if let Some(l) = pay.lag_months {
+        c.whole_in(
+            "payment.lag_months",
+            l,
+            0,
+            MAX_HORIZON_MONTHS,
+            "a lag of 0 or more months",
+        );
+    }
+    if let Some(e) = pay.evaluation_cost {
+        c.non_negative("payment.evaluation_cost", e);
+    }
+    if let Some(r) = pay.discount_rate
+        && c.finite("payment.discount_rate", r)
+        && r <= -1.0
+    {
+        c.err(
+            "payment.discount_rate",
+            format!("{r} is out of range: expected an annual rate > -1 (e.g. 0.08)"),
+        );
+    }
+
+    // Finance.
+    let fin = &s.finance;
+    if let Some(k) = fin.committed_capital {
+        c.non_negative("finance.committed_capital", k);
+    }
+    if let Some(h) = fin.hurdle_irr
+        && c.finite("finance.hurdle_irr", h)
+        && h <= -1.0
+    {
+        c.err(
+            "finance.hurdle_irr",
+            format!("{h} is out of range: expected an annual rate > -1 (e.g. 0.08)"),
+        );
+    }
+    let mut tranche_names: Vec<&str> = Vec::new();
+    if let Some(tr) = &fin.tranches {
+        if tr.is_empty() {
+            c.err(
+                "finance.tranches",
+                "empty list: leave `tranches` out for one investor, or list at least one",
+            );
+        }
+        let mut seen = HashSet::new();
+        for (i, t) in tr.iter().enumerate() {
+            let p = format!("finance.tranches[{i}]");
+            c.name(&format!("{p}.name"), &t.name, &mut seen, "tranche");
+            let sp = format!("{p}.share");
+            if c.finite(&sp, t.share) && t.share <= 0.0 {
+                c.err(sp, format!("share {} must be > 0", t.share));
+            }
+            if let Some(sn) = t.seniority {
+                c.whole_in(
+                    &format!("{p}.seniority"),
+                    sn,
+                    1,
+                    1000,
+                    "1 (paid first) or more",
+                );
+            }
+            if let Some(cap) = t.cap_irr {
+                c.in_range(
+                    &format!("{p}.cap_irr"),
+                    cap,
+                    0.0,
+                    100.0,
+                    "an annual IRR cap >= 0 (e.g. 0.12)",
+                );
+            }
+            tranche_names.push(&t.name);
+        }
+        if !tr.is_empty() {
+            c.shares("finance.tranches", tr.iter().map(|t| t.share), "tranche");
+        }
+    } else {
+        tranche_names.push("investor");
+    }
+    if let Some(g) = &fin.guarantee {
+        c.non_negative("finance.guarantee.amount", g.amount);
+        match &g.covers {
+            None if tranche_names.len() > 1 => c.err(
+                "finance.guarantee",
+                format!(
+                    "missing `covers`: with several tranches, name the covered one ({})",
+                    tranche_names.join(", ")
+                ),
+            ),
+            Some(t) if !tranche_names.contains(&t.as_str()) => c.err(
+                "finance.guarantee.covers",
+                format!(
+                    "unknown tranche `{t}` (expected one of: {})",
+                    tranche_names.join(", ")
+                ),
+            ),
+            _ => {}
+        }
+    }
+    if let Some(sh) = fin.provider_success_share {
+        c.in_range(
+            "finance.provider_success_share",
+            sh,
+            0.0,
+            1.0,
+            "a fraction from 0 to 1",
+        );
+    }
+
+    // Simulation.
+    let sim = &s.simulation;
+    if let Some(t) = sim.trials {
+        c.whole_in(
+            "simulation.trials",
+            t,
+            1,
+            MAX_TRIALS,
+            &format!("1 to {MAX_TRIALS} trials"),
+        );
+    }
+    if let Some(seed) = sim.seed {
+        c.whole_in("simulation.seed", seed, 0, i64::MAX, "a seed >= 0");
+    }
+
+    c.problems
+}
+
+fn list_or_none(ids: &[&str]) -> String {
+    if ids.is_empty() {
+        "none declared before".into()
+    } else {
+        ids.join(", ")
+    }
+}
+
+fn check_cohorts(c: &mut Checker, list: &[Cohort], horizon: i64) {
+    if list.is_empty() {
+        c.err(
+            "cohorts",
+            "empty list: the contract needs at least one cohort",
+        );
+    }
+    let mut seen = HashSet::new();
+    for (i, ch) in list.iter().enumerate() {
+        let p = format!("cohorts[{i}]");
+        if ch.name.trim().is_empty() {
+            c.err(format!("{p}.name"), "cohort name is empty");
+        } else if !seen.insert(ch.name.clone()) {
+            c.err(
+                format!("{p}.name"),
+                format!("duplicate cohort name `{}`", ch.name),
+            );
+        }
+        if ch.start_month.0 < 0 {
+            c.err(
+                format!("{p}.start_month"),
+                format!("{} is negative: expected a month >= 0", ch.start_month.0),
+            );
+        } else if ch.start_month.0 >= horizon {
+            c.err(
+                format!("{p}.start_month"),
+                format!("month {} is at or after the horizon ({horizon} months): the cohort would never run", ch.start_month.0),
+            );
+        }
+        c.dist(&format!("{p}.size"), &ch.size, Support::Count);
+    }
+}
+
+fn check_costs(c: &mut Checker, k: &Costs, ids: &[&str], horizon: i64) {
+    for (f, d) in [
+        ("upfront", &k.upfront),
+        ("per_participant", &k.per_participant),
+        ("fixed_monthly", &k.fixed_monthly),
+    ] {
+        if let Some(d) = d {
+            c.dist(&format!("costs.{f}"), d, Support::NonNegative);
+        }
+    }
+    if let Some(po) = &k.per_outcome {
+        for (id, d) in &po.0 {
+            let p = format!("costs.per_outcome.{id}");
+            if !ids.contains(&id.as_str()) {
+                c.err(
+                    &p,
+                    format!(
+                        "unknown outcome `{id}` (expected one of: {})",
+                        list_or_none(ids)
+                    ),
+                );
+            }
+            c.dist(&p, d, Support::NonNegative);
+        }
+    }
+    if let Some(fm) = &k.fixed_months {
+        if fm.len() != 2 {
+            c.err(
+                "costs.fixed_months",
+                format!(
+                    "expected [start, end) as two months, found {} values",
+                    fm.len()
+                ),
+            );
+        } else if !(0 <= fm[0].0 && fm[0].0 <= fm[1].0 && fm[1].0 <= horizon) {
+            c.err(
+                "costs.fixed_months",
+                format!("[{}, {}) is not a valid range: expected 0 <= start <= end <= horizon_months ({horizon})", fm[0].0, fm[1].0),
+            );
+        }
+    }
+}
+
+fn check_correlations(c: &mut Checker, s: &Scenario, ids: &[&str]) {
+    let mut involved: Vec<usize> = Vec::new();
+    let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
+    let mut ok = true;
+    for (i, cr) in s.correlations.iter().enumerate() {
+        let p = format!("correlations[{i}]");
+        if cr.between.len() != 2 {
+            c.err(
+                format!("{p}.between"),
+                format!("expected two outcome ids, found {}", cr.between.len()),
+            );
+            ok = false;
+            continue;
+        }
+        let mut idx = [0usize; 2];
+        for (j, id) in cr.between.iter().enumerate() {
+            match ids.iter().position(|x| x == id) {
+                Some(k) => idx[j] = k,
+                None => {
+                    c.err(
+                        format!("{p}.between[{j}]"),
+                        format!(
+                            "unknown outcome `{id}` (expected one of: {})",
+                            list_or_none(ids)
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if !c.finite(&format!("{p}.rho"), cr.rho) {
+            ok = false;
+            continue;
+        }
+        if !(-1.0..=1.0).contains(&cr.rho) {
+            c.err(
+                format!("{p}.rho"),
+                format!(
+                    "{} is out of range: expected a correlation from -1 to 1",
+                    cr.rho
+                ),
+            );
+            ok = false;
+        }
+        if cr.between.len() == 2 && cr.between[0] == cr.between[1] {
+            c.err(
+                format!("{p}.between"),
+                "an outcome cannot be correlated with itself",
+            );
+            ok = false;
+            continue;
+        }
+        let (a, b) = (idx[0].min(idx[1]), idx[0].max(idx[1]));
+        if pairs.iter().any(|&(x, y, _)| x == a && y == b) {
+            c.err(
+                format!("{p}.between"),
+                format!(
+                    "the pair {} / {} is given twice",
+                    cr.between[0], cr.between[1]
+                ),
+            );
+            ok = false;
+        }
+        pairs.push((a, b, cr.rho));
+        for k in [a, b] {
+            if !involved.contains(&k) {
+                involved.push(k);
+            }
+        }
+    }
+    if ok && !pairs.is_empty() {
+        involved.sort_unstable();
+        let n = involved.len();
+        let mut m = vec![0.0; n * n];
+        for i in 0..n {
+            m[i * n + i] = 1.0;
+        }
+        for &(a, b, r) in &pairs {
+            let (i, j) = (
+                involved.iter().position(|&x| x == a).unwrap_or(0),
+                involved.iter().position(|&x| x == b).unwrap_or(0),
+            );
+            m[i * n + j] = r;
+            m[j * n + i] = r;
+        }
+        if crate::model::cholesky(&m, n).is_none() {
+            c.err(
+                "correlations",
+                "the correlation matrix is not positive definite: some correlations contradict each other (or one is +-1)",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_g;
+
+    #[test]
+    fn short_numbers() {
+        assert_eq!(fmt_g(0.5), "0.5");
+        assert_eq!(fmt_g(0.447213595), "0.4472");
+        assert_eq!(fmt_g(3.0), "3");
+    }
+}
