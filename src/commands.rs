@@ -99,3 +99,183 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     result
 }
+
+/// Options of `ibsim run`.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    /// Scenario file.
+    pub scenario: std::path::PathBuf,
+    /// Overrides `simulation.trials`.
+    pub trials: Option<u64>,
+    /// Overrides `simulation.seed`.
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    pub threads: Option<usize>,
+    /// Output folder; results go to `out/<scenario-file-stem>/`.
+    pub out: std::path::PathBuf,
+    /// Also write `trials.csv`.
+    pub save_trials: bool,
+    /// Print nothing but errors.
+    pub quiet: bool,
+}
+
+/// The result of a whole run, kept in memory for reports and analyses.
+pub struct RunResult {
+    /// The compiled model.
+    pub model: crate::model::Model,
+    /// Per-trial metric columns.
+    pub columns: crate::engine::runner::TrialColumns,
+    /// The `summary.json` document.
+    pub summary: serde_json::Value,
+    /// Wall time of the simulation and summary, in seconds.
+    pub seconds: f64,
+}
+
+/// Loads, simulates and summarises; prints diagnostics and returns the exit code on failure.
+pub fn simulate_run(args: &RunArgs) -> Result<RunResult, i32> {
+    use sha2::Digest;
+    let loaded = match scenario::load(&args.scenario) {
+        Ok(l) => l,
+        Err(diags) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            return Err(exit::FAILURE);
+        }
+    };
+    let model = crate::model::Model::compile(&loaded.scenario);
+    let trials = args.trials.unwrap_or(model.trials);
+    if trials == 0 {
+        eprintln!("error: --trials must be at least 1");
+        return Err(exit::USAGE);
+    }
+    if args.threads == Some(0) {
+        eprintln!("error: --threads must be at least 1");
+        return Err(exit::USAGE);
+    }
+    let seed = args.seed.unwrap_or(model.seed);
+    let draws = crate::engine::Draws {
+        seed,
+        trials,
+        sampling: model.sampling,
+    };
+    let show_progress = !args.quiet
+        && std::env::var_os("CI").is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let bar = if show_progress {
+        let b = indicatif::ProgressBar::new(trials);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bar:40} {pos}/{len} trials ({per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let start = std::time::Instant::now();
+    let columns =
+        match crate::engine::runner::simulate(&model, &draws, 0..trials, args.threads, &|n| {
+            if let Some(b) = &bar {
+                b.inc(n);
+            }
+        }) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: cannot start worker threads: {e}");
+                return Err(exit::FAILURE);
+            }
+        };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let id = crate::summary::RunIdentity {
+        name: model.name.clone(),
+        file: loaded.file.clone(),
+        sha256: sha2::Sha256::digest(loaded.text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        currency: model.currency.clone(),
+        trials,
+        seed,
+        sampling: model.sampling.as_str().into(),
+    };
+    let summary = crate::summary::summarize(&model, &columns, &id);
+    Ok(RunResult {
+        model,
+        columns,
+        summary,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// `ibsim run`: simulate, write `summary.json`, `run.json` (and `trials.csv`), print a summary.
+pub fn run(args: &RunArgs) -> i32 {
+    let result = match simulate_run(args) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let stem = args
+        .scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let dir = args.out.join(&stem);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("error: cannot create output folder {}: {e}", dir.display());
+        return exit::FAILURE;
+    }
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    let trials = result.columns.len() as f64;
+    let run_info = serde_json::json!({
+        "ibsim_version": env!("CARGO_PKG_VERSION"),
+        "model_version": crate::MODEL_VERSION,
+        "scenario": args.scenario.display().to_string(),
+        "seed": result.summary["seed"],
+        "trials": result.summary["trials"],
+        "threads": threads,
+        "wall_seconds": result.seconds,
+        "trials_per_second": trials / result.seconds.max(1e-9),
+        "host": crate::report::host_name(),
+        "finished_unix_seconds": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    });
+    let mut files = vec![
+        (
+            dir.join("summary.json"),
+            crate::report::json_text(&result.summary),
+        ),
+        (dir.join("run.json"), crate::report::json_text(&run_info)),
+    ];
+    for (path, text) in files.drain(..) {
+        if let Err(e) = write_atomic(&path, text.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return exit::FAILURE;
+        }
+    }
+    if args.save_trials {
+        let path = dir.join("trials.csv");
+        if let Err(e) = crate::report::write_trials_csv(&path, &result.columns) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return exit::FAILURE;
+        }
+    }
+    if !args.quiet {
+        let m = &result.model;
+        let last = &m.outcomes[m.last_outcome].id;
+        print!(
+            "{}",
+            crate::report::table::render(&result.summary, m.hurdle_irr, m.committed_capital, last)
+        );
+        println!(
+            "  wrote {}/summary.json and run.json in {:.2} s ({:.0} trials/s on {threads} threads)",
+            dir.display(),
+            result.seconds,
+            trials / result.seconds.max(1e-9)
+        );
+    }
+    exit::OK
+}

@@ -7,9 +7,15 @@
 
 pub mod commands;
 pub mod model;
+pub mod report;
 pub mod scenario;
 pub mod schema;
+pub mod summary;
 pub mod templates;
+
+/// Version of the model's numbers: bumped on any value-breaking change
+/// (a baseline from another version is compared statistically, not exactly).
+pub const MODEL_VERSION: u32 = 1;
 
 /// Exit codes of the `ibsim` binary (SPEC section 7).
 pub mod exit {
@@ -20,3 +26,4 @@ pub mod exit {
     /// Wrong command-line usage.
     pub const USAGE: i32 = 2;
 }
+pub mod engine;

@@ -33,6 +33,29 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format (for editors).
     Schema,
+    /// Simulate a scenario; write summary.json and run.json; print a summary.
+    Run {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+        /// Number of trials (default: the scenario's simulation.trials).
+        #[arg(long)]
+        trials: Option<u64>,
+        /// Random seed (default: the scenario's simulation.seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores); results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output folder; files go to OUT/<scenario file stem>/.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Also write trials.csv with every trial's metrics.
+        #[arg(long)]
+        save_trials: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 fn main() {
@@ -45,6 +68,23 @@ fn main() {
             force,
         } => ibsim::commands::init(&file, &template, force),
         Command::Schema => ibsim::commands::schema(),
+        Command::Run {
+            scenario,
+            trials,
+            seed,
+            threads,
+            out,
+            save_trials,
+            quiet,
+        } => ibsim::commands::run(&ibsim::commands::RunArgs {
+            scenario,
+            trials,
+            seed,
+            threads,
+            out,
+            save_trials,
+            quiet,
+        }),
     };
     std::process::exit(code);
 }

@@ -1,0 +1,228 @@
+//! Internal rate of return of monthly cash flows (SPEC sections 4 and 9).
+//!
+//! The IRR is the root of NPV(r) = sum f_t (1 + r)^-t on r in (-1, +inf) with
+//! the smallest |r| (numpy_financial.irr's rule), annualised as
+//! (1 + r)^12 - 1. The search walks outward from r = 0 on both sides over a
+//! geometric grid of |r|, takes the first bracket with a sign change, and
+//! polishes it with safeguarded Newton steps (bisection when Newton leaves the
+//! bracket). A root where NPV only touches zero without changing sign
+//! (a double root) is not found; such flows give the next root or NaN.
+
+/// NPV and its derivative in x = 1 / (1 + r), by Horner's rule:
+/// P(x) = sum f_t x^t and P'(x).
+#[inline]
+fn poly(flows: &[f64], x: f64) -> (f64, f64) {
+    let mut p = 0.0;
+    let mut dp = 0.0;
+    for &f in flows.iter().rev() {
+        dp = dp * x + p;
+        p = p * x + f;
+    }
+    (p, dp)
+}
+
+/// NPV at monthly rate r.
+#[inline]
+pub fn npv_monthly(flows: &[f64], r: f64) -> f64 {
+    poly(flows, 1.0 / (1.0 + r)).0
+}
+
+/// Root of NPV in [a, b] (monthly rates) given NPV(a) and NPV(b) of opposite signs.
+fn polish(flows: &[f64], mut a: f64, mut b: f64, mut fa: f64) -> f64 {
+    // Work in x = 1 / (1 + r), where NPV is a polynomial.
+    let mut r = 0.5 * (a + b);
+    for _ in 0..200 {
+        let x = 1.0 / (1.0 + r);
+        let (p, dp) = poly(flows, x);
+        if p == 0.0 {
+            return r;
+        }
+        if (p < 0.0) == (fa < 0.0) {
+            a = r;
+            fa = p;
+        } else {
+            b = r;
+        }
+        // dNPV/dr = P'(x) * dx/dr = -P'(x) x^2.
+        let d = -dp * x * x;
+        let newton = r - p / d;
+        let next = if d != 0.0 && newton > a.min(b) && newton < a.max(b) {
+            newton
+        } else {
+            0.5 * (a + b)
+        };
+        if (next - r).abs() <= 1e-15 * (1.0 + r.abs()) || (b - a).abs() <= 1e-16 * (1.0 + r.abs()) {
+            return next;
+        }
+        r = next;
+    }
+    r
+}
+
+/// Monthly IRR with the smallest |r|, or `None` when NPV has no sign change on (-1, +inf).
+pub fn irr_monthly(flows: &[f64]) -> Option<f64> {
+    let f0 = npv_monthly(flows, 0.0);
+    if f0 == 0.0 {
+        return Some(0.0);
+    }
+    // Geometric grid of |r|: 1e-7 .. 1e4 (monthly), ratio 1.5; the negative side stops short of -1.
+    let mut prev_pos = (0.0, f0);
+    let mut prev_neg = (0.0, f0);
+    let mut d = 1e-7;
+    let mut neg_open = true;
+    while d < 1e4 {
+        let fp = npv_monthly(flows, d);
+        let pos = if fp.is_finite() && (fp < 0.0) != (prev_pos.1 < 0.0) {
+            Some(polish(flows, prev_pos.0, d, prev_pos.1))
+        } else {
+            None
+        };
+        prev_pos = (d, fp);
+        let mut neg = None;
+        if neg_open {
+            let rn = if d < 1.0 { -d } else { -1.0 + 1e-12 };
+            let fn_ = npv_monthly(flows, rn);
+            if fn_.is_finite() && (fn_ < 0.0) != (prev_neg.1 < 0.0) {
+                neg = Some(polish(flows, prev_neg.0, rn, prev_neg.1));
+            }
+            prev_neg = (rn, fn_);
+            if d >= 1.0 || !fn_.is_finite() {
+                neg_open = false;
+            }
+        }
+        match (pos, neg) {
+            (Some(p), Some(n)) => return Some(if p.abs() <= n.abs() { p } else { n }),
+            (Some(p), None) => return Some(p),
+            (None, Some(n)) => return Some(n),
+            (None, None) => {}
+        }
+        d *= 1.5;
+    }
+    None
+}
+
+/// Annualised IRR `(1 + r_m)^12 - 1` of monthly flows, following SPEC section 9:
+/// NaN when nothing was contributed; -1 when nothing came back; 0 when the net
+/// is within the tolerance (1e-9 of contributions); NaN when there is no root.
+pub fn annual_irr(flows: &[f64], contributed: f64, returned: f64) -> f64 {
+    if contributed <= 0.0 {
+        return f64::NAN;
+    }
+    let tol = 1e-9 * contributed;
+    if returned <= tol {
+        return -1.0;
+    }
+    if (returned - contributed).abs() <= tol {
+        return 0.0;
+    }
+    match irr_monthly(flows) {
+        Some(r) => {
+            let a = (1.0 + r).powi(12) - 1.0;
+            if a.abs() < 1e-12 { 0.0 } else { a }
+        }
+        None => f64::NAN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn single_flow_back() {
+        // -100 now, +110 in 12 months: 10% a year exactly.
+        let mut f = vec![0.0; 13];
+        f[0] = -100.0;
+        f[12] = 110.0;
+        assert!(close(annual_irr(&f, 100.0, 110.0), 0.10, 1e-12));
+        // one month later, 1% monthly
+        assert!(close(irr_monthly(&[-100.0, 101.0]).unwrap(), 0.01, 1e-14));
+    }
+
+    #[test]
+    fn annuity() {
+        // Loan of 1000 repaid by 12 payments of 88.8488: 1% monthly (PMT formula).
+        let r: f64 = 0.01;
+        let pmt = 1000.0 * r / (1.0 - (1.0 + r).powi(-12));
+        let mut f = vec![pmt; 13];
+        f[0] = -1000.0;
+        assert!(close(irr_monthly(&f).unwrap(), 0.01, 1e-13));
+    }
+
+    #[test]
+    fn numpy_financial_published_cases() {
+        // Values printed by numpy_financial 1.0 `npf.irr` for the cases of its docs and tests.
+        assert!(close(
+            irr_monthly(&[-100.0, 39.0, 59.0, 55.0, 20.0]).unwrap(),
+            0.280_948_421_159_960_66,
+            1e-11
+        ));
+        assert!(close(
+            irr_monthly(&[-100.0, 0.0, 0.0, 74.0]).unwrap(),
+            -0.095_495_830_348_972_8,
+            1e-11
+        ));
+        assert!(close(
+            irr_monthly(&[-100.0, 100.0, 0.0, -7.0]).unwrap(),
+            -0.083_299_666_184_932_56,
+            1e-11
+        ));
+        assert!(close(
+            irr_monthly(&[-100.0, 100.0, 0.0, 7.0]).unwrap(),
+            0.062_058_485_629_929_55,
+            1e-11
+        ));
+        assert!(close(
+            irr_monthly(&[-5.0, 10.5, 1.0, -8.0, 1.0]).unwrap(),
+            0.088_598_338_527_755_34,
+            1e-11
+        ));
+        assert!(close(
+            irr_monthly(&[-150_000.0, 15_000.0, 25_000.0, 35_000.0, 45_000.0, 60_000.0]).unwrap(),
+            0.052_432_888_859_414_33,
+            1e-11
+        ));
+    }
+
+    #[test]
+    fn two_roots_takes_the_smallest_magnitude() {
+        // NPV = -1 + 2.3 x - 1.32 x^2 = -(1.1x - 1)(1.2x - 1)... roots at r = 0.1 and r = 0.2.
+        let f = [-1.0, 2.3, -1.32];
+        let r = irr_monthly(&f).unwrap();
+        assert!(close(r, 0.1, 1e-12), "{r}");
+        // Mirror: roots at r = -0.1 and r = 0.3; -0.1 is closer to zero.
+        // (1 + r)^2 NPV = -(1 + r - 0.9)(1 + r - 1.3) -> flows -1, 2.2, -1.17
+        let r = irr_monthly(&[-1.0, 2.2, -1.17]).unwrap();
+        assert!(close(r, -0.1, 1e-12), "{r}");
+    }
+
+    #[test]
+    fn no_root_gives_nan() {
+        // Always negative NPV.
+        assert!(irr_monthly(&[-100.0, -5.0, -1.0]).is_none());
+        let f = [-100.0, 150.0, -100.0];
+        assert!(irr_monthly(&f).is_none());
+        assert!(annual_irr(&f, 200.0, 150.0).is_nan());
+    }
+
+    #[test]
+    fn conventions_of_spec_section_9() {
+        assert!(annual_irr(&[0.0, 0.0], 0.0, 0.0).is_nan());
+        assert_eq!(annual_irr(&[-100.0, 0.0], 100.0, 0.0), -1.0);
+        assert_eq!(annual_irr(&[-100.0, 1e-8], 100.0, 1e-8), -1.0);
+        assert_eq!(annual_irr(&[-100.0, 100.0], 100.0, 100.0), 0.0);
+        assert_eq!(
+            annual_irr(&[-100.0, 0.0, 100.0 + 1e-8], 100.0, 100.0 + 1e-8),
+            0.0
+        );
+        // Total loss then 50% back in a year.
+        let mut f = vec![0.0; 13];
+        f[0] = -100.0;
+        f[12] = 50.0;
+        assert!(close(annual_irr(&f, 100.0, 50.0), -0.5, 1e-12));
+    }
+}

@@ -1,0 +1,95 @@
+//! The parallel runner: trials in fixed-size blocks on a rayon pool, each
+//! block writing its own slice of every metric column. Which thread runs a
+//! block never changes a number, so results are identical for any thread
+//! count.
+
+use rayon::prelude::*;
+
+use super::{Discounts, Draws, Layout, Workspace, run_trial};
+use crate::model::Model;
+
+/// Trials per block (the unit of parallel work and of progress updates).
+pub const BLOCK: usize = 1024;
+
+/// The per-trial metrics of a run (or of a shard of it), one column per metric.
+#[derive(Debug, Clone)]
+pub struct TrialColumns {
+    /// Column names (see [`Layout`]).
+    pub names: Vec<String>,
+    /// Index of the first trial held.
+    pub first_trial: u64,
+    /// `data[column][i]` is the metric of trial `first_trial + i`.
+    pub data: Vec<Vec<f64>>,
+}
+
+impl TrialColumns {
+    /// Number of trials held.
+    pub fn len(&self) -> usize {
+        self.data.first().map_or(0, Vec::len)
+    }
+
+    /// True when no trial is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| self.data[i].as_slice())
+    }
+}
+
+/// Runs trials `range` of a run with `draws`, on `threads` threads (None: all cores).
+/// `on_block` is called with the number of trials finished, for progress bars.
+pub fn simulate(
+    model: &Model,
+    draws: &Draws,
+    range: std::ops::Range<u64>,
+    threads: Option<usize>,
+    on_block: &(dyn Fn(u64) + Sync),
+) -> Result<TrialColumns, rayon::ThreadPoolBuildError> {
+    let layout = Layout::new(model);
+    let disc = Discounts::new(model);
+    let n = usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(0);
+    let m = layout.len();
+    let mut data: Vec<Vec<f64>> = vec![vec![0.0; n]; m];
+    {
+        let n_blocks = n.div_ceil(BLOCK);
+        let mut blocks: Vec<Vec<&mut [f64]>> =
+            (0..n_blocks).map(|_| Vec::with_capacity(m)).collect();
+        for col in data.iter_mut() {
+            for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
+                blocks[b].push(chunk);
+            }
+        }
+        let work = || {
+            blocks.into_par_iter().enumerate().for_each_init(
+                || Workspace::new(model, &layout),
+                |ws, (b, mut slices)| {
+                    let len = slices.first().map_or(0, |s| s.len());
+                    for i in 0..len {
+                        let trial = range.start + (b * BLOCK + i) as u64;
+                        run_trial(model, &layout, &disc, draws, trial, ws);
+                        for (j, s) in slices.iter_mut().enumerate() {
+                            s[i] = ws.row[j];
+                        }
+                    }
+                    on_block(len as u64);
+                },
+            );
+        };
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(t) = threads {
+            builder = builder.num_threads(t);
+        }
+        builder.build()?.install(work);
+    }
+    Ok(TrialColumns {
+        names: layout.names.clone(),
+        first_trial: range.start,
+        data,
+    })
+}

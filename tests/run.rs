@@ -1,0 +1,120 @@
+//! `ibsim run` through the real binary.
+
+mod common;
+use common::*;
+
+#[test]
+fn run_writes_summary_with_spec_keys_identical_across_threads() {
+    let dir = tempdir("run");
+    let mut texts = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.join(format!("t{threads}"));
+        let o = ibsim(&[
+            "run",
+            "scenarios/bucaramanga-employment.yaml",
+            "--trials",
+            "3000",
+            "--threads",
+            threads,
+            "--out",
+            out.to_str().unwrap(),
+            "--save-trials",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(stdout(&o).contains("Investor IRR"), "{}", stdout(&o));
+        assert!(
+            stdout(&o).contains("COP "),
+            "amounts in the scenario currency"
+        );
+        let d = out.join("bucaramanga-employment");
+        texts.push(std::fs::read_to_string(d.join("summary.json")).unwrap());
+        let run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("run.json")).unwrap()).unwrap();
+        assert_eq!(run["threads"], threads.parse::<u64>().unwrap());
+        let csv = std::fs::read_to_string(d.join("trials.csv")).unwrap();
+        assert_eq!(csv.lines().count(), 3001);
+        assert!(
+            !d.read_dir().unwrap().any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".tmp"))
+        );
+    }
+    assert_eq!(
+        texts[0], texts[1],
+        "summary.json must not depend on the thread count"
+    );
+    let s: serde_json::Value = serde_json::from_str(&texts[0]).unwrap();
+    for k in [
+        "scenario",
+        "trials",
+        "seed",
+        "sampling",
+        "metrics",
+        "probabilities",
+        "tail",
+        "capital_needed",
+        "risk_sharing",
+    ] {
+        assert!(s.get(k).is_some(), "missing {k}");
+    }
+    for k in ["name", "file", "sha256", "currency"] {
+        assert!(s["scenario"].get(k).is_some(), "missing scenario.{k}");
+    }
+    let irr = &s["metrics"]["investor_irr"];
+    for k in [
+        "mean", "sd", "se", "min", "max", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95",
+        "p99", "nan",
+    ] {
+        assert!(irr.get(k).is_some(), "missing investor_irr.{k}");
+    }
+    for k in [
+        "prob_loss",
+        "prob_below_hurdle",
+        "prob_funding_gap",
+        "prob_budget_cap_hit",
+        "prob_guarantee_called",
+        "prob_tranche_loss.senior",
+    ] {
+        assert!(
+            s["probabilities"][k].get("value").is_some()
+                && s["probabilities"][k].get("se").is_some(),
+            "{k}"
+        );
+    }
+    assert_eq!(s["risk_sharing"]["deciles"].as_array().unwrap().len(), 10);
+    for k in ["p90", "p95", "p99"] {
+        assert!(s["capital_needed"][k].is_number());
+    }
+    assert_eq!(s["scenario"]["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn run_rejects_invalid_scenarios_and_bad_usage() {
+    let dir = tempdir("run-bad");
+    let text = std::fs::read_to_string(root().join("scenarios/empleando-futuro.yaml")).unwrap();
+    let f = write(
+        &dir,
+        "bad.yaml",
+        &text.replace("currency: COP", "currency: usd"),
+    );
+    let o = ibsim(&["run", f.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("currency"));
+    assert_eq!(
+        ibsim(&["run", "scenarios/empleando-futuro.yaml", "--trials", "zero"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let o = ibsim(&[
+        "run",
+        "scenarios/empleando-futuro.yaml",
+        "--trials",
+        "0",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
