@@ -59,52 +59,142 @@ fn polish(flows: &[f64], mut a: f64, mut b: f64, mut fa: f64) -> f64 {
     r
 }
 
-/// Monthly IRR with the smallest |r|, or `None` when NPV has no sign change on (-1, +inf).
-pub fn irr_monthly(flows: &[f64]) -> Option<f64> {
-    let f0 = npv_monthly(flows, 0.0);
-    if f0 == 0.0 {
-        return Some(0.0);
-    }
-    // Geometric grid of |r|: 1e-7 .. 1e4 (monthly), ratio 1.5; the negative side stops short of -1.
-    let mut prev_pos = (0.0, f0);
-    let mut prev_neg = (0.0, f0);
+/// The scan grid of monthly rates, in the order the search visits them:
+/// for each step k, the positive point d_k = 1e-7 * 1.5^k, then (while d_k < 1)
+/// the negative point -d_k (the last negative point is -1 + 1e-12).
+fn grid() -> Vec<(f64, bool)> {
+    let mut g = Vec::new();
     let mut d = 1e-7;
     let mut neg_open = true;
     while d < 1e4 {
-        let fp = npv_monthly(flows, d);
-        let pos = if fp.is_finite() && (fp < 0.0) != (prev_pos.1 < 0.0) {
-            Some(polish(flows, prev_pos.0, d, prev_pos.1))
-        } else {
-            None
-        };
-        prev_pos = (d, fp);
-        let mut neg = None;
+        g.push((d, true));
         if neg_open {
             let rn = if d < 1.0 { -d } else { -1.0 + 1e-12 };
-            let fn_ = npv_monthly(flows, rn);
-            if fn_.is_finite() && (fn_ < 0.0) != (prev_neg.1 < 0.0) {
-                neg = Some(polish(flows, prev_neg.0, rn, prev_neg.1));
-            }
-            prev_neg = (rn, fn_);
-            if d >= 1.0 || !fn_.is_finite() {
+            g.push((rn, false));
+            if d >= 1.0 {
                 neg_open = false;
             }
         }
-        match (pos, neg) {
-            (Some(p), Some(n)) => return Some(if p.abs() <= n.abs() { p } else { n }),
-            (Some(p), None) => return Some(p),
-            (None, Some(n)) => return Some(n),
-            (None, None) => {}
-        }
         d *= 1.5;
     }
-    None
+    g
+}
+
+/// Dot product with four accumulators (vectorisable).
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..4 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+/// An IRR solver for flows of a fixed length: the discount factors of every
+/// scan point are computed once, so each scan step is one dot product.
+#[derive(Debug, Clone)]
+pub struct IrrSolver {
+    len: usize,
+    points: Vec<(f64, bool)>,
+    /// powers[k * len + t] = (1 + r_k)^-t.
+    powers: Vec<f64>,
+}
+
+impl IrrSolver {
+    /// A solver for flows of `len` months.
+    pub fn new(len: usize) -> IrrSolver {
+        let points = grid();
+        let mut powers = Vec::with_capacity(points.len() * len);
+        for &(r, _) in &points {
+            let x = 1.0 / (1.0 + r);
+            let mut p = 1.0;
+            for _ in 0..len {
+                powers.push(p);
+                p *= x;
+            }
+        }
+        IrrSolver {
+            len,
+            points,
+            powers,
+        }
+    }
+
+    /// Monthly IRR with the smallest |r|, or `None` when NPV has no sign change on (-1, +inf).
+    pub fn solve(&self, flows: &[f64]) -> Option<f64> {
+        debug_assert_eq!(flows.len(), self.len);
+        let f0: f64 = flows.iter().sum();
+        if f0 == 0.0 {
+            return Some(0.0);
+        }
+        let mut prev_pos = (0.0, f0);
+        let mut prev_neg = (0.0, f0);
+        let mut pending_pos: Option<f64> = None;
+        for (k, &(r, positive)) in self.points.iter().enumerate() {
+            let v = dot(flows, &self.powers[k * self.len..(k + 1) * self.len]);
+            if positive {
+                // A positive-side root from the previous step waits for the negative point of
+                // the same |r| step, which could hold a root of smaller magnitude.
+                if let Some(p) = pending_pos.take() {
+                    return Some(p);
+                }
+                if v.is_finite() && (v < 0.0) != (prev_pos.1 < 0.0) {
+                    let p = polish(flows, prev_pos.0, r, prev_pos.1);
+                    // Is there a negative point of this step to look at?
+                    if self.points.get(k + 1).is_some_and(|q| !q.1) {
+                        pending_pos = Some(p);
+                    } else {
+                        return Some(p);
+                    }
+                }
+                prev_pos = (r, v);
+            } else {
+                let neg = if v.is_finite() && (v < 0.0) != (prev_neg.1 < 0.0) {
+                    Some(polish(flows, prev_neg.0, r, prev_neg.1))
+                } else {
+                    None
+                };
+                prev_neg = (r, v);
+                match (pending_pos.take(), neg) {
+                    (Some(p), Some(n)) => return Some(if p.abs() <= n.abs() { p } else { n }),
+                    (Some(p), None) => return Some(p),
+                    (None, Some(n)) => return Some(n),
+                    (None, None) => {}
+                }
+            }
+        }
+        pending_pos
+    }
+}
+
+/// Monthly IRR with the smallest |r|, or `None` when NPV has no sign change on (-1, +inf).
+/// Builds a solver for these flows' length; hot loops keep an [`IrrSolver`] instead.
+pub fn irr_monthly(flows: &[f64]) -> Option<f64> {
+    IrrSolver::new(flows.len()).solve(flows)
 }
 
 /// Annualised IRR `(1 + r_m)^12 - 1` of monthly flows, following SPEC section 9:
 /// NaN when nothing was contributed; -1 when nothing came back; 0 when the net
 /// is within the tolerance (1e-9 of contributions); NaN when there is no root.
 pub fn annual_irr(flows: &[f64], contributed: f64, returned: f64) -> f64 {
+    annual_irr_with(None, flows, contributed, returned)
+}
+
+/// [`annual_irr`] with a prepared solver for the flows' length.
+pub fn annual_irr_with(
+    solver: Option<&IrrSolver>,
+    flows: &[f64],
+    contributed: f64,
+    returned: f64,
+) -> f64 {
     if contributed <= 0.0 {
         return f64::NAN;
     }
@@ -115,7 +205,11 @@ pub fn annual_irr(flows: &[f64], contributed: f64, returned: f64) -> f64 {
     if (returned - contributed).abs() <= tol {
         return 0.0;
     }
-    match irr_monthly(flows) {
+    let root = match solver {
+        Some(s) => s.solve(flows),
+        None => irr_monthly(flows),
+    };
+    match root {
         Some(r) => {
             let a = (1.0 + r).powi(12) - 1.0;
             if a.abs() < 1e-12 { 0.0 } else { a }

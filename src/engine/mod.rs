@@ -168,6 +168,8 @@ impl Workspace {
 /// Precomputed per-month factors of a model.
 #[derive(Debug, Clone)]
 pub struct Discounts {
+    /// IRR solver for flows over the horizon.
+    pub irr: irr::IrrSolver,
     /// (1 + hurdle)^(-t/12).
     pub hurdle: Vec<f64>,
     /// (1 + discount_rate)^(-t/12).
@@ -183,6 +185,7 @@ impl Discounts {
                 .collect()
         };
         Discounts {
+            irr: irr::IrrSolver::new(model.horizon),
             hurdle: f(model.hurdle_irr),
             payer: f(model.discount_rate),
         }
@@ -527,7 +530,7 @@ pub fn run_trial(
     };
     row[l.delivery_cost] = delivery_cost;
     row[l.budget_cap_hit] = f64::from(u8::from(cap_hit));
-    row[l.investor_irr] = irr::annual_irr(&ws.combined, contributions, back);
+    row[l.investor_irr] = irr::annual_irr_with(Some(&disc.irr), &ws.combined, contributions, back);
     row[l.investor_moic] = if contributions > 0.0 {
         back / contributions
     } else {
@@ -548,7 +551,7 @@ pub fn run_trial(
                 0.0
             };
         let base = l.tranche + 3 * k;
-        row[base] = irr::annual_irr(flows, ck, bk);
+        row[base] = irr::annual_irr_with(Some(&disc.irr), flows, ck, bk);
         row[base + 1] = if ck > 0.0 { bk / ck } else { f64::NAN };
         row[base + 2] = bk - ck;
         row[l.flag_tranche_loss + k] = f64::from(u8::from(bk - ck < -1e-9 * ck));

@@ -1,0 +1,58 @@
+//! End-to-end benchmark: simulate and summarise `scenarios/bench/reference.yaml`.
+//!
+//! Run with `cargo bench --bench reference` (1,000,000 trials on all cores);
+//! `IBSIM_BENCH_TRIALS` and `IBSIM_BENCH_THREADS` override the defaults.
+//! Prints wall time, trials per second and trials per second per core: the
+//! figures in the README's Performance section. Wall-clock benchmarks are
+//! noisy on shared machines; compare runs on the same machine.
+
+use std::time::Instant;
+
+use ibsim::engine::Draws;
+use ibsim::engine::runner::simulate;
+use ibsim::model::Model;
+
+fn main() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let path = std::path::Path::new(root).join("scenarios/bench/reference.yaml");
+    let loaded = ibsim::scenario::load(&path).unwrap_or_else(|d| panic!("{}", d[0]));
+    let model = Model::compile(&loaded.scenario);
+    let trials: u64 = std::env::var("IBSIM_BENCH_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let threads: Option<usize> = std::env::var("IBSIM_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let draws = Draws {
+        seed: model.seed,
+        trials,
+        sampling: model.sampling,
+    };
+    let id = ibsim::summary::RunIdentity {
+        name: model.name.clone(),
+        file: path.display().to_string(),
+        sha256: String::new(),
+        currency: model.currency.clone(),
+        trials,
+        seed: model.seed,
+        sampling: model.sampling.as_str().into(),
+    };
+    let cores = threads.unwrap_or_else(rayon::current_num_threads);
+    for round in 0..3 {
+        let t0 = Instant::now();
+        let cols = simulate(&model, &draws, 0..trials, threads, &|_| {}).expect("thread pool");
+        let t1 = Instant::now();
+        let summary = ibsim::summary::summarize(&model, &cols, &id);
+        let t2 = Instant::now();
+        std::hint::black_box(summary);
+        let wall = (t2 - t0).as_secs_f64();
+        println!(
+            "round {round}: {trials} trials on {cores} threads: simulate {:.3} s + summarise {:.3} s = {wall:.3} s; {:.0} trials/s; {:.0} trials/s per core",
+            (t1 - t0).as_secs_f64(),
+            (t2 - t1).as_secs_f64(),
+            trials as f64 / wall,
+            trials as f64 / wall / cores as f64,
+        );
+    }
+}
