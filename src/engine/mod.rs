@@ -216,16 +216,23 @@ fn draw_params(
         for (k, &p) in c.params.iter().enumerate() {
             ws.z[k] = crate::model::sampler::norm_quantile(ws.u[p]);
         }
-        // z' = L z, from the last row up so that z can be updated in place.
+        // z' = L z, from the last row up so that z can be updated in place;
+        // each correlated rate is read straight from its normal score.
         for i in (0..n).rev() {
             let mut s = 0.0;
             for k in 0..=i {
                 s += c.chol[i * n + k] * ws.z[k];
             }
-            ws.u[c.params[i]] = crate::model::sampler::norm_cdf(s).clamp(1e-300, 1.0 - 1e-16);
+            ws.z[i] = s;
+        }
+        for (k, &p) in c.params.iter().enumerate() {
+            ws.params[p] = model.params[p].sampler.quantile_z(ws.z[k]);
         }
     }
     for (j, p) in model.params.iter().enumerate() {
+        if model.copula.as_ref().is_some_and(|c| c.params.contains(&j)) {
+            continue;
+        }
         ws.params[j] = match p.kind {
             ParamKind::Shock(i) => f64::from(u8::from(ws.u[j] < model.shocks[i].probability)),
             _ => p.sampler.quantile(ws.u[j]),
