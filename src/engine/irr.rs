@@ -3,10 +3,12 @@
 //! The IRR is the root of NPV(r) = sum f_t (1 + r)^-t on r in (-1, +inf) with
 //! the smallest |r| (numpy_financial.irr's rule), annualised as
 //! (1 + r)^12 - 1. The search walks outward from r = 0 on both sides over a
-//! geometric grid of |r|, takes the first bracket with a sign change, and
+//! geometric grid of |r| (1e-6, 2e-6, 4e-6, ... monthly), takes the first
+//! bracket with a sign change, and
 //! polishes it with safeguarded Newton steps (bisection when Newton leaves the
 //! bracket). A root where NPV only touches zero without changing sign
-//! (a double root) is not found; such flows give the next root or NaN.
+//! (a double root), or two roots inside one grid cell, is not found; such
+//! flows give the next root or NaN.
 
 /// NPV and its derivative in x = 1 / (1 + r), by Horner's rule:
 /// P(x) = sum f_t x^t and P'(x).
@@ -27,10 +29,15 @@ pub fn npv_monthly(flows: &[f64], r: f64) -> f64 {
     poly(flows, 1.0 / (1.0 + r)).0
 }
 
-/// Root of NPV in [a, b] (monthly rates) given NPV(a) and NPV(b) of opposite signs.
-fn polish(flows: &[f64], mut a: f64, mut b: f64, mut fa: f64) -> f64 {
-    // Work in x = 1 / (1 + r), where NPV is a polynomial.
-    let mut r = 0.5 * (a + b);
+/// Root of NPV in [a, b] (monthly rates) given NPV(a) = fa and NPV(b) = fb of opposite signs.
+fn polish(flows: &[f64], mut a: f64, mut b: f64, mut fa: f64, fb: f64) -> f64 {
+    // Start from the secant point of the bracket, then safeguarded Newton.
+    let secant = a - fa * (b - a) / (fb - fa);
+    let mut r = if secant.is_finite() && secant > a.min(b) && secant < a.max(b) {
+        secant
+    } else {
+        0.5 * (a + b)
+    };
     for _ in 0..200 {
         let x = 1.0 / (1.0 + r);
         let (p, dp) = poly(flows, x);
@@ -64,7 +71,7 @@ fn polish(flows: &[f64], mut a: f64, mut b: f64, mut fa: f64) -> f64 {
 /// the negative point -d_k (the last negative point is -1 + 1e-12).
 fn grid() -> Vec<(f64, bool)> {
     let mut g = Vec::new();
-    let mut d = 1e-7;
+    let mut d = GRID_START;
     let mut neg_open = true;
     while d < 1e4 {
         g.push((d, true));
@@ -75,10 +82,15 @@ fn grid() -> Vec<(f64, bool)> {
                 neg_open = false;
             }
         }
-        d *= 1.5;
+        d *= GRID_RATIO;
     }
     g
 }
+
+/// Smallest |r| (monthly) of the scan grid.
+const GRID_START: f64 = 1e-6;
+/// Ratio between successive |r| of the scan grid.
+const GRID_RATIO: f64 = 2.0;
 
 /// Dot product with four accumulators (vectorisable).
 #[inline]
@@ -147,7 +159,7 @@ impl IrrSolver {
                     return Some(p);
                 }
                 if v.is_finite() && (v < 0.0) != (prev_pos.1 < 0.0) {
-                    let p = polish(flows, prev_pos.0, r, prev_pos.1);
+                    let p = polish(flows, prev_pos.0, r, prev_pos.1, v);
                     // Is there a negative point of this step to look at?
                     if self.points.get(k + 1).is_some_and(|q| !q.1) {
                         pending_pos = Some(p);
@@ -158,7 +170,7 @@ impl IrrSolver {
                 prev_pos = (r, v);
             } else {
                 let neg = if v.is_finite() && (v < 0.0) != (prev_neg.1 < 0.0) {
-                    Some(polish(flows, prev_neg.0, r, prev_neg.1))
+                    Some(polish(flows, prev_neg.0, r, prev_neg.1, v))
                 } else {
                     None
                 };
