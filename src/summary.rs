@@ -61,6 +61,58 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// Type-7 quantiles at `levels` of unsorted NaN-free values, by selection
+/// instead of a full sort: the needed order statistics are selected median
+/// first, each half then searched only in its own part. Reorders `v`.
+pub fn quantiles_by_selection(v: &mut [f64], levels: &[f64], out: &mut [f64]) {
+    let n = v.len();
+    if n == 0 {
+        out.iter_mut().for_each(|o| *o = f64::NAN);
+        return;
+    }
+    let mut needed: Vec<usize> = Vec::with_capacity(2 * levels.len());
+    for &q in levels {
+        let j = ((n - 1) as f64 * q).floor() as usize;
+        needed.push(j);
+        needed.push((j + 1).min(n - 1));
+    }
+    needed.sort_unstable();
+    needed.dedup();
+    let mut found: Vec<(usize, f64)> = Vec::with_capacity(needed.len());
+    select_all(v, 0, &needed, &mut found);
+    let at = |i: usize| {
+        found
+            .iter()
+            .find(|(k, _)| *k == i)
+            .map_or(f64::NAN, |(_, x)| *x)
+    };
+    for (o, &q) in out.iter_mut().zip(levels) {
+        let h = (n - 1) as f64 * q;
+        let j = h.floor() as usize;
+        let g = h - j as f64;
+        let xj = at(j);
+        *o = if g == 0.0 {
+            xj
+        } else {
+            xj + g * (at((j + 1).min(n - 1)) - xj)
+        };
+    }
+}
+
+/// Selects the order statistics `needed` (sorted, absolute ranks) of `v`,
+/// whose first element has rank `base`.
+fn select_all(v: &mut [f64], base: usize, needed: &[usize], found: &mut Vec<(usize, f64)>) {
+    if needed.is_empty() {
+        return;
+    }
+    let mid = needed.len() / 2;
+    let k = needed[mid] - base;
+    let (left, x, right) = v.select_nth_unstable_by(k, f64::total_cmp);
+    found.push((needed[mid], *x));
+    select_all(left, base, &needed[..mid], found);
+    select_all(right, base + k + 1, &needed[mid + 1..], found);
+}
+
 /// Statistics of a column, NaNs left out and counted.
 pub fn stats(values: &[f64]) -> Stats {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
@@ -84,17 +136,17 @@ pub fn stats(values: &[f64]) -> Stats {
         f64::NAN
     };
     let se = sd / (n as f64).sqrt();
-    v.sort_unstable_by(f64::total_cmp);
     let mut quantiles = [0.0; 9];
-    for (i, (_, q)) in QUANTILES.iter().enumerate() {
-        quantiles[i] = quantile_sorted(&v, *q);
-    }
+    let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
+    quantiles_by_selection(&mut v, &levels, &mut quantiles);
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     Stats {
         mean,
         sd,
         se,
-        min: v[0],
-        max: v[n - 1],
+        min,
+        max,
         quantiles,
         nan,
     }
@@ -133,6 +185,50 @@ fn mean_of(v: impl Iterator<Item = f64>) -> f64 {
         n += 1;
     }
     if n == 0 { f64::NAN } else { s / n as f64 }
+}
+
+/// Trial indices in increasing order of a count column, ties in trial order
+/// (a stable sort). Counts are whole numbers, so when they and the trial
+/// indices fit in 32 bits each, sorting packed `(count << 32) | trial` keys
+/// gives the same order faster.
+pub fn stable_order_by_count(counts: &[f64]) -> Vec<u32> {
+    let n = counts.len();
+    // Small whole-number counts: a counting sort, stable by construction.
+    let whole = counts.iter().all(|&c| c >= 0.0 && c.fract() == 0.0);
+    let max = counts.iter().copied().fold(0.0, f64::max);
+    if whole && n <= u32::MAX as usize && max <= (4 * n).max(1024) as f64 {
+        let mut start = vec![0usize; max as usize + 2];
+        for &c in counts {
+            start[c as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut order = vec![0u32; n];
+        for (i, &c) in counts.iter().enumerate() {
+            let slot = &mut start[c as usize];
+            order[*slot] = i as u32;
+            *slot += 1;
+        }
+        return order;
+    }
+    let fits = n <= u32::MAX as usize
+        && counts
+            .iter()
+            .all(|&c| (0.0..4_294_967_296.0).contains(&c) && c.fract() == 0.0);
+    if fits {
+        let mut keys: Vec<u64> = counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| ((c as u64) << 32) | i as u64)
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| (k & 0xFFFF_FFFF) as u32).collect()
+    } else {
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by(|&a, &b| counts[a as usize].total_cmp(&counts[b as usize]));
+        order
+    }
 }
 
 /// Identity of the run recorded in `summary.json`.
@@ -189,24 +285,30 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Value 
         );
     }
 
-    // Tail: mean of the ceil(0.05 n) smallest investor_net.
-    let mut net: Vec<f64> = col(layout.investor_net).to_vec();
-    net.sort_unstable_by(f64::total_cmp);
-    let k = n.div_ceil(20).max(1).min(n);
+    // Tail: mean of the ceil(0.05 n) smallest investor_net, summed in increasing order.
     let cvar = if n == 0 {
         f64::NAN
     } else {
-        net[..k].iter().sum::<f64>() / k as f64
+        let mut net: Vec<f64> = col(layout.investor_net).to_vec();
+        let k = n.div_ceil(20).max(1).min(n);
+        if k < n {
+            net.select_nth_unstable_by(k - 1, f64::total_cmp);
+        }
+        let worst = &mut net[..k];
+        worst.sort_unstable_by(f64::total_cmp);
+        worst.iter().sum::<f64>() / k as f64
     };
 
     // Capital sizing.
-    let mut peak: Vec<f64> = col(layout.peak_funding).to_vec();
-    peak.sort_unstable_by(f64::total_cmp);
+    let mut capital = [f64::NAN; 3];
+    if n > 0 {
+        let mut peak: Vec<f64> = col(layout.peak_funding).to_vec();
+        quantiles_by_selection(&mut peak, &[0.90, 0.95, 0.99], &mut capital);
+    }
 
-    // Risk sharing by decile of the last outcome's count (stable sort: ties keep trial order).
+    // Risk sharing by decile of the last outcome's count (ties keep trial order).
     let last = col(layout.outcome + model.last_outcome);
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_by(|&a, &b| last[a as usize].total_cmp(&last[b as usize]));
+    let order = stable_order_by_count(last);
     let mut deciles = Vec::with_capacity(10);
     for d in 0..10usize {
         // Ranks i with floor(10 i / n) == d.
@@ -262,9 +364,9 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Value 
     doc.insert(
         "capital_needed".into(),
         json!({
-            "p90": num(quantile_sorted(&peak, 0.90)),
-            "p95": num(quantile_sorted(&peak, 0.95)),
-            "p99": num(quantile_sorted(&peak, 0.99)),
+            "p90": num(capital[0]),
+            "p95": num(capital[1]),
+            "p99": num(capital[2]),
         }),
     );
     doc.insert(
@@ -291,6 +393,41 @@ mod tests {
         assert!((quantile_sorted(&v, 0.5) - 2.5).abs() < 1e-12);
         assert!((quantile_sorted(&v, 0.9) - 3.7).abs() < 1e-12);
         assert_eq!(quantile_sorted(&[5.0], 0.3), 5.0);
+    }
+
+    #[test]
+    fn selection_quantiles_equal_sorted_quantiles() {
+        let mut x: Vec<f64> = (0..10_007u64)
+            .map(|i| ((i * 7919) % 10_007) as f64 * 0.37 - (i % 13) as f64)
+            .collect();
+        let mut sorted = x.clone();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
+        let mut out = [0.0; 9];
+        quantiles_by_selection(&mut x, &levels, &mut out);
+        for (i, q) in levels.iter().enumerate() {
+            assert_eq!(
+                out[i].to_bits(),
+                quantile_sorted(&sorted, *q).to_bits(),
+                "q {q}"
+            );
+        }
+    }
+
+    #[test]
+    fn packed_count_order_is_the_stable_order() {
+        let counts: Vec<f64> = (0..5000u64).map(|i| ((i * 37) % 11) as f64).collect();
+        let mut stable: Vec<u32> = (0..5000).collect();
+        stable.sort_by(|&a, &b| counts[a as usize].total_cmp(&counts[b as usize]));
+        assert_eq!(stable_order_by_count(&counts), stable);
+        let wide: Vec<f64> = (0..3000u64)
+            .map(|i| ((i * 7_777_777) % 1_000_003) as f64)
+            .collect();
+        let mut stable: Vec<u32> = (0..3000).collect();
+        stable.sort_by(|&a, &b| wide[a as usize].total_cmp(&wide[b as usize]));
+        assert_eq!(stable_order_by_count(&wide), stable);
+        let big = vec![5e9, 1.0, 5e9, 0.0];
+        assert_eq!(stable_order_by_count(&big), vec![3, 1, 0, 2]);
     }
 
     #[test]

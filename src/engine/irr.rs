@@ -3,23 +3,43 @@
 //! The IRR is the root of NPV(r) = sum f_t (1 + r)^-t on r in (-1, +inf) with
 //! the smallest |r| (numpy_financial.irr's rule), annualised as
 //! (1 + r)^12 - 1. The search walks outward from r = 0 on both sides over a
-//! geometric grid of |r| (1e-6, 2e-6, 4e-6, ... monthly), takes the first
+//! geometric grid of |r| (1e-4, 2e-4, 4e-4, ... monthly), takes the first
 //! bracket with a sign change, and
 //! polishes it with safeguarded Newton steps (bisection when Newton leaves the
 //! bracket). A root where NPV only touches zero without changing sign
 //! (a double root), or two roots inside one grid cell, is not found; such
 //! flows give the next root or NaN.
 
-/// NPV and its derivative in x = 1 / (1 + r), by Horner's rule:
-/// P(x) = sum f_t x^t and P'(x).
+/// NPV and its derivative in x = 1 / (1 + r): P(x) = sum f_t x^t and P'(x).
+/// Evaluated as four interleaved Horner chains in y = x^4
+/// (P = Q0(y) + x Q1(y) + x^2 Q2(y) + x^3 Q3(y)), which cuts the chain of
+/// dependent operations fourfold; P' likewise from the coefficients t f_t.
 #[inline]
 fn poly(flows: &[f64], x: f64) -> (f64, f64) {
-    let mut p = 0.0;
-    let mut dp = 0.0;
-    for &f in flows.iter().rev() {
-        dp = dp * x + p;
-        p = p * x + f;
+    let y = x * x * x * x;
+    let n = flows.len();
+    let mut q = [0.0f64; 4];
+    let mut dq = [0.0f64; 4];
+    let top = n.div_ceil(4) * 4;
+    let mut t = top;
+    while t >= 4 {
+        t -= 4;
+        for j in 0..4 {
+            let k = t + j;
+            let f = if k < n { flows[k] } else { 0.0 };
+            // Coefficient of x^k in P' is (k + 1) f_{k+1}.
+            let d = if k + 1 < n {
+                (k + 1) as f64 * flows[k + 1]
+            } else {
+                0.0
+            };
+            q[j] = q[j] * y + f;
+            dq[j] = dq[j] * y + d;
+        }
     }
+    let (x2, x3) = (x * x, x * x * x);
+    let p = (q[0] + x * q[1]) + (x2 * q[2] + x3 * q[3]);
+    let dp = (dq[0] + x * dq[1]) + (x2 * dq[2] + x3 * dq[3]);
     (p, dp)
 }
 
@@ -58,7 +78,8 @@ fn polish(flows: &[f64], mut a: f64, mut b: f64, mut fa: f64, fb: f64) -> f64 {
         } else {
             0.5 * (a + b)
         };
-        if (next - r).abs() <= 1e-15 * (1.0 + r.abs()) || (b - a).abs() <= 1e-16 * (1.0 + r.abs()) {
+        // Newton converges quadratically: after a step below 1e-12 the error is ~1e-24.
+        if (next - r).abs() <= 1e-12 * (1.0 + r.abs()) || (b - a).abs() <= 1e-16 * (1.0 + r.abs()) {
             return next;
         }
         r = next;
@@ -88,7 +109,7 @@ fn grid() -> Vec<(f64, bool)> {
 }
 
 /// Smallest |r| (monthly) of the scan grid.
-const GRID_START: f64 = 1e-6;
+const GRID_START: f64 = 1e-4;
 /// Ratio between successive |r| of the scan grid.
 const GRID_RATIO: f64 = 2.0;
 
@@ -236,6 +257,35 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn interleaved_horner_matches_the_direct_sum() {
+        let flows: Vec<f64> = (0..49)
+            .map(|t| ((t * 37 % 11) as f64 - 5.0) * 10.0)
+            .collect();
+        for &x in &[0.5, 0.97, 1.0, 1.03, 1.6] {
+            let (p, dp) = poly(&flows, x);
+            let p_direct: f64 = flows
+                .iter()
+                .enumerate()
+                .map(|(t, f)| f * x.powi(t as i32))
+                .sum();
+            let dp_direct: f64 = flows
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(t, f)| t as f64 * f * x.powi(t as i32 - 1))
+                .sum();
+            assert!(
+                (p - p_direct).abs() <= 1e-9 * p_direct.abs().max(1.0),
+                "{p} vs {p_direct}"
+            );
+            assert!(
+                (dp - dp_direct).abs() <= 1e-9 * dp_direct.abs().max(1.0),
+                "{dp} vs {dp_direct}"
+            );
+        }
     }
 
     #[test]
