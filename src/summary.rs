@@ -309,35 +309,54 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Value 
     // Risk sharing by decile of the last outcome's count (ties keep trial order).
     let last = col(layout.outcome + model.last_outcome);
     let order = stable_order_by_count(last);
+    // Decile of each trial (rank i goes to floor(10 i / n)), then one sequential
+    // pass per column summing in trial order: no random access into the columns.
+    let mut decile_of = vec![0u8; n];
+    for (rank, &t) in order.iter().enumerate() {
+        decile_of[t as usize] = (10 * rank / n.max(1)) as u8;
+    }
+    drop(order);
+    let decile_cols = [
+        ("outcome_count", layout.outcome + model.last_outcome),
+        ("payer_cost", layout.payer_cost),
+        ("cost_per_outcome", layout.cost_per_outcome),
+        ("delivery_cost", layout.delivery_cost),
+        ("investor_net", layout.investor_net),
+        ("guarantee_paid", layout.guarantee_paid),
+        ("provider_bonus", layout.provider_bonus),
+    ];
+    let mut trials_in = [0u64; 10];
+    for &d in &decile_of {
+        trials_in[d as usize] += 1;
+    }
+    let means: Vec<[f64; 10]> = decile_cols
+        .iter()
+        .map(|&(_, c)| {
+            let mut sum = [0.0f64; 10];
+            let mut cnt = [0u64; 10];
+            for (x, &d) in cols.data[c].iter().zip(&decile_of) {
+                if !x.is_nan() {
+                    sum[d as usize] += x;
+                    cnt[d as usize] += 1;
+                }
+            }
+            std::array::from_fn(|d| {
+                if cnt[d] == 0 {
+                    f64::NAN
+                } else {
+                    sum[d] / cnt[d] as f64
+                }
+            })
+        })
+        .collect();
     let mut deciles = Vec::with_capacity(10);
     for d in 0..10usize {
-        // Ranks i with floor(10 i / n) == d.
-        let lo = (d * n).div_ceil(10);
-        let hi = ((d + 1) * n).div_ceil(10);
-        let idx = &order[lo.min(n)..hi.min(n)];
-        let mean_col = |c: usize| mean_of(idx.iter().map(|&i| cols.data[c][i as usize]));
         let mut row = Map::new();
         row.insert("decile".into(), json!(d + 1));
-        row.insert("trials".into(), json!(idx.len()));
-        row.insert(
-            "outcome_count".into(),
-            num(mean_col(layout.outcome + model.last_outcome)),
-        );
-        row.insert("payer_cost".into(), num(mean_col(layout.payer_cost)));
-        row.insert(
-            "cost_per_outcome".into(),
-            num(mean_col(layout.cost_per_outcome)),
-        );
-        row.insert("delivery_cost".into(), num(mean_col(layout.delivery_cost)));
-        row.insert("investor_net".into(), num(mean_col(layout.investor_net)));
-        row.insert(
-            "guarantee_paid".into(),
-            num(mean_col(layout.guarantee_paid)),
-        );
-        row.insert(
-            "provider_bonus".into(),
-            num(mean_col(layout.provider_bonus)),
-        );
+        row.insert("trials".into(), json!(trials_in[d]));
+        for (k, (name, _)) in decile_cols.iter().enumerate() {
+            row.insert((*name).into(), num(means[k][d]));
+        }
         deciles.push(Value::Object(row));
     }
     let loss_inv = mean_of(col(layout.investor_net).iter().map(|x| (-x).max(0.0)));
