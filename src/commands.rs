@@ -117,10 +117,16 @@ pub struct RunArgs {
     pub save_trials: bool,
     /// Print nothing but errors.
     pub quiet: bool,
+    /// Language of the table, charts and reports.
+    pub lang: crate::report::i18n::Lang,
+    /// Skip charts, report.html and workbook.xlsx.
+    pub no_report: bool,
 }
 
 /// The result of a whole run, kept in memory for reports and analyses.
 pub struct RunResult {
+    /// The scenario as read.
+    pub scenario: crate::scenario::Scenario,
     /// The compiled model.
     pub model: crate::model::Model,
     /// Per-trial metric columns.
@@ -204,6 +210,7 @@ pub fn simulate_run(args: &RunArgs) -> Result<RunResult, i32> {
     };
     let summary = crate::summary::summarize(&model, &columns, &id);
     Ok(RunResult {
+        scenario: loaded.scenario,
         model,
         columns,
         summary,
@@ -256,6 +263,16 @@ pub fn run(args: &RunArgs) -> i32 {
             return exit::FAILURE;
         }
     }
+    if !args.no_report {
+        let report_start = std::time::Instant::now();
+        if let Err(e) = crate::report::write_reports(&result, &run_info, &dir, args.lang) {
+            eprintln!("error: {e}");
+            return exit::FAILURE;
+        }
+        if !args.quiet && std::env::var_os("IBSIM_TIMING").is_some() {
+            eprintln!("reports: {:.3} s", report_start.elapsed().as_secs_f64());
+        }
+    }
     if args.save_trials {
         let path = dir.join("trials.csv");
         if let Err(e) = crate::report::write_trials_csv(&path, &result.columns) {
@@ -268,7 +285,13 @@ pub fn run(args: &RunArgs) -> i32 {
         let last = &m.outcomes[m.last_outcome].id;
         print!(
             "{}",
-            crate::report::table::render(&result.summary, m.hurdle_irr, m.committed_capital, last)
+            crate::report::table::render(
+                &result.summary,
+                m.hurdle_irr,
+                m.committed_capital,
+                last,
+                args.lang
+            )
         );
         println!(
             "  wrote {}/summary.json and run.json in {:.2} s ({:.0} trials/s on {threads} threads)",

@@ -55,6 +55,12 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Language of the summary, charts and reports.
+        #[arg(long, default_value = "en", value_parser = ["en", "es"])]
+        lang: String,
+        /// Skip charts, report.html and workbook.xlsx.
+        #[arg(long)]
+        no_report: bool,
     },
 }
 
@@ -76,6 +82,8 @@ fn main() {
             out,
             save_trials,
             quiet,
+            lang,
+            no_report,
         } => ibsim::commands::run(&ibsim::commands::RunArgs {
             scenario,
             trials,
@@ -84,6 +92,8 @@ fn main() {
             out,
             save_trials,
             quiet,
+            lang: ibsim::report::i18n::Lang::parse(&lang).unwrap_or_default(),
+            no_report,
         }),
     };
     std::process::exit(code);

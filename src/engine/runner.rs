@@ -11,6 +11,10 @@ use crate::model::Model;
 /// Trials per block (the unit of parallel work and of progress updates).
 pub const BLOCK: usize = 1024;
 
+/// Trials (by global index) whose month-by-month investor position is kept for
+/// the fan chart: the first 10,240 (ten blocks), whatever the thread count.
+pub const POSITION_TRIALS: u64 = 10 * BLOCK as u64;
+
 /// The per-trial metrics of a run (or of a shard of it), one column per metric.
 #[derive(Debug, Clone)]
 pub struct TrialColumns {
@@ -20,6 +24,12 @@ pub struct TrialColumns {
     pub first_trial: u64,
     /// `data[column][i]` is the metric of trial `first_trial + i`.
     pub data: Vec<Vec<f64>>,
+    /// Months per trial in `positions`.
+    pub horizon: usize,
+    /// Investors' cumulative position (contributions - distributions) after each
+    /// month, for the trials held with global index below [`POSITION_TRIALS`]:
+    /// `positions[i * horizon + t]`.
+    pub positions: Vec<f64>,
 }
 
 impl TrialColumns {
@@ -55,26 +65,41 @@ pub fn simulate(
     let disc = Discounts::new(model);
     let n = usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(0);
     let m = layout.len();
+    let h = model.horizon;
     let mut data: Vec<Vec<f64>> = vec![vec![0.0; n]; m];
+    let kept =
+        usize::try_from(POSITION_TRIALS.saturating_sub(range.start).min(n as u64)).unwrap_or(0);
+    let mut positions = vec![0.0; kept * h];
     {
+        // Each block gets its own slice of every column (and of the kept positions).
+        type BlockOut<'a> = (Vec<&'a mut [f64]>, Option<&'a mut [f64]>);
         let n_blocks = n.div_ceil(BLOCK);
-        let mut blocks: Vec<Vec<&mut [f64]>> =
-            (0..n_blocks).map(|_| Vec::with_capacity(m)).collect();
+        let mut blocks: Vec<BlockOut> = (0..n_blocks)
+            .map(|_| (Vec::with_capacity(m), None))
+            .collect();
         for col in data.iter_mut() {
             for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
-                blocks[b].push(chunk);
+                blocks[b].0.push(chunk);
             }
+        }
+        for (b, chunk) in positions.chunks_mut(BLOCK * h.max(1)).enumerate() {
+            blocks[b].1 = Some(chunk);
         }
         let work = || {
             blocks.into_par_iter().enumerate().for_each_init(
                 || Workspace::new(model, &layout),
-                |ws, (b, mut slices)| {
+                |ws, (b, (mut slices, mut pos))| {
                     let len = slices.first().map_or(0, |s| s.len());
                     for i in 0..len {
                         let trial = range.start + (b * BLOCK + i) as u64;
                         run_trial(model, &layout, &disc, draws, trial, ws);
                         for (j, s) in slices.iter_mut().enumerate() {
                             s[i] = ws.row[j];
+                        }
+                        if let Some(p) = pos.as_deref_mut()
+                            && (i + 1) * h <= p.len()
+                        {
+                            p[i * h..(i + 1) * h].copy_from_slice(&ws.position);
                         }
                     }
                     on_block(len as u64);
@@ -91,5 +116,7 @@ pub fn simulate(
         names: layout.names.clone(),
         first_trial: range.start,
         data,
+        horizon: h,
+        positions,
     })
 }

@@ -1,7 +1,11 @@
 //! Turning a run into things people read: the terminal table and the files
 //! under the output folder (`summary.json`, `run.json`, `trials.csv`).
 
+pub mod charts;
+pub mod html;
+pub mod i18n;
 pub mod table;
+pub mod xlsx;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -48,4 +52,42 @@ pub fn host_name() -> String {
         .filter(|s| !s.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// Writes the charts (`charts/*.png`, `charts/*.svg`), `report.html` and `workbook.xlsx` of a run into `dir`.
+pub fn write_reports(
+    result: &crate::commands::RunResult,
+    run_info: &serde_json::Value,
+    dir: &Path,
+    lang: i18n::Lang,
+) -> Result<(), String> {
+    let charts = charts::render(
+        &result.model,
+        &result.columns,
+        &result.summary,
+        lang,
+        Some(&dir.join("charts")),
+    )?;
+    let page = html::render(
+        &result.scenario,
+        &result.model,
+        &result.summary,
+        &charts,
+        run_info,
+        lang,
+    );
+    let path = dir.join("report.html");
+    write_atomic(&path, page.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let book = xlsx::render(
+        &result.scenario,
+        &result.summary,
+        &result.columns,
+        &result.model.currency,
+        lang,
+    )
+    .map_err(|e| format!("cannot build workbook.xlsx: {e}"))?;
+    let path = dir.join("workbook.xlsx");
+    write_atomic(&path, &book).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(())
 }

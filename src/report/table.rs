@@ -1,43 +1,17 @@
-//! The compact summary printed by `ibsim run`, with amounts in the scenario's currency.
+//! The compact summary printed by `ibsim run`, with amounts in the scenario's
+//! currency and words in the chosen language.
 
 use serde_json::Value;
 
-/// `1234567.8` -> `1,234,568` (thousands separators, no decimals).
-pub fn thousands(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    let neg = x < 0.0;
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if neg && out != "0" {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
+use super::i18n::{Lang, pct, thousands};
 
 /// An amount with its currency: `COP 1,234,568`.
-pub fn money(x: f64, cur: &str) -> String {
-    format!("{cur} {}", thousands(x))
+pub fn money(x: f64, cur: &str, lang: Lang) -> String {
+    format!("{cur} {}", thousands(x, lang))
 }
 
-/// A rate as a percentage with one decimal.
-pub fn pct(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.1}%", 100.0 * x)
-    } else {
-        "n/a".into()
-    }
-}
-
-fn get(v: &Value, path: &[&str]) -> f64 {
+/// Reads a number at `path` in a JSON document (NaN when absent or null).
+pub fn get(v: &Value, path: &[&str]) -> f64 {
     let mut cur = v;
     for p in path {
         match cur.get(*p) {
@@ -49,7 +23,14 @@ fn get(v: &Value, path: &[&str]) -> f64 {
 }
 
 /// The terminal summary of a `summary.json` document.
-pub fn render(summary: &Value, hurdle: f64, committed: Option<f64>, last_outcome: &str) -> String {
+pub fn render(
+    summary: &Value,
+    hurdle: f64,
+    committed: Option<f64>,
+    last_outcome: &str,
+    lang: Lang,
+) -> String {
+    let s = lang.strings();
     let cur = summary["scenario"]["currency"].as_str().unwrap_or("");
     let m = |k: &str, f: &str| get(summary, &["metrics", k, f]);
     let p = |k: &str| {
@@ -58,85 +39,90 @@ pub fn render(summary: &Value, hurdle: f64, committed: Option<f64>, last_outcome
             get(summary, &["probabilities", k, "se"]),
         )
     };
+    let pc = |x: f64| pct(x, lang);
+    let mo = |x: f64| money(x, cur, lang);
     let mut rows: Vec<(String, String)> = Vec::new();
     rows.push((
-        "Investor IRR".into(),
+        s.investor_irr.into(),
         format!(
-            "P5 {}   P50 {}   P95 {}   (mean {} ± {})",
-            pct(m("investor_irr", "p5")),
-            pct(m("investor_irr", "p50")),
-            pct(m("investor_irr", "p95")),
-            pct(m("investor_irr", "mean")),
-            pct(m("investor_irr", "se")),
+            "P5 {}   P50 {}   P95 {}   ({} {} ± {})",
+            pc(m("investor_irr", "p5")),
+            pc(m("investor_irr", "p50")),
+            pc(m("investor_irr", "p95")),
+            s.mean,
+            pc(m("investor_irr", "mean")),
+            pc(m("investor_irr", "se")),
         ),
     ));
     let (pl, pls) = p("prob_loss");
-    rows.push((
-        "P(investors lose money)".into(),
-        format!("{} ± {}", pct(pl), pct(pls)),
-    ));
+    rows.push((s.prob_loss.into(), format!("{} ± {}", pc(pl), pc(pls))));
     let (ph, phs) = p("prob_below_hurdle");
     rows.push((
-        format!("P(return below hurdle {})", pct(hurdle)),
-        format!("{} ± {}", pct(ph), pct(phs)),
+        format!("{} {})", s.prob_below_hurdle, pc(hurdle)),
+        format!("{} ± {}", pc(ph), pc(phs)),
     ));
     rows.push((
-        "Payer cost".into(),
+        s.payer_cost.into(),
         format!(
-            "mean {} ± {}   P95 {}",
-            money(m("payer_cost", "mean"), cur),
-            thousands(m("payer_cost", "se")),
-            money(m("payer_cost", "p95"), cur)
+            "{} {} ± {}   P95 {}",
+            s.mean,
+            mo(m("payer_cost", "mean")),
+            thousands(m("payer_cost", "se"), lang),
+            mo(m("payer_cost", "p95"))
         ),
     ));
-    rows.push((
-        "Fee-for-service cost (mean)".into(),
-        money(m("delivery_cost", "mean"), cur),
-    ));
+    rows.push((s.fee_for_service.into(), mo(m("delivery_cost", "mean"))));
     let (pb, pbs) = p("prob_budget_cap_hit");
-    rows.push((
-        "P(budget cap hit)".into(),
-        format!("{} ± {}", pct(pb), pct(pbs)),
-    ));
+    rows.push((s.prob_cap_hit.into(), format!("{} ± {}", pc(pb), pc(pbs))));
     let cap = get(summary, &["capital_needed", "p95"]);
-    let mut capital = format!("P95 {}", money(cap, cur));
+    let mut capital = format!("P95 {}", mo(cap));
     if let Some(k) = committed {
         let (pg, _) = p("prob_funding_gap");
         capital.push_str(&format!(
-            "   (committed {}; P(gap) {})",
-            money(k, cur),
-            pct(pg)
+            "   ({} {}; {} {})",
+            s.committed,
+            mo(k),
+            s.prob_gap,
+            pc(pg)
         ));
     }
-    rows.push(("Capital needed".into(), capital));
+    rows.push((s.capital_needed.into(), capital));
     rows.push((
-        format!("Payer cost per {last_outcome}"),
+        format!("{} {last_outcome}", s.cost_per),
         format!(
-            "mean {}   P50 {}",
-            money(m("cost_per_outcome", "mean"), cur),
-            money(m("cost_per_outcome", "p50"), cur)
+            "{} {}   P50 {}",
+            s.mean,
+            mo(m("cost_per_outcome", "mean")),
+            mo(m("cost_per_outcome", "p50"))
         ),
     ));
     let rs = &summary["risk_sharing"];
     rows.push((
-        "Downside borne (mean/trial)".into(),
+        s.downside.into(),
         format!(
-            "investors {}   guarantor {}   payer premium {}",
-            money(get(rs, &["loss_borne_by_investors"]), cur),
-            money(get(rs, &["loss_borne_by_guarantor"]), cur),
-            money(get(rs, &["payer_premium"]), cur)
+            "{} {}   {} {}   {} {}",
+            s.investors,
+            mo(get(rs, &["loss_borne_by_investors"])),
+            s.guarantor,
+            mo(get(rs, &["loss_borne_by_guarantor"])),
+            s.payer_premium,
+            mo(get(rs, &["payer_premium"]))
         ),
     ));
     let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let mut out = format!(
-        "{} — {} trials, seed {}, {} sampling\n",
+        "{} — {} {}, {} {}, {} {}\n",
         summary["scenario"]["name"].as_str().unwrap_or(""),
-        thousands(get(summary, &["trials"])),
+        thousands(get(summary, &["trials"]), lang),
+        s.trials,
+        s.seed,
         summary["seed"],
+        s.sampling,
         summary["sampling"].as_str().unwrap_or("")
     );
     for (k, v) in rows {
-        out.push_str(&format!("  {k:<width$}  {v}\n"));
+        let pad = width - k.chars().count();
+        out.push_str(&format!("  {k}{}  {v}\n", " ".repeat(pad)));
     }
     out
 }
@@ -146,11 +132,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(1234567.8), "1,234,568");
-        assert_eq!(thousands(-1000.0), "-1,000");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(thousands(0.2), "0");
-        assert_eq!(money(2.5e9, "COP"), "COP 2,500,000,000");
+    fn money_in_both_languages() {
+        assert_eq!(money(2.5e9, "COP", Lang::En), "COP 2,500,000,000");
+        assert_eq!(money(2.5e9, "COP", Lang::Es), "COP 2.500.000.000");
     }
 }

@@ -1,0 +1,464 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no
+//! network requests) with the deal, the headline figures and their standard
+//! errors, the risk-sharing table, every chart and the run's metadata.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::charts::Chart;
+use super::i18n::{Lang, number, pct, thousands};
+use super::table::get;
+use crate::model::Model;
+use crate::scenario::{Dist, Scenario};
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// A distribution in words: `beta(mean 0.55, sd 0.08)`, or the constant.
+pub fn describe(d: &Dist, lang: Lang) -> String {
+    let n = |x: f64| number(x, 4, lang);
+    match d {
+        Dist::Const(c) => n(*c),
+        Dist::Beta(b) => match (b.mean, b.sd, b.alpha, b.beta) {
+            (Some(m), Some(s), _, _) => format!("beta(mean {}, sd {})", n(m), n(s)),
+            (_, _, Some(a), Some(bb)) => format!("beta(alpha {}, beta {})", n(a), n(bb)),
+            _ => "beta".into(),
+        },
+        Dist::Uniform(r) => format!("uniform({}, {})", n(r.min), n(r.max)),
+        Dist::Triangular(t) => format!("triangular({}, {}, {})", n(t.min), n(t.mode), n(t.max)),
+        Dist::Pert(t) => format!("pert({}, {}, {})", n(t.min), n(t.mode), n(t.max)),
+        Dist::Normal(p) => {
+            let mut s = format!("normal(mean {}, sd {}", n(p.mean), n(p.sd));
+            if let Some(a) = p.min {
+                let _ = write!(s, ", min {}", n(a));
+            }
+            if let Some(b) = p.max {
+                let _ = write!(s, ", max {}", n(b));
+            }
+            s + ")"
+        }
+        Dist::Lognormal(l) => format!("lognormal(mean {}, sd {})", n(l.mean), n(l.sd)),
+        Dist::Discrete(dd) => format!(
+            "discrete({})",
+            dd.values
+                .iter()
+                .zip(&dd.weights)
+                .map(|(v, w)| format!("{}: {}", n(*v), n(*w)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+const CSS: &str = "
+body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:0;color:#222;background:#fafafa}
+main{max-width:1000px;margin:0 auto;padding:24px 28px 60px;background:#fff}
+h1{font-size:28px;margin:8px 0 2px}h2{font-size:20px;margin:32px 0 8px;border-bottom:2px solid #1f77b4;padding-bottom:4px}
+h3{font-size:16px;margin:18px 0 6px}.sub{color:#555;margin:0 0 16px}
+table{border-collapse:collapse;margin:6px 0 12px;font-size:14px}
+th,td{border:1px solid #ddd;padding:4px 9px;text-align:left}th{background:#f0f4f8}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.kpis{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
+.kpi{flex:1 1 200px;border:1px solid #dde;border-radius:6px;padding:10px 12px;background:#f7fafd}
+.kpi b{display:block;font-size:22px;margin-top:4px}.kpi span{color:#555;font-size:13px}
+figure{margin:18px 0}figcaption{font-size:13px;color:#555;margin-top:4px}
+svg{max-width:100%;height:auto}.note{font-size:13px;color:#555}
+";
+
+fn row(html: &mut String, cells: &[String], numeric_from: usize) {
+    html.push_str("<tr>");
+    for (i, c) in cells.iter().enumerate() {
+        if i >= numeric_from {
+            let _ = write!(html, "<td class=\"n\">{c}</td>");
+        } else {
+            let _ = write!(html, "<td>{c}</td>");
+        }
+    }
+    html.push_str("</tr>\n");
+}
+
+fn head(html: &mut String, cells: &[&str]) {
+    html.push_str("<tr>");
+    for c in cells {
+        let _ = write!(html, "<th>{}</th>", esc(c));
+    }
+    html.push_str("</tr>\n");
+}
+
+/// Renders the page.
+pub fn render(
+    scenario: &Scenario,
+    model: &Model,
+    summary: &Value,
+    charts: &[Chart],
+    run: &Value,
+    lang: Lang,
+) -> String {
+    let s = lang.strings();
+    let cur = model.currency.as_str();
+    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
+    let m = |k: &str, f: &str| get(summary, &["metrics", k, f]);
+    let p = |k: &str| {
+        (
+            get(summary, &["probabilities", k, "value"]),
+            get(summary, &["probabilities", k, "se"]),
+        )
+    };
+    let mut h = String::with_capacity(200_000);
+    let _ = writeln!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — ibsim</title>\n<style>{CSS}</style>\n</head>\n<body><main>",
+        lang.code(),
+        esc(&model.name)
+    );
+    let _ = writeln!(
+        h,
+        "<h1>{}</h1>\n<p class=\"sub\">{} · {} {} · {} {} · {} {}</p>",
+        esc(&model.name),
+        s.subtitle,
+        thousands(get(summary, &["trials"]), lang),
+        s.trials,
+        s.seed,
+        summary["seed"],
+        s.sampling,
+        esc(summary["sampling"].as_str().unwrap_or(""))
+    );
+    if let Some(d) = &scenario.description {
+        let _ = writeln!(h, "<p>{}</p>", esc(d));
+    }
+
+    // Headline figures.
+    let _ = writeln!(h, "<h2>{}</h2>\n<div class=\"kpis\">", s.h_headline);
+    let (pl, _) = p("prob_loss");
+    for (label, value) in [
+        (
+            format!("{} (P50)", s.investor_irr),
+            pct(m("investor_irr", "p50"), lang),
+        ),
+        (s.prob_loss.to_owned(), pct(pl, lang)),
+        (
+            format!("{} ({})", s.payer_cost, s.mean),
+            money(m("payer_cost", "mean")),
+        ),
+        (
+            format!("{} (P95)", s.capital_needed),
+            money(get(summary, &["capital_needed", "p95"])),
+        ),
+    ] {
+        let _ = writeln!(
+            h,
+            "<div class=\"kpi\"><span>{}</span><b>{}</b></div>",
+            esc(&label),
+            esc(&value)
+        );
+    }
+    h.push_str("</div>\n<table>\n");
+    head(&mut h, &[s.c_metric, s.c_value, s.c_se]);
+    let se_pct = |x: f64| format!("± {}", pct(x, lang));
+    let se_money = |x: f64| format!("± {}", thousands(x, lang));
+    let rows: Vec<(String, String, String)> = vec![
+        (
+            format!("{} ({})", s.investor_irr, s.mean),
+            pct(m("investor_irr", "mean"), lang),
+            se_pct(m("investor_irr", "se")),
+        ),
+        (
+            format!("{} P5 / P50 / P95", s.investor_irr),
+            format!(
+                "{} / {} / {}",
+                pct(m("investor_irr", "p5"), lang),
+                pct(m("investor_irr", "p50"), lang),
+                pct(m("investor_irr", "p95"), lang)
+            ),
+            String::new(),
+        ),
+        (
+            s.prob_loss.to_owned(),
+            pct(pl, lang),
+            se_pct(p("prob_loss").1),
+        ),
+        (
+            format!("{} {})", s.prob_below_hurdle, pct(model.hurdle_irr, lang)),
+            pct(p("prob_below_hurdle").0, lang),
+            se_pct(p("prob_below_hurdle").1),
+        ),
+        (
+            format!("{} ({})", s.payer_cost, s.mean),
+            money(m("payer_cost", "mean")),
+            se_money(m("payer_cost", "se")),
+        ),
+        (
+            format!("{} (P95)", s.payer_cost),
+            money(m("payer_cost", "p95")),
+            String::new(),
+        ),
+        (
+            s.fee_for_service.to_owned(),
+            money(m("delivery_cost", "mean")),
+            se_money(m("delivery_cost", "se")),
+        ),
+        (
+            s.prob_cap_hit.to_owned(),
+            pct(p("prob_budget_cap_hit").0, lang),
+            se_pct(p("prob_budget_cap_hit").1),
+        ),
+        (
+            format!("{} P90 / P95 / P99", s.capital_needed),
+            format!(
+                "{} / {} / {}",
+                thousands(get(summary, &["capital_needed", "p90"]), lang),
+                thousands(get(summary, &["capital_needed", "p95"]), lang),
+                thousands(get(summary, &["capital_needed", "p99"]), lang)
+            ),
+            String::new(),
+        ),
+        (
+            format!(
+                "{} {} ({})",
+                s.cost_per, model.outcomes[model.last_outcome].id, s.mean
+            ),
+            money(m("cost_per_outcome", "mean")),
+            se_money(m("cost_per_outcome", "se")),
+        ),
+        (
+            "CVaR 95% (investor_net)".to_owned(),
+            money(get(summary, &["tail", "cvar95_investor_net"])),
+            String::new(),
+        ),
+    ];
+    for (a, b, c) in rows {
+        row(&mut h, &[esc(&a), esc(&b), esc(&c)], 1);
+    }
+    h.push_str("</table>\n");
+
+    // The deal.
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<p>{}: {} {} · {}</p>",
+        s.h_deal,
+        s.horizon,
+        model.horizon,
+        s.months,
+        esc(cur)
+    );
+    let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.h_cohorts);
+    head(&mut h, &[s.c_name, s.c_start, s.c_size]);
+    if let Some(list) = &scenario.cohorts {
+        for c in list {
+            row(
+                &mut h,
+                &[
+                    esc(&c.name),
+                    c.start_month.0.to_string(),
+                    esc(&describe(&c.size, lang)),
+                ],
+                1,
+            );
+        }
+    } else if let Some(e) = &scenario.enrolment {
+        for c in &model.cohorts {
+            row(
+                &mut h,
+                &[
+                    esc(&c.name),
+                    c.start.to_string(),
+                    esc(&describe(&e.size, lang)),
+                ],
+                1,
+            );
+        }
+    }
+    let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_funnel);
+    head(
+        &mut h,
+        &[
+            s.c_outcome,
+            s.c_of,
+            s.c_rate,
+            s.c_lag,
+            s.c_price,
+            s.c_max_paid,
+        ],
+    );
+    for o in &scenario.outcomes {
+        row(
+            &mut h,
+            &[
+                format!(
+                    "{}<br><span class=\"note\">{}</span>",
+                    esc(&o.id),
+                    esc(o.label.as_deref().unwrap_or(""))
+                ),
+                esc(o.of.as_deref().unwrap_or("enrolled")),
+                esc(&describe(&o.rate, lang)),
+                o.lag_months.map_or(0, |l| l.0).to_string(),
+                money(o.price),
+                o.max_paid
+                    .map_or(s.none.to_owned(), |m| thousands(m.0 as f64, lang)),
+            ],
+            3,
+        );
+    }
+    let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_parties);
+    head(&mut h, &[s.c_name, s.c_share]);
+    for (n, sh) in &model.payers {
+        row(&mut h, &[esc(n), pct(*sh, lang)], 1);
+    }
+    h.push_str("</table>\n<table>\n");
+    for (k, v) in [
+        (
+            s.budget_cap,
+            model.budget_cap.map_or(s.none.to_owned(), money),
+        ),
+        (s.evaluation_cost, money(model.evaluation_cost)),
+        (
+            s.payment_lag,
+            format!("{} ({})", model.payment_lag, s.months),
+        ),
+    ] {
+        row(&mut h, &[esc(k), esc(&v)], 1);
+    }
+    let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_tranches);
+    head(&mut h, &[s.c_name, s.c_share, s.c_seniority, s.c_cap_irr]);
+    for t in &model.tranches {
+        row(
+            &mut h,
+            &[
+                esc(&t.name),
+                pct(t.share, lang),
+                t.seniority.to_string(),
+                t.cap_irr.map_or(s.none.to_owned(), |c| pct(c, lang)),
+            ],
+            1,
+        );
+    }
+    h.push_str("</table>\n");
+    if let Some((amount, k)) = model.guarantee {
+        let _ = writeln!(
+            h,
+            "<p>{}: {} → {}</p>",
+            s.guarantee,
+            money(amount),
+            esc(&model.tranches[k].name)
+        );
+    }
+    if let Some(k) = model.committed_capital {
+        let _ = writeln!(
+            h,
+            "<p>{} ({}): {}</p>",
+            s.capital_needed,
+            s.committed,
+            money(k)
+        );
+    }
+
+    // Risk sharing.
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<p class=\"note\">{}</p>\n<table>",
+        s.h_risk,
+        esc(s.risk_note)
+    );
+    head(
+        &mut h,
+        &[
+            s.c_decile,
+            s.c_outcome_count,
+            s.payer_cost,
+            s.c_cost_per_outcome,
+            s.c_delivery_cost,
+            s.investor_net,
+            s.guarantee,
+            s.provider_bonus,
+        ],
+    );
+    if let Some(rows) = summary["risk_sharing"]["deciles"].as_array() {
+        for r in rows {
+            let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+            row(
+                &mut h,
+                &[
+                    r["decile"].to_string(),
+                    number(f("outcome_count"), 1, lang),
+                    thousands(f("payer_cost"), lang),
+                    thousands(f("cost_per_outcome"), lang),
+                    thousands(f("delivery_cost"), lang),
+                    thousands(f("investor_net"), lang),
+                    thousands(f("guarantee_paid"), lang),
+                    thousands(f("provider_bonus"), lang),
+                ],
+                1,
+            );
+        }
+    }
+    h.push_str("</table>\n<table>\n");
+    let rs = &summary["risk_sharing"];
+    for (k, key) in [
+        (s.loss_investors, "loss_borne_by_investors"),
+        (s.loss_guarantor, "loss_borne_by_guarantor"),
+        (s.payer_premium, "payer_premium"),
+    ] {
+        let mut label = k.to_owned();
+        if let Some(first) = label.get(..1) {
+            label = first.to_uppercase() + &label[1..];
+        }
+        row(&mut h, &[esc(&label), money(get(rs, &[key]))], 1);
+    }
+    h.push_str("</table>\n");
+
+    // Charts.
+    let _ = writeln!(h, "<h2>{}</h2>", s.h_charts);
+    for c in charts {
+        let _ = writeln!(
+            h,
+            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            c.svg,
+            esc(&c.title)
+        );
+    }
+
+    // Run.
+    let _ = writeln!(h, "<h2>{}</h2>\n<table>", s.h_run);
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    for (k, v) in [
+        (s.file, text(&summary["scenario"]["file"])),
+        ("SHA-256", text(&summary["scenario"]["sha256"])),
+        (s.version, text(&run["ibsim_version"])),
+        (s.seed, text(&summary["seed"])),
+        (s.trials, text(&summary["trials"])),
+        (s.threads, text(&run["threads"])),
+        (
+            s.wall_time,
+            format!(
+                "{} s",
+                number(run["wall_seconds"].as_f64().unwrap_or(f64::NAN), 2, lang)
+            ),
+        ),
+    ] {
+        row(&mut h, &[esc(k), esc(&v)], 1);
+    }
+    h.push_str("</table>\n");
+    if !scenario.sources.is_empty() {
+        h.push_str("<h3>Sources</h3>\n<ul class=\"note\">\n");
+        for src in &scenario.sources {
+            let _ = writeln!(h, "<li>{}</li>", esc(src));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</main></body></html>\n");
+    h
+}

@@ -1,0 +1,482 @@
+//! Every word a report shows, in one place per language (`--lang en|es`).
+//!
+//! Spanish follows Colombian usage: `.` groups thousands, `,` marks decimals.
+
+/// A report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English (default).
+    #[default]
+    En,
+    /// Spanish.
+    Es,
+}
+
+impl Lang {
+    /// Parses `en` or `es`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "en" => Some(Lang::En),
+            "es" => Some(Lang::Es),
+            _ => None,
+        }
+    }
+
+    /// The strings of this language.
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::En => &EN,
+            Lang::Es => &ES,
+        }
+    }
+
+    /// ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+}
+
+/// The words of one language.
+#[derive(Debug)]
+pub struct Strings {
+    /// Thousands separator.
+    pub thousands: char,
+    /// Decimal mark.
+    pub decimal: char,
+    /// "trials".
+    pub trials: &'static str,
+    /// "seed".
+    pub seed: &'static str,
+    /// "sampling".
+    pub sampling: &'static str,
+    /// "mean".
+    pub mean: &'static str,
+    /// Row: investor IRR.
+    pub investor_irr: &'static str,
+    /// Row: probability that investors lose money.
+    pub prob_loss: &'static str,
+    /// Row: probability of a return below the hurdle (followed by the hurdle).
+    pub prob_below_hurdle: &'static str,
+    /// Row: payer cost.
+    pub payer_cost: &'static str,
+    /// Row: mean fee-for-service cost.
+    pub fee_for_service: &'static str,
+    /// Row: probability the budget cap binds.
+    pub prob_cap_hit: &'static str,
+    /// Row: capital needed.
+    pub capital_needed: &'static str,
+    /// "committed".
+    pub committed: &'static str,
+    /// "P(gap)".
+    pub prob_gap: &'static str,
+    /// Row: payer cost per outcome (followed by the outcome id).
+    pub cost_per: &'static str,
+    /// Row: who bears the downside.
+    pub downside: &'static str,
+    /// "investors".
+    pub investors: &'static str,
+    /// "guarantor".
+    pub guarantor: &'static str,
+    /// "payer premium".
+    pub payer_premium: &'static str,
+    /// "wrote".
+    pub wrote: &'static str,
+    /// Scale words for 1e3, 1e6, 1e9.
+    pub scale: [&'static str; 3],
+    /// Chart: IRR histogram title.
+    pub chart_irr: &'static str,
+    /// Axis: annual IRR in percent.
+    pub axis_irr: &'static str,
+    /// Axis: number of trials.
+    pub axis_trials: &'static str,
+    /// Legend: loss region.
+    pub loss_region: &'static str,
+    /// Legend: hurdle.
+    pub hurdle: &'static str,
+    /// Chart: payer cost histogram title.
+    pub chart_payer_cost: &'static str,
+    /// Legend: budget cap.
+    pub budget_cap: &'static str,
+    /// Chart: CDF title (tranches).
+    pub chart_cdf_tranches: &'static str,
+    /// Chart: CDF title (net and cost).
+    pub chart_cdf_money: &'static str,
+    /// Axis: cumulative probability.
+    pub axis_cdf: &'static str,
+    /// Legend: investor net.
+    pub investor_net: &'static str,
+    /// Chart: fan chart title.
+    pub chart_fan: &'static str,
+    /// Axis: month.
+    pub axis_month: &'static str,
+    /// Legend: median.
+    pub median: &'static str,
+    /// Legend: peak funding P95.
+    pub peak_p95: &'static str,
+    /// Chart: risk-sharing title.
+    pub chart_risk: &'static str,
+    /// Axis: outcome decile (followed by the outcome id).
+    pub axis_decile: &'static str,
+    /// Axis suffix: per trial.
+    pub per_trial: &'static str,
+    /// Legend: guarantee.
+    pub guarantee: &'static str,
+    /// Legend: provider bonus.
+    pub provider_bonus: &'static str,
+    /// Chart: scatter title.
+    pub chart_scatter: &'static str,
+    /// Report: headline figures.
+    pub h_headline: &'static str,
+    /// Report: the deal.
+    pub h_deal: &'static str,
+    /// Report: cohorts.
+    pub h_cohorts: &'static str,
+    /// Report: funnel.
+    pub h_funnel: &'static str,
+    /// Report: parties and money.
+    pub h_parties: &'static str,
+    /// Report: tranches.
+    pub h_tranches: &'static str,
+    /// Report: risk sharing.
+    pub h_risk: &'static str,
+    /// Report: charts.
+    pub h_charts: &'static str,
+    /// Report: run metadata.
+    pub h_run: &'static str,
+    /// Column: name.
+    pub c_name: &'static str,
+    /// Column: start month.
+    pub c_start: &'static str,
+    /// Column: size.
+    pub c_size: &'static str,
+    /// Column: outcome.
+    pub c_outcome: &'static str,
+    /// Column: of (base).
+    pub c_of: &'static str,
+    /// Column: rate.
+    pub c_rate: &'static str,
+    /// Column: lag.
+    pub c_lag: &'static str,
+    /// Column: price.
+    pub c_price: &'static str,
+    /// Column: cap on outcomes paid.
+    pub c_max_paid: &'static str,
+    /// Column: share.
+    pub c_share: &'static str,
+    /// Column: seniority.
+    pub c_seniority: &'static str,
+    /// Column: IRR cap.
+    pub c_cap_irr: &'static str,
+    /// Column: metric.
+    pub c_metric: &'static str,
+    /// Column: value.
+    pub c_value: &'static str,
+    /// Column: standard error.
+    pub c_se: &'static str,
+    /// Column: decile.
+    pub c_decile: &'static str,
+    /// Column: outcome count.
+    pub c_outcome_count: &'static str,
+    /// Column: cost per outcome.
+    pub c_cost_per_outcome: &'static str,
+    /// Column: delivery cost.
+    pub c_delivery_cost: &'static str,
+    /// "none".
+    pub none: &'static str,
+    /// Label: payers.
+    pub payers: &'static str,
+    /// Label: evaluation cost.
+    pub evaluation_cost: &'static str,
+    /// Label: payment lag.
+    pub payment_lag: &'static str,
+    /// Label: horizon.
+    pub horizon: &'static str,
+    /// "months".
+    pub months: &'static str,
+    /// Label: expected loss borne by investors.
+    pub loss_investors: &'static str,
+    /// Label: expected loss borne by the guarantor.
+    pub loss_guarantor: &'static str,
+    /// Sentence under the risk table.
+    pub risk_note: &'static str,
+    /// Label: version.
+    pub version: &'static str,
+    /// Label: wall time.
+    pub wall_time: &'static str,
+    /// Label: threads.
+    pub threads: &'static str,
+    /// Label: scenario file.
+    pub file: &'static str,
+    /// Report subtitle.
+    pub subtitle: &'static str,
+    /// Axis note: "{n} trials at or below {x} in the first bar".
+    pub clipped_note: &'static str,
+}
+
+/// English.
+pub static EN: Strings = Strings {
+    thousands: ',',
+    decimal: '.',
+    trials: "trials",
+    seed: "seed",
+    sampling: "sampling",
+    mean: "mean",
+    investor_irr: "Investor IRR",
+    prob_loss: "P(investors lose money)",
+    prob_below_hurdle: "P(return below hurdle",
+    payer_cost: "Payer cost",
+    fee_for_service: "Fee-for-service cost (mean)",
+    prob_cap_hit: "P(budget cap hit)",
+    capital_needed: "Capital needed",
+    committed: "committed",
+    prob_gap: "P(gap)",
+    cost_per: "Payer cost per",
+    downside: "Downside borne (mean/trial)",
+    investors: "investors",
+    guarantor: "guarantor",
+    payer_premium: "payer premium",
+    wrote: "wrote",
+    scale: ["thousand", "million", "billion"],
+    chart_irr: "Investor IRR",
+    axis_irr: "Annual IRR (%)",
+    axis_trials: "Trials",
+    loss_region: "Loss (IRR < 0)",
+    hurdle: "Hurdle",
+    chart_payer_cost: "Payer cost",
+    budget_cap: "Budget cap",
+    chart_cdf_tranches: "IRR by tranche (cumulative distribution)",
+    chart_cdf_money: "Investor net and payer cost (cumulative distribution)",
+    axis_cdf: "Cumulative probability",
+    investor_net: "Investor net",
+    chart_fan: "Investors' cumulative cash position by month",
+    axis_month: "Month",
+    median: "Median",
+    peak_p95: "Capital needed (P95)",
+    chart_risk: "Who bears what, by decile of outcomes achieved",
+    axis_decile: "Decile of",
+    per_trial: "mean per trial",
+    guarantee: "Guarantee",
+    provider_bonus: "Provider bonus",
+    chart_scatter: "Investor IRR against payer cost (sample of trials)",
+    h_headline: "Headline figures",
+    h_deal: "The deal",
+    h_cohorts: "Cohorts",
+    h_funnel: "Outcome funnel",
+    h_parties: "Payers and payment",
+    h_tranches: "Investor tranches",
+    h_risk: "Risk sharing",
+    h_charts: "Charts",
+    h_run: "Run",
+    c_name: "Name",
+    c_start: "Start month",
+    c_size: "Size",
+    c_outcome: "Outcome",
+    c_of: "Counted among",
+    c_rate: "Rate",
+    c_lag: "Lag (months)",
+    c_price: "Price",
+    c_max_paid: "Most paid",
+    c_share: "Share",
+    c_seniority: "Seniority",
+    c_cap_irr: "IRR cap",
+    c_metric: "Figure",
+    c_value: "Value",
+    c_se: "Std. error",
+    c_decile: "Decile",
+    c_outcome_count: "Outcomes",
+    c_cost_per_outcome: "Cost per outcome",
+    c_delivery_cost: "Fee-for-service cost",
+    none: "none",
+    payers: "Payers",
+    evaluation_cost: "Evaluation cost",
+    payment_lag: "Payment lag",
+    horizon: "Horizon",
+    months: "months",
+    loss_investors: "Expected loss borne by investors",
+    loss_guarantor: "Expected loss borne by the guarantor",
+    risk_note: "Trials are grouped by the count of the last outcome of the funnel, from the worst tenth (1) to the best (10); each row is a mean over its trials.",
+    version: "ibsim version",
+    wall_time: "Wall time",
+    threads: "Threads",
+    file: "Scenario file",
+    subtitle: "Monte Carlo risk report",
+    clipped_note: "trials at or below P1 are counted in the first bar",
+};
+
+/// Spanish.
+pub static ES: Strings = Strings {
+    thousands: '.',
+    decimal: ',',
+    trials: "simulaciones",
+    seed: "semilla",
+    sampling: "muestreo",
+    mean: "media",
+    investor_irr: "TIR de los inversionistas",
+    prob_loss: "P(inversionistas pierden dinero)",
+    prob_below_hurdle: "P(retorno bajo la tasa mínima",
+    payer_cost: "Costo para el pagador",
+    fee_for_service: "Costo de prestación directa (media)",
+    prob_cap_hit: "P(se alcanza el tope presupuestal)",
+    capital_needed: "Capital requerido",
+    committed: "comprometido",
+    prob_gap: "P(faltante)",
+    cost_per: "Costo para el pagador por",
+    downside: "Pérdida asumida (media/simulación)",
+    investors: "inversionistas",
+    guarantor: "garante",
+    payer_premium: "prima del pagador",
+    wrote: "se escribió",
+    scale: ["miles", "millones", "miles de millones"],
+    chart_irr: "TIR de los inversionistas",
+    axis_irr: "TIR anual (%)",
+    axis_trials: "Simulaciones",
+    loss_region: "Pérdida (TIR < 0)",
+    hurdle: "Tasa mínima",
+    chart_payer_cost: "Costo para el pagador",
+    budget_cap: "Tope presupuestal",
+    chart_cdf_tranches: "TIR por tramo (distribución acumulada)",
+    chart_cdf_money: "Neto de inversionistas y costo del pagador (distribución acumulada)",
+    axis_cdf: "Probabilidad acumulada",
+    investor_net: "Neto de inversionistas",
+    chart_fan: "Posición de caja acumulada de los inversionistas por mes",
+    axis_month: "Mes",
+    median: "Mediana",
+    peak_p95: "Capital requerido (P95)",
+    chart_risk: "Quién asume qué, por decil de resultados logrados",
+    axis_decile: "Decil de",
+    per_trial: "media por simulación",
+    guarantee: "Garantía",
+    provider_bonus: "Bono del operador",
+    chart_scatter: "TIR de inversionistas frente al costo del pagador (muestra)",
+    h_headline: "Cifras principales",
+    h_deal: "El contrato",
+    h_cohorts: "Cohortes",
+    h_funnel: "Embudo de resultados",
+    h_parties: "Pagadores y pagos",
+    h_tranches: "Tramos de inversión",
+    h_risk: "Reparto del riesgo",
+    h_charts: "Gráficos",
+    h_run: "Ejecución",
+    c_name: "Nombre",
+    c_start: "Mes de inicio",
+    c_size: "Tamaño",
+    c_outcome: "Resultado",
+    c_of: "Contado entre",
+    c_rate: "Tasa",
+    c_lag: "Rezago (meses)",
+    c_price: "Precio",
+    c_max_paid: "Máximo pagado",
+    c_share: "Participación",
+    c_seniority: "Prelación",
+    c_cap_irr: "Tope de TIR",
+    c_metric: "Cifra",
+    c_value: "Valor",
+    c_se: "Error estándar",
+    c_decile: "Decil",
+    c_outcome_count: "Resultados",
+    c_cost_per_outcome: "Costo por resultado",
+    c_delivery_cost: "Costo de prestación directa",
+    none: "ninguno",
+    payers: "Pagadores",
+    evaluation_cost: "Costo de evaluación",
+    payment_lag: "Rezago de pago",
+    horizon: "Horizonte",
+    months: "meses",
+    loss_investors: "Pérdida esperada de los inversionistas",
+    loss_guarantor: "Pérdida esperada del garante",
+    risk_note: "Las simulaciones se agrupan según el conteo del último resultado del embudo, del peor décimo (1) al mejor (10); cada fila es una media sobre sus simulaciones.",
+    version: "Versión de ibsim",
+    wall_time: "Tiempo de ejecución",
+    threads: "Hilos",
+    file: "Archivo del escenario",
+    subtitle: "Informe de riesgo Monte Carlo",
+    clipped_note: "las simulaciones en P1 o menos se cuentan en la primera barra",
+};
+
+/// Groups thousands with `lang`'s separator: `1234567.8` -> `1,234,568` / `1.234.568`.
+pub fn thousands(x: f64, lang: Lang) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let sep = lang.strings().thousands;
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    if x < 0.0 && out != "0" {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// A fraction as a percentage with one decimal in `lang`'s notation.
+pub fn pct(x: f64, lang: Lang) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let s = format!("{:.1}%", 100.0 * x);
+    if lang.strings().decimal == ',' {
+        s.replace('.', ",")
+    } else {
+        s
+    }
+}
+
+/// Chooses a scale for amounts around `typical`: (divisor, word).
+pub fn money_scale(typical: f64, lang: Lang) -> (f64, &'static str) {
+    let s = lang.strings();
+    let a = typical.abs();
+    if a >= 1e10 {
+        (1e9, s.scale[2])
+    } else if a >= 1e7 {
+        (1e6, s.scale[1])
+    } else if a >= 1e4 {
+        (1e3, s.scale[0])
+    } else {
+        (1.0, "")
+    }
+}
+
+/// A number with up to `decimals` decimals and grouped thousands, in `lang`'s notation.
+pub fn number(x: f64, decimals: usize, lang: Lang) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let grouped = thousands(int.parse::<f64>().unwrap_or(0.0), lang);
+    let frac = frac.trim_end_matches('0');
+    let sign = if x < 0.0 && (grouped != "0" || !frac.is_empty()) {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}{}{frac}", lang.strings().decimal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notation_per_language() {
+        assert_eq!(thousands(1234567.8, Lang::En), "1,234,568");
+        assert_eq!(thousands(1234567.8, Lang::Es), "1.234.568");
+        assert_eq!(pct(0.125, Lang::Es), "12,5%");
+        assert_eq!(number(-2.50, 2, Lang::Es), "-2,5");
+        assert_eq!(number(12345.678, 1, Lang::En), "12,345.7");
+        assert_eq!(money_scale(3.2e10, Lang::Es).1, "miles de millones");
+    }
+}

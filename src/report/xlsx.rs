@@ -1,0 +1,278 @@
+//! `workbook.xlsx`: the run for people who live in Excel. Sheets: Summary
+//! (each metric's mean, se and quantiles, then the probabilities), RiskSharing
+//! (the decile table), Inputs (every scenario value by path) and Trials (the
+//! first 10,000 trials' metrics), with amounts in the scenario's currency.
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use serde_json::Value;
+
+use super::i18n::Lang;
+use crate::engine::runner::TrialColumns;
+use crate::scenario::Scenario;
+use crate::summary::QUANTILES;
+
+/// Rows of per-trial data written to the Trials sheet.
+pub const TRIAL_ROWS: usize = 10_000;
+
+/// How a metric's values are formatted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Money,
+    Rate,
+    Count,
+    Ratio,
+}
+
+fn kind_of(metric: &str) -> Kind {
+    if metric.ends_with("irr") || metric == "budget_cap_hit" || metric == "funding_gap" {
+        Kind::Rate
+    } else if metric.ends_with("moic") {
+        Kind::Ratio
+    } else if metric.starts_with("outcome.")
+        || metric.starts_with("paid.")
+        || metric.starts_with("unpaid_after_horizon.")
+    {
+        Kind::Count
+    } else {
+        Kind::Money
+    }
+}
+
+struct Formats {
+    money: Format,
+    rate: Format,
+    count: Format,
+    ratio: Format,
+    head: Format,
+}
+
+impl Formats {
+    fn new(currency: &str) -> Formats {
+        Formats {
+            money: Format::new().set_num_format(format!("\"{currency}\" #,##0")),
+            rate: Format::new().set_num_format("0.00%"),
+            count: Format::new().set_num_format("#,##0.0"),
+            ratio: Format::new().set_num_format("0.000"),
+            head: Format::new().set_bold(),
+        }
+    }
+    fn of(&self, k: Kind) -> &Format {
+        match k {
+            Kind::Money => &self.money,
+            Kind::Rate => &self.rate,
+            Kind::Count => &self.count,
+            Kind::Ratio => &self.ratio,
+        }
+    }
+}
+
+fn num(ws: &mut Worksheet, r: u32, c: u16, v: f64, f: &Format) -> Result<(), XlsxError> {
+    if v.is_finite() {
+        ws.write_number_with_format(r, c, v, f)?;
+    }
+    Ok(())
+}
+
+fn header(ws: &mut Worksheet, cells: &[&str], f: &Format) -> Result<(), XlsxError> {
+    for (c, h) in cells.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, f)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// Every leaf of a JSON value as (dotted path, value), lists by index.
+fn flatten(v: &Value, path: String, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                flatten(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                flatten(x, format!("{path}[{i}]"), out);
+            }
+        }
+        _ => out.push((path, v.clone())),
+    }
+}
+
+/// Builds the workbook's bytes.
+pub fn render(
+    scenario: &Scenario,
+    summary: &Value,
+    cols: &TrialColumns,
+    currency: &str,
+    lang: Lang,
+) -> Result<Vec<u8>, XlsxError> {
+    let s = lang.strings();
+    let f = Formats::new(currency);
+    let mut wb = Workbook::new();
+
+    // Summary.
+    {
+        let ws = wb.add_worksheet().set_name("Summary")?;
+        let mut cells: Vec<&str> = vec![s.c_metric, s.mean, s.c_se];
+        cells.extend(QUANTILES.iter().map(|(k, _)| *k));
+        cells.extend(["min", "max", "nan"]);
+        header(ws, &cells, &f.head)?;
+        ws.set_column_width(0, 34)?;
+        for c in 1..cells.len() as u16 {
+            ws.set_column_width(c, 18)?;
+        }
+        let mut r = 1u32;
+        if let Some(metrics) = summary["metrics"].as_object() {
+            for (name, m) in metrics {
+                let fmt = f.of(kind_of(name));
+                ws.write_string(r, 0, name)?;
+                let g = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
+                num(ws, r, 1, g("mean"), fmt)?;
+                num(ws, r, 2, g("se"), fmt)?;
+                for (i, (k, _)) in QUANTILES.iter().enumerate() {
+                    num(ws, r, 3 + i as u16, g(k), fmt)?;
+                }
+                num(ws, r, 12, g("min"), fmt)?;
+                num(ws, r, 13, g("max"), fmt)?;
+                ws.write_number(r, 14, g("nan"))?;
+                r += 1;
+            }
+        }
+        r += 1;
+        ws.write_string_with_format(r, 0, "probability", &f.head)?;
+        ws.write_string_with_format(r, 1, s.c_value, &f.head)?;
+        ws.write_string_with_format(r, 2, s.c_se, &f.head)?;
+        r += 1;
+        if let Some(probs) = summary["probabilities"].as_object() {
+            for (name, p) in probs {
+                ws.write_string(r, 0, name)?;
+                num(ws, r, 1, p["value"].as_f64().unwrap_or(f64::NAN), &f.rate)?;
+                num(ws, r, 2, p["se"].as_f64().unwrap_or(f64::NAN), &f.rate)?;
+                r += 1;
+            }
+        }
+        r += 1;
+        for (name, v) in [
+            ("capital_needed.p90", &summary["capital_needed"]["p90"]),
+            ("capital_needed.p95", &summary["capital_needed"]["p95"]),
+            ("capital_needed.p99", &summary["capital_needed"]["p99"]),
+            (
+                "cvar95_investor_net",
+                &summary["tail"]["cvar95_investor_net"],
+            ),
+        ] {
+            ws.write_string(r, 0, name)?;
+            num(ws, r, 1, v.as_f64().unwrap_or(f64::NAN), &f.money)?;
+            r += 1;
+        }
+    }
+
+    // RiskSharing.
+    {
+        let ws = wb.add_worksheet().set_name("RiskSharing")?;
+        let keys = [
+            "decile",
+            "trials",
+            "outcome_count",
+            "payer_cost",
+            "cost_per_outcome",
+            "delivery_cost",
+            "investor_net",
+            "guarantee_paid",
+            "provider_bonus",
+        ];
+        header(ws, &keys, &f.head)?;
+        for c in 0..keys.len() as u16 {
+            ws.set_column_width(c, 20)?;
+        }
+        if let Some(rows) = summary["risk_sharing"]["deciles"].as_array() {
+            for (i, row) in rows.iter().enumerate() {
+                for (c, k) in keys.iter().enumerate() {
+                    let v = row[*k].as_f64().unwrap_or(f64::NAN);
+                    let fmt = match *k {
+                        "decile" | "trials" => &f.ratio,
+                        "outcome_count" => &f.count,
+                        _ => &f.money,
+                    };
+                    if c < 2 {
+                        ws.write_number(i as u32 + 1, c as u16, v)?;
+                    } else {
+                        num(ws, i as u32 + 1, c as u16, v, fmt)?;
+                    }
+                }
+            }
+        }
+        let rs = &summary["risk_sharing"];
+        for (i, k) in [
+            "loss_borne_by_investors",
+            "loss_borne_by_guarantor",
+            "payer_premium",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let r = 13 + i as u32;
+            ws.write_string(r, 0, *k)?;
+            num(ws, r, 1, rs[*k].as_f64().unwrap_or(f64::NAN), &f.money)?;
+        }
+    }
+
+    // Inputs.
+    {
+        let ws = wb.add_worksheet().set_name("Inputs")?;
+        header(ws, &["path", s.c_value], &f.head)?;
+        ws.set_column_width(0, 48)?;
+        ws.set_column_width(1, 60)?;
+        let mut leaves = Vec::new();
+        flatten(
+            &serde_json::to_value(scenario).unwrap_or(Value::Null),
+            String::new(),
+            &mut leaves,
+        );
+        for (i, (p, v)) in leaves.iter().enumerate() {
+            let r = i as u32 + 1;
+            ws.write_string(r, 0, p)?;
+            match v {
+                Value::Number(n) => {
+                    ws.write_number(r, 1, n.as_f64().unwrap_or(f64::NAN))?;
+                }
+                Value::String(t) => {
+                    ws.write_string(r, 1, t)?;
+                }
+                other => {
+                    ws.write_string(r, 1, other.to_string())?;
+                }
+            }
+        }
+    }
+
+    // Trials.
+    {
+        let ws = wb.add_worksheet().set_name("Trials")?;
+        let names: Vec<(usize, &String)> = cols
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !n.starts_with('_'))
+            .collect();
+        let mut cells: Vec<&str> = vec!["trial"];
+        cells.extend(names.iter().map(|(_, n)| n.as_str()));
+        header(ws, &cells, &f.head)?;
+        for (c, (_, n)) in names.iter().enumerate() {
+            ws.set_column_width(c as u16 + 1, (n.len() as f64 + 2.0).max(14.0))?;
+        }
+        for i in 0..cols.len().min(TRIAL_ROWS) {
+            let r = i as u32 + 1;
+            ws.write_number(r, 0, (cols.first_trial + i as u64) as f64)?;
+            for (c, (j, n)) in names.iter().enumerate() {
+                num(ws, r, c as u16 + 1, cols.data[*j][i], f.of(kind_of(n)))?;
+            }
+        }
+    }
+    wb.save_to_buffer()
+}

@@ -1,0 +1,261 @@
+//! Charts, report.html and workbook.xlsx written by `ibsim run` (issue 4).
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+fn run_with_reports(name: &str, extra: &[&str]) -> PathBuf {
+    let dir = tempdir(name);
+    let mut args = vec![
+        "run",
+        "scenarios/bucaramanga-employment.yaml",
+        "--trials",
+        "4000",
+        "--out",
+        dir.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let o = ibsim(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    dir.join("bucaramanga-employment")
+}
+
+/// Number of distinct colours in a PNG (1 for a blank image).
+fn distinct_colours(path: &Path) -> usize {
+    let img = image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8();
+    let mut seen = std::collections::HashSet::new();
+    for p in img.pixels() {
+        seen.insert(p.0);
+        if seen.len() > 50 {
+            break;
+        }
+    }
+    seen.len()
+}
+
+const CHARTS: [&str; 6] = [
+    "irr_histogram",
+    "payer_cost_histogram",
+    "cdf",
+    "funding_fan",
+    "risk_sharing",
+    "irr_vs_payer_cost",
+];
+
+#[test]
+fn charts_render_as_png_and_svg_with_text() {
+    let d = run_with_reports("charts", &[]);
+    for c in CHARTS {
+        let png = d.join("charts").join(format!("{c}.png"));
+        assert!(distinct_colours(&png) > 20, "{c}.png looks blank");
+        let svg = std::fs::read_to_string(d.join("charts").join(format!("{c}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("<text"),
+            "{c}.svg has no text"
+        );
+    }
+    let irr = std::fs::read_to_string(d.join("charts/irr_histogram.svg")).unwrap();
+    assert!(irr.contains("Investor IRR") && irr.contains("P(investors lose money)"));
+    assert!(
+        !d.join("charts").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("tmp"))
+    );
+}
+
+#[test]
+fn report_is_self_contained_and_holds_the_summary() {
+    let d = run_with_reports("html", &[]);
+    let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<title>Bucaramanga employment bond — ibsim</title>"));
+    for needle in [
+        "Headline figures",
+        "Risk sharing",
+        "Outcome funnel",
+        "Investor tranches",
+        "retention_6m",
+        "senior",
+    ] {
+        assert!(html.contains(needle), "missing {needle}");
+    }
+    assert_eq!(html.matches("<svg").count(), 6, "six inline charts");
+    for banned in [
+        "<script", "http://", "https://", "<link", "@import", "src=\"",
+    ] {
+        let n = html.matches(banned).count();
+        let allowed = if banned == "http://" { 6 } else { 0 }; // the SVG xmlns declarations only
+        assert!(n <= allowed, "{banned} appears {n} times");
+    }
+    assert!(!html.contains("NaN"));
+}
+
+#[test]
+fn no_report_skips_charts_html_and_workbook() {
+    let d = run_with_reports("noreport", &["--no-report"]);
+    assert!(d.join("summary.json").exists());
+    for f in ["charts", "report.html", "workbook.xlsx"] {
+        assert!(!d.join(f).exists(), "{f} written despite --no-report");
+    }
+}
+
+#[test]
+fn workbook_cells_hold_the_summary_numbers() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let d = run_with_reports("xlsx", &[]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("summary.json")).unwrap()).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(d.join("workbook.xlsx")).expect("workbook opens");
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["Summary", "RiskSharing", "Inputs", "Trials"]
+    );
+    let sheet = wb.worksheet_range("Summary").unwrap();
+    let mut checked = 0;
+    for row in sheet.rows().skip(1) {
+        let Some(Data::String(name)) = row.first() else {
+            continue;
+        };
+        let Some(m) = summary["metrics"].get(name) else {
+            continue;
+        };
+        for (col, key) in [
+            (1, "mean"),
+            (2, "se"),
+            (3, "p1"),
+            (4, "p5"),
+            (10, "p95"),
+            (11, "p99"),
+        ] {
+            let expected = m[key].as_f64();
+            match (&row[col], expected) {
+                (Data::Float(v), Some(e)) => assert_eq!(*v, e, "{name}.{key}"),
+                (Data::Empty, None) => {}
+                (cell, e) => panic!("{name}.{key}: cell {cell:?}, summary {e:?}"),
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} metrics found");
+    let risk = wb.worksheet_range("RiskSharing").unwrap();
+    let first = &summary["risk_sharing"]["deciles"][0];
+    let row1: Vec<&Data> = risk.rows().nth(1).unwrap().iter().collect();
+    assert_eq!(row1[3], &Data::Float(first["payer_cost"].as_f64().unwrap()));
+    let trials = wb.worksheet_range("Trials").unwrap();
+    assert_eq!(trials.height(), 4001);
+    let inputs = wb.worksheet_range("Inputs").unwrap();
+    assert!(
+        inputs
+            .rows()
+            .any(|r| r[0] == Data::String("outcomes[0].price".into())
+                && r[1] == Data::Float(2_400_000.0))
+    );
+}
+
+#[test]
+fn spanish_reports_and_table() {
+    let dir = tempdir("es");
+    let o = ibsim(&[
+        "run",
+        "scenarios/bucaramanga-employment.yaml",
+        "--trials",
+        "2000",
+        "--out",
+        dir.to_str().unwrap(),
+        "--lang",
+        "es",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("TIR de los inversionistas") && out.contains("simulaciones"),
+        "{out}"
+    );
+    assert!(out.contains("COP ") && out.contains('.'), "{out}");
+    let d = dir.join("bucaramanga-employment");
+    let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+    assert!(
+        html.contains("<html lang=\"es\">")
+            && html.contains("Reparto del riesgo")
+            && html.contains("Cifras principales")
+    );
+    let svg = std::fs::read_to_string(d.join("charts/funding_fan.svg")).unwrap();
+    assert!(svg.contains("Mes"));
+    assert_eq!(
+        ibsim(&["run", "scenarios/empleando-futuro.yaml", "--lang", "fr"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+fn chromium() -> Option<PathBuf> {
+    for c in [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ] {
+        if Path::new(c).exists() {
+            return Some(PathBuf::from(c));
+        }
+    }
+    None
+}
+
+#[test]
+fn report_renders_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "SKIPPED report_renders_in_a_real_browser: no Chromium installed (apt-get install chromium; .ci/run does)"
+        );
+        return;
+    };
+    let d = run_with_reports("browser", &[]);
+    let page = format!("file://{}", d.join("report.html").display());
+    let profile = tempdir("chromium-profile");
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let shot = d.join("screenshot.png");
+    let o = std::process::Command::new(&browser)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--window-size=1100,1600")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(distinct_colours(&shot) > 20, "the screenshot is blank");
+    let o = std::process::Command::new(&browser)
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&page)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        dom.contains("<title>Bucaramanga employment bond — ibsim</title>"),
+        "DOM: {}",
+        &dom[..dom.len().min(500)]
+    );
+    assert!(dom.contains("Risk sharing") && dom.contains("Expected loss borne by investors"));
+}
