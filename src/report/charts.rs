@@ -549,12 +549,14 @@ fn risk_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dr
     let (div, unit) = money_scale(ymax.max(-ymin), d.lang);
     let (lo, hi) = (ymin / div, ymax / div);
     let pad = 0.06 * (hi - lo).max(1e-9);
+    // Headroom above the tallest stack keeps the legend clear of the bars.
+    let room = 0.35 * (hi - lo).max(1e-9);
     let mut chart = ChartBuilder::on(area)
         .caption(s.chart_risk, caption_style())
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(90)
-        .build_cartesian_2d(0.5..10.5, (lo - pad)..(hi + pad))
+        .build_cartesian_2d(0.5..10.5, (lo - pad)..(hi + room))
         .map_err(err)?;
     let dec = decimals_for(hi - lo);
     chart
