@@ -302,3 +302,223 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     exit::OK
 }
+
+/// Options shared by `sweep` and `solve`.
+#[derive(Debug, Clone)]
+pub struct AnalysisArgs {
+    /// Scenario file.
+    pub scenario: std::path::PathBuf,
+    /// `--vary` values as given.
+    pub vary: Vec<String>,
+    /// Overrides `simulation.trials` at every point.
+    pub trials: Option<u64>,
+    /// Overrides `simulation.seed`.
+    pub seed: Option<u64>,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// Output folder.
+    pub out: std::path::PathBuf,
+    /// Language.
+    pub lang: crate::report::i18n::Lang,
+    /// Print nothing but errors.
+    pub quiet: bool,
+}
+
+fn load_for_analysis(
+    args: &AnalysisArgs,
+) -> Result<(scenario::Scenario, u64, u64, std::path::PathBuf), i32> {
+    let loaded = scenario::load(&args.scenario).map_err(|diags| {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        exit::FAILURE
+    })?;
+    let model = crate::model::Model::compile(&loaded.scenario);
+    let trials = args.trials.unwrap_or(model.trials);
+    if trials < 2 {
+        eprintln!("error: --trials must be at least 2");
+        return Err(exit::USAGE);
+    }
+    let stem = args
+        .scenario
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let dir = args.out.join(stem);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        eprintln!("error: cannot create output folder {}: {e}", dir.display());
+        exit::FAILURE
+    })?;
+    Ok((
+        loaded.scenario,
+        trials,
+        args.seed.unwrap_or(model.seed),
+        dir,
+    ))
+}
+
+/// Checks every `--vary` PATH against the scenario before running anything.
+fn check_paths(s: &scenario::Scenario, vary: &[crate::analysis::sweep::Vary]) -> Result<(), i32> {
+    for v in vary {
+        for x in [v.lo, v.hi] {
+            if let Err(e) = crate::analysis::path::set(s, &v.path, x) {
+                eprintln!("error: --vary {}: {e}", v.path);
+                return Err(exit::FAILURE);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `ibsim sweep`: grid over one or two values; writes sweep.csv, sweep.json and a chart.
+pub fn sweep(args: &AnalysisArgs, limits: &crate::analysis::sweep::Limits) -> i32 {
+    use crate::analysis::sweep::{Vary, sweep};
+    if args.vary.is_empty() || args.vary.len() > 2 {
+        eprintln!("error: give one or two --vary PATH=LO..HI:STEPS");
+        return exit::USAGE;
+    }
+    let mut vary = Vec::new();
+    for v in &args.vary {
+        match Vary::parse(v) {
+            Ok(mut x) => {
+                if x.steps == 0 {
+                    x.steps = 11;
+                }
+                vary.push(x);
+            }
+            Err(e) => {
+                eprintln!("error: --vary {e}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let (s, trials, seed, dir) = match load_for_analysis(args) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    if let Err(c) = check_paths(&s, &vary) {
+        return c;
+    }
+    let quiet = args.quiet
+        || std::env::var_os("CI").is_some()
+        || !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let result = match sweep(&s, &vary, trials, seed, args.threads, limits, &|i, n| {
+        if !quiet {
+            eprint!("\r  point {i}/{n}");
+        }
+    }) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILURE;
+        }
+    };
+    if !quiet {
+        eprintln!();
+    }
+    let files = [
+        (
+            dir.join("sweep.json"),
+            crate::report::json_text(&result.to_json()),
+        ),
+        (dir.join("sweep.csv"), result.to_csv()),
+    ];
+    for (p, text) in &files {
+        if let Err(e) = write_atomic(p, text.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", p.display());
+            return exit::FAILURE;
+        }
+    }
+    if let Err(e) =
+        crate::report::sweep_chart::write(&result, limits, &dir.join("charts"), args.lang)
+    {
+        eprintln!("error: {e}");
+        return exit::FAILURE;
+    }
+    if !args.quiet {
+        print!("{}", crate::report::sweep_chart::table(&result, args.lang));
+        println!(
+            "  wrote {}/sweep.csv, sweep.json and charts/sweep.png",
+            dir.display()
+        );
+    }
+    exit::OK
+}
+
+/// `ibsim solve`: the value of one PATH where each target switches; the feasible window.
+pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> i32 {
+    use crate::analysis::sweep::Vary;
+    use crate::analysis::target::Target;
+    if args.vary.len() != 1 {
+        eprintln!("error: give exactly one --vary PATH=LO..HI");
+        return exit::USAGE;
+    }
+    if targets.is_empty() {
+        eprintln!("error: give at least one --target, e.g. \"prob(investor_irr >= 0.08) >= 0.8\"");
+        return exit::USAGE;
+    }
+    let vary = match Vary::parse(&args.vary[0]) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: --vary {e}");
+            return exit::USAGE;
+        }
+    };
+    let (s, trials, seed, dir) = match load_for_analysis(args) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    if let Err(c) = check_paths(&s, std::slice::from_ref(&vary)) {
+        return c;
+    }
+    let model = crate::model::Model::compile(&s);
+    let layout = crate::engine::Layout::new(&model);
+    let metrics: Vec<String> = layout
+        .names
+        .iter()
+        .filter(|n| !n.starts_with('_'))
+        .cloned()
+        .collect();
+    let mut parsed = Vec::new();
+    for t in targets {
+        match Target::parse(t, &metrics) {
+            Ok(t) => parsed.push(t),
+            Err(e) => {
+                eprintln!("error: --target {e}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let result = match crate::analysis::solve::solve(
+        &s,
+        &vary,
+        &parsed,
+        grid,
+        tol,
+        trials,
+        seed,
+        args.threads,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let path = dir.join("solve.json");
+    if let Err(e) = write_atomic(
+        &path,
+        crate::report::json_text(&result.to_json()).as_bytes(),
+    ) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return exit::FAILURE;
+    }
+    if !args.quiet {
+        print!("{}", result.render(args.lang));
+        println!(
+            "  {} runs of {trials} trials; wrote {}",
+            result.runs,
+            path.display()
+        );
+    }
+    exit::OK
+}

@@ -26,4 +26,5 @@ pub mod exit {
     /// Wrong command-line usage.
     pub const USAGE: i32 = 2;
 }
+pub mod analysis;
 pub mod engine;

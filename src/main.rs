@@ -62,6 +62,82 @@ enum Command {
         #[arg(long)]
         no_report: bool,
     },
+    /// Grid over one or two scenario values with common random numbers; table, CSV, JSON, chart.
+    Sweep {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+        /// PATH=LO..HI:STEPS, e.g. outcomes.placement.price=1.5e6..2.5e6:11 (once or twice).
+        #[arg(long, required = true)]
+        vary: Vec<String>,
+        #[command(flatten)]
+        common: AnalysisFlags,
+        /// Most acceptable P(investors lose money) for the feasible corridor.
+        #[arg(long, default_value_t = 0.10)]
+        max_prob_loss: f64,
+        /// Most acceptable P(payer cost > cap) for the feasible corridor.
+        #[arg(long, default_value_t = 0.05)]
+        max_prob_over_cap: f64,
+        /// The payer's cap on its cost (default: budget cap + evaluation cost).
+        #[arg(long)]
+        payer_cap: Option<f64>,
+    },
+    /// Find the value of one scenario PATH where risk targets hold.
+    Solve {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+        /// PATH=LO..HI, e.g. outcomes.placement.price=1e6..3e6.
+        #[arg(long, required = true)]
+        vary: String,
+        /// prob(METRIC OP X) OP P, quantile(METRIC, Q) OP X or mean(METRIC) OP X (repeatable).
+        #[arg(long, required = true)]
+        target: Vec<String>,
+        /// Grid points tried before bisection (also the monotonicity check).
+        #[arg(long, default_value_t = 9)]
+        grid: usize,
+        /// Bisection stops when the bracket is this fraction of the range.
+        #[arg(long, default_value_t = 1e-4)]
+        tol: f64,
+        #[command(flatten)]
+        common: AnalysisFlags,
+    },
+}
+
+/// Options shared by the analysis commands.
+#[derive(clap::Args)]
+struct AnalysisFlags {
+    /// Trials per point (default: the scenario's simulation.trials).
+    #[arg(long)]
+    trials: Option<u64>,
+    /// Random seed, the same at every point (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder; files go to OUT/<scenario file stem>/.
+    #[arg(long, default_value = "output")]
+    out: PathBuf,
+    /// Language of the table and chart.
+    #[arg(long, default_value = "en", value_parser = ["en", "es"])]
+    lang: String,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl AnalysisFlags {
+    fn into_args(self, scenario: PathBuf, vary: Vec<String>) -> ibsim::commands::AnalysisArgs {
+        ibsim::commands::AnalysisArgs {
+            scenario,
+            vary,
+            trials: self.trials,
+            seed: self.seed,
+            threads: self.threads,
+            out: self.out,
+            lang: ibsim::report::i18n::Lang::parse(&self.lang).unwrap_or_default(),
+            quiet: self.quiet,
+        }
+    }
 }
 
 fn main() {
@@ -95,6 +171,29 @@ fn main() {
             lang: ibsim::report::i18n::Lang::parse(&lang).unwrap_or_default(),
             no_report,
         }),
+        Command::Sweep {
+            scenario,
+            vary,
+            common,
+            max_prob_loss,
+            max_prob_over_cap,
+            payer_cap,
+        } => ibsim::commands::sweep(
+            &common.into_args(scenario, vary),
+            &ibsim::analysis::sweep::Limits {
+                max_prob_loss,
+                max_prob_over_cap,
+                payer_cap,
+            },
+        ),
+        Command::Solve {
+            scenario,
+            vary,
+            target,
+            grid,
+            tol,
+            common,
+        } => ibsim::commands::solve(&common.into_args(scenario, vec![vary]), &target, grid, tol),
     };
     std::process::exit(code);
 }

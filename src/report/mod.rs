@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod html;
 pub mod i18n;
+pub mod sweep_chart;
 pub mod table;
 pub mod xlsx;
 

@@ -1,0 +1,190 @@
+//! `ibsim sweep` and `ibsim solve` (issue 5).
+
+mod common;
+use common::*;
+
+use ibsim::analysis::solve::{Outcome, solve};
+use ibsim::analysis::sweep::{Limits, Vary, sweep};
+use ibsim::analysis::target::Target;
+use ibsim::scenario::parse_str;
+
+/// -1000 at month 0, 10 outcomes paid at month 12: IRR = 10 P / 1000 - 1 exactly.
+const DETERMINISTIC: &str = "
+name: deterministic
+currency: USD
+horizon_months: 13
+cohorts: [{name: c, start_month: 0, size: 10}]
+outcomes:
+  - {id: placement, rate: 1, lag_months: 12, price: 100}
+costs: {upfront: 1000}
+simulation: {trials: 50, seed: 3}
+";
+
+#[test]
+fn solve_finds_the_analytic_price_on_a_deterministic_deal() {
+    let s = parse_str(DETERMINISTIC, "d.yaml").unwrap().scenario;
+    let vary = Vary::parse("outcomes.placement.price=50..200").unwrap();
+    let metrics: Vec<String> = vec!["investor_irr".into(), "payer_cost".into()];
+    let targets = [
+        Target::parse("mean(investor_irr) >= 0.08", &metrics).unwrap(),
+        Target::parse("quantile(payer_cost, 0.95) <= 1500", &metrics).unwrap(),
+    ];
+    let tol = 1e-6;
+    let r = solve(&s, &vary, &targets, 9, tol, 50, 3, Some(1)).unwrap();
+    // IRR >= 8% <=> 10 P / 1000 >= 1.08 <=> P >= 108; payer cost 10 P <= 1500 <=> P <= 150.
+    let width = (vary.hi - vary.lo) * tol;
+    match &r.targets[0].outcome {
+        Outcome::Boundary {
+            boundary,
+            above,
+            at,
+        } => {
+            assert!(*above);
+            assert!(
+                *boundary >= 108.0 - 1e-9 && boundary - 108.0 <= width,
+                "{boundary}"
+            );
+            assert!((at.value - (boundary / 100.0 - 1.0)).abs() < 1e-9);
+        }
+        o => panic!("{o:?}"),
+    }
+    match &r.targets[1].outcome {
+        Outcome::Boundary {
+            boundary, above, ..
+        } => {
+            assert!(!above);
+            assert!(
+                *boundary <= 150.0 + 1e-9 && 150.0 - boundary <= width,
+                "{boundary}"
+            );
+        }
+        o => panic!("{o:?}"),
+    }
+    let (a, b) = r.window.unwrap();
+    assert!((a - 108.0).abs() <= width && (b - 150.0).abs() <= width);
+}
+
+#[test]
+fn solve_says_when_no_value_or_every_value_meets_the_target() {
+    let s = parse_str(DETERMINISTIC, "d.yaml").unwrap().scenario;
+    let vary = Vary::parse("outcomes.placement.price=50..100").unwrap();
+    let m: Vec<String> = vec!["investor_irr".into()];
+    let never = Target::parse("mean(investor_irr) >= 0.08", &m).unwrap();
+    let always = Target::parse("mean(investor_irr) > -0.9", &m).unwrap();
+    let r = solve(&s, &vary, &[never, always], 5, 1e-4, 20, 1, Some(1)).unwrap();
+    assert_eq!(r.targets[0].outcome, Outcome::Nowhere);
+    assert_eq!(r.targets[1].outcome, Outcome::Everywhere);
+    assert!(r.window.is_none());
+}
+
+const PRICED: &str = "
+name: priced
+currency: USD
+horizon_months: 30
+enrolment: {cohorts: 3, every_months: 4, size: 150}
+outcomes:
+  - {id: a, rate: {beta: {mean: 0.5, sd: 0.1}}, lag_months: 3, price: 100}
+  - {id: b, of: a, rate: {pert: {min: 0.5, mode: 0.7, max: 0.8}}, lag_months: 2, price: 50}
+costs: {upfront: 2000, per_participant: {uniform: {min: 40, max: 60}}}
+finance: {excess_to: provider, tranches: [{name: investor, share: 1, cap_irr: 0.1}]}
+simulation: {trials: 2000, seed: 5}
+";
+
+#[test]
+fn sweep_points_move_the_way_theory_says() {
+    let s = parse_str(PRICED, "p.yaml").unwrap().scenario;
+    let vary = [Vary::parse("outcomes.a.price=60..160:6").unwrap()];
+    let limits = Limits {
+        max_prob_loss: 0.1,
+        max_prob_over_cap: 0.05,
+        payer_cap: None,
+    };
+    let r = sweep(&s, &vary, 2000, 5, Some(2), &limits, &|_, _| {}).unwrap();
+    let fig = |i: usize, k: &str| r.rows[i].1.iter().find(|f| f.0 == k).unwrap().1;
+    for i in 1..r.rows.len() {
+        // No caps, excess to the provider: the payer pays price x count, which rises with price
+        // (common random numbers: the same counts at every point).
+        assert!(fig(i, "payer_cost_mean") > fig(i - 1, "payer_cost_mean"));
+        assert!(fig(i, "prob_loss") <= fig(i - 1, "prob_loss"));
+    }
+    assert_eq!(r.rows.len(), 6);
+    let csv = r.to_csv();
+    assert_eq!(csv.lines().count(), 7);
+    assert!(csv.starts_with("outcomes.a.price,investor_irr_mean,investor_irr_mean_se,prob_loss"));
+}
+
+#[test]
+fn sweep_and_solve_commands_write_their_files() {
+    let dir = tempdir("analysis-cli");
+    let d = dir.to_str().unwrap();
+    let o = ibsim(&[
+        "sweep",
+        "scenarios/empleando-futuro.yaml",
+        "--vary",
+        "outcomes.placement.price=1.2e6..1.8e6:4",
+        "--vary",
+        "finance.tranches.investors.cap_irr=0.06..0.12:3",
+        "--trials",
+        "500",
+        "--out",
+        d,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let base = dir.join("empleando-futuro");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["points"].as_array().unwrap().len(), 12);
+    assert!(base.join("charts/sweep.png").exists() && base.join("sweep.csv").exists());
+    let o = ibsim(&[
+        "solve",
+        "scenarios/empleando-futuro.yaml",
+        "--vary",
+        "outcomes.placement.price=0.8e6..3e6",
+        "--target",
+        "prob(investor_irr >= 0.0) >= 0.8",
+        "--trials",
+        "500",
+        "--out",
+        d,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("prob(investor_irr >= 0.0) >= 0.8"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("solve.json")).unwrap()).unwrap();
+    assert_eq!(json["targets"][0]["result"], "holds_at_or_above");
+}
+
+#[test]
+fn analysis_usage_errors() {
+    let o = ibsim(&[
+        "sweep",
+        "scenarios/empleando-futuro.yaml",
+        "--vary",
+        "outcomes.hiring.price=1..2:3",
+        "--trials",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("placement, retention_3m, retention_6m"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ibsim(&[
+        "sweep",
+        "scenarios/empleando-futuro.yaml",
+        "--vary",
+        "outcomes.placement.price=2..1:3",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = ibsim(&[
+        "solve",
+        "scenarios/empleando-futuro.yaml",
+        "--vary",
+        "outcomes.placement.price=1..2",
+        "--target",
+        "prob(irr > 0) > 0.5",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown metric `irr`"));
+}
