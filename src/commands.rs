@@ -121,6 +121,9 @@ pub struct RunArgs {
     pub lang: crate::report::i18n::Lang,
     /// Skip charts, report.html and workbook.xlsx.
     pub no_report: bool,
+    /// `--until-se METRIC=VALUE`: double the trials until the metric's standard error
+    /// is at most VALUE (`trials` is then the ceiling).
+    pub until_se: Option<String>,
 }
 
 /// The result of a whole run, kept in memory for reports and analyses.
@@ -181,21 +184,74 @@ pub fn simulate_run(args: &RunArgs) -> Result<RunResult, i32> {
         None
     };
     let start = std::time::Instant::now();
-    let columns =
-        match crate::engine::runner::simulate(&model, &draws, 0..trials, args.threads, &|n| {
-            if let Some(b) = &bar {
-                b.inc(n);
-            }
-        }) {
-            Ok(c) => c,
+    let until = match &args.until_se {
+        None => None,
+        Some(spec) => match parse_until_se(spec, &crate::engine::Layout::new(&model)) {
+            Ok(u) => Some(u),
             Err(e) => {
-                eprintln!("error: cannot start worker threads: {e}");
-                return Err(exit::FAILURE);
+                eprintln!("error: --until-se {e}");
+                return Err(exit::USAGE);
+            }
+        },
+    };
+    // Without --until-se one pass; with it, 1,000 trials doubled until the standard
+    // error is reached or `trials` (the ceiling) is. Each pass starts again at trial 0,
+    // so the result equals `run --trials N` for the N it stops at (LHS included).
+    let mut n = if until.is_some() {
+        trials.min(1000)
+    } else {
+        trials
+    };
+    let columns = loop {
+        let pass = crate::engine::Draws { trials: n, ..draws };
+        if let Some(b) = &bar {
+            b.set_length(n);
+            b.set_position(0);
+        }
+        let progress = |k: u64| {
+            if let Some(b) = &bar {
+                b.inc(k);
             }
         };
+        let cols =
+            match crate::engine::runner::simulate(&model, &pass, 0..n, args.threads, &progress) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: cannot start worker threads: {e}");
+                    return Err(exit::FAILURE);
+                }
+            };
+        match &until {
+            Some((col, target)) if n < trials => {
+                if crate::summary::stats(&cols.data[*col]).se <= *target {
+                    break cols;
+                }
+                n = (2 * n).min(trials);
+            }
+            _ => break cols,
+        }
+    };
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    if let Some((col, target)) = &until
+        && !args.quiet
+    {
+        let se = crate::summary::stats(&columns.data[*col]).se;
+        let name = &columns.names[*col];
+        if se <= *target {
+            eprintln!(
+                "until-se: {name} se {se:.6} <= {target} reached with {} trials",
+                columns.len()
+            );
+        } else {
+            eprintln!(
+                "until-se: {name} se {se:.6} is still above {target} after the maximum of {} trials (raise --trials)",
+                columns.len()
+            );
+        }
+    }
+    let trials = columns.len() as u64;
     let id = crate::summary::RunIdentity {
         name: model.name.clone(),
         file: loaded.file.clone(),
@@ -216,6 +272,25 @@ pub fn simulate_run(args: &RunArgs) -> Result<RunResult, i32> {
         summary,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Parses `METRIC=VALUE` of `--until-se` into (column index, target se).
+fn parse_until_se(spec: &str, layout: &crate::engine::Layout) -> Result<(usize, f64), String> {
+    let (m, v) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("`{spec}`: expected METRIC=VALUE, e.g. investor_irr=0.001"))?;
+    let col = layout
+        .index_of(m.trim())
+        .filter(|&i| layout.is_metric(i))
+        .ok_or_else(|| format!("`{spec}`: unknown metric `{}`", m.trim()))?;
+    let target = v
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && *x > 0.0);
+    let target =
+        target.ok_or_else(|| format!("`{spec}`: `{}` is not a positive number", v.trim()))?;
+    Ok((col, target))
 }
 
 /// `ibsim run`: simulate, write `summary.json`, `run.json` (and `trials.csv`), print a summary.

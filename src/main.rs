@@ -61,6 +61,10 @@ enum Command {
         /// Skip charts, report.html and workbook.xlsx.
         #[arg(long)]
         no_report: bool,
+        /// Run until METRIC's standard error is at most VALUE (e.g. investor_irr=0.001);
+        /// --trials is then the maximum.
+        #[arg(long, value_name = "METRIC=VALUE")]
+        until_se: Option<String>,
     },
     /// Grid over one or two scenario values with common random numbers; table, CSV, JSON, chart.
     Sweep {
@@ -160,6 +164,7 @@ fn main() {
             quiet,
             lang,
             no_report,
+            until_se,
         } => ibsim::commands::run(&ibsim::commands::RunArgs {
             scenario,
             trials,
@@ -170,6 +175,7 @@ fn main() {
             quiet,
             lang: ibsim::report::i18n::Lang::parse(&lang).unwrap_or_default(),
             no_report,
+            until_se,
         }),
         Command::Sweep {
             scenario,

@@ -118,3 +118,79 @@ fn run_rejects_invalid_scenarios_and_bad_usage() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn until_se_stops_deterministically_and_equals_a_plain_run() {
+    let dir = tempdir("until-se");
+    let a = dir.join("a");
+    let o = ibsim(&[
+        "run",
+        "scenarios/empleando-futuro.yaml",
+        "--until-se",
+        "investor_irr=0.002",
+        "--trials",
+        "64000",
+        "--out",
+        a.to_str().unwrap(),
+        "--no-report",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(msg.contains("reached with"), "{msg}");
+    let s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(a.join("empleando-futuro/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let n = s["trials"].as_u64().unwrap();
+    assert!(s["metrics"]["investor_irr"]["se"].as_f64().unwrap() <= 0.002);
+    assert!(
+        n.is_power_of_two() || n % 1000 == 0,
+        "doubling from 1,000: {n}"
+    );
+    // The same arguments give the same result, equal to a plain run of that many trials.
+    let b = dir.join("b");
+    let o = ibsim(&[
+        "run",
+        "scenarios/empleando-futuro.yaml",
+        "--trials",
+        &n.to_string(),
+        "--out",
+        b.to_str().unwrap(),
+        "--no-report",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let read = |d: &std::path::Path| {
+        std::fs::read_to_string(d.join("empleando-futuro/summary.json")).unwrap()
+    };
+    assert_eq!(read(&a), read(&b));
+    // A ceiling below what the target needs stops at the ceiling and says so.
+    let c = dir.join("c");
+    let o = ibsim(&[
+        "run",
+        "scenarios/empleando-futuro.yaml",
+        "--until-se",
+        "investor_irr=0.00001",
+        "--trials",
+        "3000",
+        "--out",
+        c.to_str().unwrap(),
+        "--no-report",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("after the maximum of 3000 trials"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        ibsim(&[
+            "run",
+            "scenarios/empleando-futuro.yaml",
+            "--until-se",
+            "irr=0.1"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}

@@ -86,9 +86,11 @@ pub fn set(s: &Scenario, path: &str, x: f64) -> Result<Scenario, String> {
         walked.push_str(seg);
     }
     // A distribution may be replaced by a constant; any other group of values may not.
-    let is_dist = cur
-        .as_object()
-        .is_some_and(|m| m.len() == 1 && m.keys().all(|k| crate::scenario::values::DIST_KINDS.contains(&k.as_str())));
+    let is_dist = cur.as_object().is_some_and(|m| {
+        m.len() == 1
+            && m.keys()
+                .all(|k| crate::scenario::values::DIST_KINDS.contains(&k.as_str()))
+    });
     if (cur.is_object() && !is_dist) || cur.is_array() {
         let keys = match cur {
             Value::Object(m) => m.keys().cloned().collect::<Vec<_>>().join(", "),
