@@ -597,3 +597,47 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
     }
     exit::OK
 }
+
+/// `ibsim sensitivity`: rank correlations and P10/P90 swings of every uncertain input.
+pub fn sensitivity(args: &AnalysisArgs) -> i32 {
+    let (s, trials, seed, dir) = match load_for_analysis(args) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let model = crate::model::Model::compile(&s);
+    if model.params.is_empty() {
+        eprintln!(
+            "error: {} has no uncertain inputs (every value is a constant)",
+            args.scenario.display()
+        );
+        return exit::FAILURE;
+    }
+    let res = match crate::analysis::sensitivity::analyse(&model, trials, seed, args.threads) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let path = dir.join("sensitivity.json");
+    if let Err(e) = write_atomic(&path, crate::report::json_text(&res.to_json()).as_bytes()) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return exit::FAILURE;
+    }
+    if let Err(e) =
+        crate::report::tornado::write(&res, &model.currency, &dir.join("charts"), args.lang)
+    {
+        eprintln!("error: {e}");
+        return exit::FAILURE;
+    }
+    if !args.quiet {
+        print!("{}", res.table(args.lang));
+        println!(
+            "  {} inputs, {} runs of {trials} trials; wrote {} and charts/tornado_*.png",
+            res.inputs.len(),
+            2 * res.inputs.len() + 1,
+            path.display()
+        );
+    }
+    exit::OK
+}

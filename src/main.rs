@@ -104,6 +104,13 @@ enum Command {
         #[command(flatten)]
         common: AnalysisFlags,
     },
+    /// Which uncertain inputs drive investor returns and payer cost (tornado).
+    Sensitivity {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+        #[command(flatten)]
+        common: AnalysisFlags,
+    },
 }
 
 /// Options shared by the analysis commands.
@@ -200,6 +207,9 @@ fn main() {
             tol,
             common,
         } => ibsim::commands::solve(&common.into_args(scenario, vec![vary]), &target, grid, tol),
+        Command::Sensitivity { scenario, common } => {
+            ibsim::commands::sensitivity(&common.into_args(scenario, Vec::new()))
+        }
     };
     std::process::exit(code);
 }

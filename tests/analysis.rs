@@ -229,3 +229,65 @@ fn latin_hypercube_reduces_the_spread_of_mean_payer_cost() {
         "LHS sd of the mean {lhs} vs random {random}"
     );
 }
+
+/// One input matters (a rate spanning 0.1..0.9); another barely varies (a cost of 99..101).
+const ONE_DRIVER: &str = "
+name: one driver
+currency: USD
+horizon_months: 24
+cohorts: [{name: c, start_month: 0, size: 1000}]
+outcomes:
+  - {id: a, rate: {uniform: {min: 0.1, max: 0.9}}, lag_months: 6, price: 100}
+costs: {upfront: {uniform: {min: 99, max: 101}}, per_participant: 30}
+finance: {excess_to: provider}
+simulation: {trials: 3000, seed: 9}
+";
+
+#[test]
+fn sensitivity_ranks_the_dominant_input_first() {
+    let s = parse_str(ONE_DRIVER, "o.yaml").unwrap().scenario;
+    let m = ibsim::model::Model::compile(&s);
+    let r = ibsim::analysis::sensitivity::analyse(&m, 3000, 9, Some(2)).unwrap();
+    assert_eq!(r.inputs.len(), 2);
+    assert_eq!(r.inputs[0].path, "outcomes[0].rate");
+    // Payer cost = 100 x count: rank correlation with the rate close to 1, with the cost close to 0.
+    assert!(r.inputs[0].spearman[2] > 0.95, "{:?}", r.inputs[0].spearman);
+    assert!(
+        r.inputs[1].spearman[2].abs() < 0.1,
+        "{:?}",
+        r.inputs[1].spearman
+    );
+    // P10 and P90 of uniform(0.1, 0.9) are 0.18 and 0.82; mean payer cost is 100 x 1000 x rate
+    // up to binomial noise that common random numbers make identical in both runs.
+    let (lo, hi) = r.inputs[0].low_high;
+    assert!((lo - 0.18).abs() < 1e-12 && (hi - 0.82).abs() < 1e-12);
+    // With the rate fixed at r, payer cost = 100 x Binomial(1000, r): its mean over 3000 trials
+    // has se 100 sqrt(1000 r (1 - r) / 3000); allow 5 se.
+    let (cl, ch) = r.inputs[0].cost;
+    let se = |r: f64| 100.0 * (1000.0 * r * (1.0 - r) / 3000.0f64).sqrt();
+    assert!((cl - 18_000.0).abs() < 5.0 * se(0.18), "{cl}");
+    assert!((ch - 82_000.0).abs() < 5.0 * se(0.82), "{ch}");
+}
+
+#[test]
+fn sensitivity_command_writes_json_and_tornado_charts() {
+    let dir = tempdir("sens-cli");
+    let o = ibsim(&[
+        "sensitivity",
+        "scenarios/empleando-futuro.yaml",
+        "--trials",
+        "1000",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let base = dir.join("empleando-futuro");
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("sensitivity.json")).unwrap())
+            .unwrap();
+    assert!(j["inputs"].as_array().unwrap().len() >= 3);
+    assert!(
+        base.join("charts/tornado_investor_net.png").exists()
+            && base.join("charts/tornado_payer_cost.svg").exists()
+    );
+}

@@ -5,6 +5,7 @@
 //! sampling noise.
 
 pub mod path;
+pub mod sensitivity;
 pub mod solve;
 pub mod sweep;
 pub mod target;

@@ -240,6 +240,13 @@ fn draw_params(
     }
 }
 
+/// Draws trial `trial`'s per-trial parameters into `ws.params`, exactly as
+/// [`run_trial`] does first (for sensitivity analysis).
+pub fn trial_params(model: &Model, draws: &Draws, trial: u64, ws: &mut Workspace) {
+    let mut rng = trial_rng(draws.seed, trial);
+    draw_params(model, draws, trial, &mut rng, ws);
+}
+
 /// Rounds half up and clamps at 0 (SPEC section 9) a drawn cohort size.
 #[inline]
 fn cohort_size(v: f64) -> u64 {

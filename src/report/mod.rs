@@ -6,6 +6,7 @@ pub mod html;
 pub mod i18n;
 pub mod sweep_chart;
 pub mod table;
+pub mod tornado;
 pub mod xlsx;
 
 use std::fmt::Write as _;

@@ -1,0 +1,274 @@
+//! `ibsim sensitivity`: which uncertain inputs drive investor returns and
+//! payer cost. Two measures per input (a distribution or a shock of the
+//! scenario, grouped by its path):
+//!
+//! - the Spearman rank correlation between the input's per-trial value and
+//!   `investor_irr`, `investor_net` and `payer_cost` in one run (a grouped
+//!   input, such as `enrolment.size` over cohorts, enters as its per-trial sum);
+//! - a one-at-a-time swing: the input fixed at its P10 and at its P90 (a shock:
+//!   off and on), every other input drawn from the same random numbers, and the
+//!   change in mean investor_net and mean payer_cost.
+
+use serde_json::{Value, json};
+
+use crate::engine::runner::{TrialColumns, simulate};
+use crate::engine::{Draws, Layout, Workspace, trial_params};
+use crate::model::{Model, ParamKind, Sampler};
+
+/// Ranks with ties averaged (1-based).
+fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for k in i..=j {
+            r[idx[k]] = avg;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Spearman rank correlation of the pairs where both values are finite (NaN when undefined).
+pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
+    let (a, b): (Vec<f64>, Vec<f64>) = x
+        .iter()
+        .zip(y)
+        .filter(|(p, q)| p.is_finite() && q.is_finite())
+        .map(|(p, q)| (*p, *q))
+        .unzip();
+    if a.len() < 3 {
+        return f64::NAN;
+    }
+    let (ra, rb) = (ranks(&a), ranks(&b));
+    let n = ra.len() as f64;
+    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (p, q) in ra.iter().zip(&rb) {
+        sab += (p - ma) * (q - mb);
+        saa += (p - ma) * (p - ma);
+        sbb += (q - mb) * (q - mb);
+    }
+    if saa == 0.0 || sbb == 0.0 {
+        f64::NAN
+    } else {
+        sab / (saa * sbb).sqrt()
+    }
+}
+
+/// The measures of one input.
+#[derive(Debug, Clone)]
+pub struct InputEffect {
+    /// Scenario path of the input (`outcomes[0].rate`, `shocks[0].probability`).
+    pub path: String,
+    /// Parameter indices it covers.
+    pub params: Vec<usize>,
+    /// Spearman correlation with investor_irr, investor_net, payer_cost.
+    pub spearman: [f64; 3],
+    /// The low and high values it was fixed at (a shock: 0 and 1 for off and on).
+    pub low_high: (f64, f64),
+    /// Mean investor_net with the input at low, high.
+    pub net: (f64, f64),
+    /// Mean payer_cost with the input at low, high.
+    pub cost: (f64, f64),
+}
+
+/// A finished sensitivity analysis.
+#[derive(Debug, Clone)]
+pub struct Sensitivity {
+    /// Inputs, sorted by the swing of mean investor_net (largest first).
+    pub inputs: Vec<InputEffect>,
+    /// Mean investor_net and payer_cost of the base run.
+    pub base: (f64, f64),
+    /// Trials per run.
+    pub trials: u64,
+    /// Seed.
+    pub seed: u64,
+}
+
+fn mean(v: &[f64]) -> f64 {
+    let x: Vec<f64> = v.iter().copied().filter(|a| a.is_finite()).collect();
+    x.iter().sum::<f64>() / x.len().max(1) as f64
+}
+
+fn run(model: &Model, draws: &Draws, threads: Option<usize>) -> Result<TrialColumns, String> {
+    simulate(model, draws, 0..draws.trials, threads, &|_| {}).map_err(|e| e.to_string())
+}
+
+/// Runs the analysis.
+pub fn analyse(
+    model: &Model,
+    trials: u64,
+    seed: u64,
+    threads: Option<usize>,
+) -> Result<Sensitivity, String> {
+    let draws = Draws {
+        seed,
+        trials,
+        sampling: model.sampling,
+    };
+    let layout = Layout::new(model);
+    let base = run(model, &draws, threads)?;
+    let outs = [layout.investor_irr, layout.investor_net, layout.payer_cost];
+    // Group parameters by path, in draw order.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (j, p) in model.params.iter().enumerate() {
+        match groups.iter_mut().find(|g| g.0 == p.path) {
+            Some(g) => g.1.push(j),
+            None => groups.push((p.path.clone(), vec![j])),
+        }
+    }
+    // Per-trial parameter values, re-drawn from each trial's own stream.
+    let n = trials as usize;
+    let mut values = vec![vec![0.0; n]; groups.len()];
+    let mut ws = Workspace::new(model, &layout);
+    // Trial-major: each trial's parameters are drawn once, then spread over the groups.
+    #[allow(clippy::needless_range_loop)]
+    for t in 0..n {
+        trial_params(model, &draws, t as u64, &mut ws);
+        for (g, (_, idx)) in groups.iter().enumerate() {
+            values[g][t] = idx.iter().map(|&j| ws.params[j]).sum();
+        }
+    }
+    let mut inputs = Vec::new();
+    for (g, (path, idx)) in groups.iter().enumerate() {
+        let spear = outs.map(|c| spearman(&values[g], &base.data[c]));
+        let first = &model.params[idx[0]];
+        let (lo, hi) = match first.kind {
+            ParamKind::Shock(_) => (0.0, 1.0),
+            _ => (first.sampler.quantile(0.1), first.sampler.quantile(0.9)),
+        };
+        let at = |v: f64| -> Result<(f64, f64), String> {
+            let mut m = model.clone();
+            for &j in idx {
+                match m.params[j].kind {
+                    ParamKind::Shock(i) => m.shocks[i].probability = v,
+                    // Keep the parameter (and its uniform draw) so other inputs keep their numbers.
+                    _ => m.params[j].sampler = Sampler::Const(v),
+                }
+            }
+            let cols = run(&m, &draws, threads)?;
+            Ok((
+                mean(&cols.data[layout.investor_net]),
+                mean(&cols.data[layout.payer_cost]),
+            ))
+        };
+        let (nl, cl) = at(lo)?;
+        let (nh, ch) = at(hi)?;
+        inputs.push(InputEffect {
+            path: path.clone(),
+            params: idx.clone(),
+            spearman: spear,
+            low_high: (lo, hi),
+            net: (nl, nh),
+            cost: (cl, ch),
+        });
+    }
+    inputs.sort_by(|a, b| {
+        (b.net.1 - b.net.0)
+            .abs()
+            .total_cmp(&(a.net.1 - a.net.0).abs())
+    });
+    Ok(Sensitivity {
+        inputs,
+        base: (
+            mean(&base.data[layout.investor_net]),
+            mean(&base.data[layout.payer_cost]),
+        ),
+        trials,
+        seed,
+    })
+}
+
+impl Sensitivity {
+    /// `sensitivity.json`.
+    pub fn to_json(&self) -> Value {
+        let n = crate::summary::num;
+        json!({
+            "trials": self.trials,
+            "seed": self.seed,
+            "base": {"investor_net_mean": n(self.base.0), "payer_cost_mean": n(self.base.1)},
+            "inputs": self.inputs.iter().map(|i| json!({
+                "path": i.path,
+                "spearman": {"investor_irr": n(i.spearman[0]), "investor_net": n(i.spearman[1]), "payer_cost": n(i.spearman[2])},
+                "low": n(i.low_high.0),
+                "high": n(i.low_high.1),
+                "investor_net_mean": {"low": n(i.net.0), "high": n(i.net.1)},
+                "payer_cost_mean": {"low": n(i.cost.0), "high": n(i.cost.1)},
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The terminal table.
+    pub fn table(&self, lang: crate::report::i18n::Lang) -> String {
+        use crate::report::i18n::number;
+        let head = [
+            "input",
+            "P10 / P90",
+            "rho IRR",
+            "rho net",
+            "rho cost",
+            "net @P10",
+            "net @P90",
+            "cost @P10",
+            "cost @P90",
+        ];
+        let mut rows: Vec<Vec<String>> = vec![head.iter().map(|h| (*h).to_owned()).collect()];
+        for i in &self.inputs {
+            let v = |x: f64| number(x, if x.abs() >= 100.0 { 0 } else { 4 }, lang);
+            rows.push(vec![
+                i.path.clone(),
+                format!("{} / {}", v(i.low_high.0), v(i.low_high.1)),
+                number(i.spearman[0], 3, lang),
+                number(i.spearman[1], 3, lang),
+                number(i.spearman[2], 3, lang),
+                number(i.net.0, 0, lang),
+                number(i.net.1, 0, lang),
+                number(i.cost.0, 0, lang),
+                number(i.cost.1, 0, lang),
+            ]);
+        }
+        let widths: Vec<usize> = (0..head.len())
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::new();
+        for r in rows {
+            out.push(' ');
+            for (c, cell) in r.iter().enumerate() {
+                let pad = " ".repeat(widths[c] - cell.chars().count());
+                if c == 0 {
+                    out.push_str(&format!(" {cell}{pad}"))
+                } else {
+                    out.push_str(&format!(" {pad}{cell}"))
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spearman_of_known_vectors() {
+        assert!((spearman(&[1.0, 2.0, 3.0, 4.0], &[10.0, 20.0, 30.0, 40.0]) - 1.0).abs() < 1e-12);
+        assert!((spearman(&[1.0, 2.0, 3.0, 4.0], &[4.0, 3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+        // By hand: ranks (1, 2.5, 2.5, 4) and (1, 3, 2, 4) give 4.5 / sqrt(4.5 x 5).
+        assert!(
+            (spearman(&[1.0, 2.0, 2.0, 3.0], &[1.0, 3.0, 2.0, 4.0]) - 0.948_683_298_050_513_8)
+                .abs()
+                < 1e-12
+        );
+        assert!(spearman(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_nan());
+        assert_eq!(ranks(&[3.0, 1.0, 3.0]), vec![2.5, 1.0, 2.5]);
+    }
+}
