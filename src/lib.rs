@@ -1,11 +1,14 @@
 //! ibsim: Monte Carlo risk simulation for impact-bond (pay-for-results) structuring.
 //!
 //! The modules follow the data flow:
-//! [`scenario`] (read, validate) -> [`model`] (compiled, flat) -> engine
-//! (one trial; parallel runner) -> metrics and summaries -> analyses -> reports.
-//! The `ibsim` binary only parses arguments and calls [`commands`].
+//! [`scenario`] (read, validate) -> [`model`] (compiled, flat) -> [`engine`]
+//! (one trial; parallel runner) -> [`summary`] (metrics' statistics) ->
+//! [`analysis`] (sweep, solve, sensitivity) -> [`report`] (tables, charts,
+//! files). The `ibsim` binary only parses arguments and calls [`commands`].
 
+pub mod analysis;
 pub mod commands;
+pub mod engine;
 pub mod model;
 pub mod report;
 pub mod scenario;
@@ -26,5 +29,3 @@ pub mod exit {
     /// Wrong command-line usage.
     pub const USAGE: i32 = 2;
 }
-pub mod analysis;
-pub mod engine;
