@@ -37,27 +37,11 @@ enum Command {
     Run {
         /// Scenario file (YAML).
         scenario: PathBuf,
-        /// Number of trials (default: the scenario's simulation.trials).
-        #[arg(long)]
-        trials: Option<u64>,
-        /// Random seed (default: the scenario's simulation.seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: all cores); results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Output folder; files go to OUT/<scenario file stem>/.
-        #[arg(long, default_value = "output")]
-        out: PathBuf,
+        #[command(flatten)]
+        common: CommonFlags,
         /// Also write trials.csv with every trial's metrics.
         #[arg(long)]
         save_trials: bool,
-        /// Print nothing but errors.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Language of the summary, charts and reports.
-        #[arg(long, default_value = "en", value_parser = ["en", "es"])]
-        lang: String,
         /// Skip charts, report.html and workbook.xlsx.
         #[arg(long)]
         no_report: bool,
@@ -74,7 +58,7 @@ enum Command {
         #[arg(long, required = true)]
         vary: Vec<String>,
         #[command(flatten)]
-        common: AnalysisFlags,
+        common: CommonFlags,
         /// Most acceptable P(investors lose money) for the feasible corridor.
         #[arg(long, default_value_t = 0.10)]
         max_prob_loss: f64,
@@ -102,33 +86,33 @@ enum Command {
         #[arg(long, default_value_t = 1e-4)]
         tol: f64,
         #[command(flatten)]
-        common: AnalysisFlags,
+        common: CommonFlags,
     },
     /// Which uncertain inputs drive investor returns and payer cost (tornado).
     Sensitivity {
         /// Scenario file (YAML).
         scenario: PathBuf,
         #[command(flatten)]
-        common: AnalysisFlags,
+        common: CommonFlags,
     },
 }
 
-/// Options shared by the analysis commands.
+/// Options shared by `run` and the analysis commands.
 #[derive(clap::Args)]
-struct AnalysisFlags {
-    /// Trials per point (default: the scenario's simulation.trials).
+struct CommonFlags {
+    /// Trials (per point for sweep and solve; default: the scenario's simulation.trials).
     #[arg(long)]
     trials: Option<u64>,
-    /// Random seed, the same at every point (default: the scenario's).
+    /// Random seed, the same at every analysis point (default: the scenario's simulation.seed).
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores); results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// Output folder; files go to OUT/<scenario file stem>/.
     #[arg(long, default_value = "output")]
     out: PathBuf,
-    /// Language of the table and chart.
+    /// Language of the tables, charts and reports.
     #[arg(long, default_value = "en", value_parser = ["en", "es"])]
     lang: String,
     /// Print nothing but errors.
@@ -136,7 +120,7 @@ struct AnalysisFlags {
     quiet: bool,
 }
 
-impl AnalysisFlags {
+impl CommonFlags {
     fn into_args(self, scenario: PathBuf, vary: Vec<String>) -> ibsim::commands::AnalysisArgs {
         ibsim::commands::AnalysisArgs {
             scenario,
@@ -163,27 +147,25 @@ fn main() {
         Command::Schema => ibsim::commands::schema(),
         Command::Run {
             scenario,
-            trials,
-            seed,
-            threads,
-            out,
+            common,
             save_trials,
-            quiet,
-            lang,
             no_report,
             until_se,
-        } => ibsim::commands::run(&ibsim::commands::RunArgs {
-            scenario,
-            trials,
-            seed,
-            threads,
-            out,
-            save_trials,
-            quiet,
-            lang: ibsim::report::i18n::Lang::parse(&lang).unwrap_or_default(),
-            no_report,
-            until_se,
-        }),
+        } => {
+            let a = common.into_args(scenario, Vec::new());
+            ibsim::commands::run(&ibsim::commands::RunArgs {
+                scenario: a.scenario,
+                trials: a.trials,
+                seed: a.seed,
+                threads: a.threads,
+                out: a.out,
+                save_trials,
+                quiet: a.quiet,
+                lang: a.lang,
+                no_report,
+                until_se,
+            })
+        }
         Command::Sweep {
             scenario,
             vary,

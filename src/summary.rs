@@ -113,6 +113,36 @@ fn select_all(v: &mut [f64], base: usize, needed: &[usize], found: &mut Vec<(usi
     select_all(right, base + k + 1, &needed[mid + 1..], found);
 }
 
+/// Mean and sample sd (n - 1) of NaN-free values, summed in order.
+fn moments(v: &[f64]) -> (f64, f64) {
+    let n = v.len();
+    let mean = v.iter().sum::<f64>() / n as f64;
+    let sd = if n > 1 {
+        (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        f64::NAN
+    };
+    (mean, sd)
+}
+
+/// Mean of the non-NaN values and its standard error sd / sqrt(n_valid).
+pub fn mean_se(values: &[f64]) -> (f64, f64) {
+    let v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    let (mean, sd) = moments(&v);
+    (mean, sd / (v.len() as f64).sqrt())
+}
+
+/// Share of true flags and its standard error sqrt(p (1 - p) / n).
+pub fn prob_se(flags: impl Iterator<Item = bool>) -> (f64, f64) {
+    let (mut k, mut n) = (0u64, 0u64);
+    for f in flags {
+        n += 1;
+        k += u64::from(f);
+    }
+    let p = k as f64 / n as f64;
+    (p, (p * (1.0 - p) / n as f64).sqrt())
+}
+
 /// Statistics of a column, NaNs left out and counted.
 pub fn stats(values: &[f64]) -> Stats {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
@@ -129,12 +159,7 @@ pub fn stats(values: &[f64]) -> Stats {
             nan,
         };
     }
-    let mean = v.iter().sum::<f64>() / n as f64;
-    let sd = if n > 1 {
-        (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
-    } else {
-        f64::NAN
-    };
+    let (mean, sd) = moments(&v);
     let se = sd / (n as f64).sqrt();
     let mut quantiles = [0.0; 9];
     let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
@@ -169,13 +194,6 @@ fn stats_json(s: &Stats) -> Value {
     }
     m.insert("nan".into(), json!(s.nan));
     Value::Object(m)
-}
-
-fn prob(flags: &[f64]) -> (f64, f64) {
-    let n = flags.len() as f64;
-    let k = flags.iter().filter(|&&f| f != 0.0).count() as f64;
-    let p = k / n;
-    (p, (p * (1.0 - p) / n).sqrt())
 }
 
 fn mean_of(v: impl Iterator<Item = f64>) -> f64 {
@@ -267,7 +285,7 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Value 
     // Probabilities with standard errors.
     let mut probs = Map::new();
     let mut put = |name: String, flags: &[f64]| {
-        let (p, se) = prob(flags);
+        let (p, se) = prob_se(flags.iter().map(|f| *f != 0.0));
         probs.insert(name, json!({"value": num(p), "se": num(se)}));
     };
     put("prob_loss".into(), col(layout.flag_loss));

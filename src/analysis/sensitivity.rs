@@ -93,8 +93,7 @@ pub struct Sensitivity {
 }
 
 fn mean(v: &[f64]) -> f64 {
-    let x: Vec<f64> = v.iter().copied().filter(|a| a.is_finite()).collect();
-    x.iter().sum::<f64>() / x.len().max(1) as f64
+    crate::summary::mean_se(v).0
 }
 
 fn run(model: &Model, draws: &Draws, threads: Option<usize>) -> Result<TrialColumns, String> {

@@ -9,6 +9,7 @@ use crate::engine::Layout;
 use crate::engine::runner::{TrialColumns, simulate};
 use crate::model::Model;
 use crate::scenario::Scenario;
+use crate::summary::{mean_se, prob_se as prob};
 
 /// One `--vary PATH=LO..HI[:STEPS]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,24 +99,6 @@ pub struct Limits {
     pub max_prob_over_cap: f64,
     /// The payer's cap (None: the scenario's budget cap plus evaluation cost).
     pub payer_cap: Option<f64>,
-}
-
-fn prob(flags: impl Iterator<Item = bool>) -> (f64, f64) {
-    let (mut k, mut n) = (0u64, 0u64);
-    for f in flags {
-        n += 1;
-        k += u64::from(f);
-    }
-    let p = k as f64 / n as f64;
-    (p, (p * (1.0 - p) / n as f64).sqrt())
-}
-
-fn mean_se(v: &[f64]) -> (f64, f64) {
-    let x: Vec<f64> = v.iter().copied().filter(|a| !a.is_nan()).collect();
-    let n = x.len() as f64;
-    let m = x.iter().sum::<f64>() / n;
-    let var = x.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / (n - 1.0);
-    (m, (var / n).sqrt())
 }
 
 /// The figures of one sweep point, each (value, se).

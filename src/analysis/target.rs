@@ -221,18 +221,9 @@ impl Target {
         let col = cols.column(self.metric()).unwrap_or(&[]);
         let (value, se) = match &self.measure {
             Measure::Prob { op, x, .. } => {
-                let n = col.len() as f64;
-                let k = col.iter().filter(|v| op.holds(**v, *x)).count() as f64;
-                let p = k / n;
-                (p, (p * (1.0 - p) / n).sqrt())
+                crate::summary::prob_se(col.iter().map(|v| op.holds(*v, *x)))
             }
-            Measure::Mean { .. } => {
-                let v: Vec<f64> = col.iter().copied().filter(|x| !x.is_nan()).collect();
-                let n = v.len() as f64;
-                let mean = v.iter().sum::<f64>() / n;
-                let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
-                (mean, (var / n).sqrt())
-            }
+            Measure::Mean { .. } => crate::summary::mean_se(col),
             Measure::Quantile { q, .. } => quantile_with_se(col, *q),
         };
         Evaluation {

@@ -159,6 +159,25 @@ fn vline<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws the series legend in the house style at `pos`.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    pos: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .background_style(WHITE.mix(0.9))
+        .border_style(GREY)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(err)
+}
+
 fn irr_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
     let s = d.lang.strings();
     area.fill(&WHITE).map_err(err)?;
@@ -248,14 +267,7 @@ fn irr_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) ->
             &format!("{} {}", s.hurdle, pct(d.hurdle, d.lang)),
         )?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GREY)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     area.present().map_err(err)
 }
 
@@ -328,14 +340,7 @@ fn payer_cost_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &D
             ),
         )?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GREY)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     area.present().map_err(err)
 }
 
@@ -420,14 +425,7 @@ fn cdf_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dra
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(3))
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GREY)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     area.present().map_err(err)
 }
 
@@ -522,14 +520,7 @@ fn fan_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dra
             BLACK.stroke_width(1),
         )))
         .map_err(err)?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GREY)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     area.present().map_err(err)
 }
 
@@ -607,14 +598,7 @@ fn risk_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dr
             BLACK.stroke_width(1),
         )))
         .map_err(err)?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GREY)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     area.present().map_err(err)
 }
 

@@ -123,14 +123,7 @@ fn draw<DB: DrawingBackend>(
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 4, color.filled())))
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(110, 110, 110))
-            .label_font(("sans-serif", 14))
-            .draw()
-            .map_err(err)?;
+        super::charts::legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     } else {
         let (vx, vy) = (&res.vary[0], &res.vary[1]);
         let (gx, gy) = (vx.values(), vy.values());

@@ -120,14 +120,7 @@ fn draw<DB: DrawingBackend>(
         .map_err(err)?
         .label("P90")
         .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], high));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(110, 110, 110))
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    super::charts::legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     area.present().map_err(err)
 }
 
