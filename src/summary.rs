@@ -144,6 +144,7 @@ pub fn prob_se(flags: impl Iterator<Item = bool>) -> (f64, f64) {
 }
 
 /// Statistics of a column, NaNs left out and counted.
+#[inline(never)]
 pub fn stats(values: &[f64]) -> Stats {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
     let nan = (values.len() - v.len()) as u64;

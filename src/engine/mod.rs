@@ -6,13 +6,14 @@
 //! buffers live in a [`Workspace`] reused across trials: no allocation, no
 //! hashing and no strings in the per-trial path.
 
+pub mod binomial;
 pub mod irr;
 pub mod layout;
 pub mod runner;
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Beta, Binomial, Distribution};
+use rand_distr::{Beta, Distribution};
 
 use crate::model::{Model, ParamKind, Value};
 use crate::scenario::{ExcessTo, Sampling};
@@ -95,12 +96,7 @@ pub struct Workspace {
     /// Combined investor flows per month.
     pub combined: Vec<f64>,
     /// Per-tranche running state.
-    contributed: Vec<f64>,
-    distributed: Vec<f64>,
-    outstanding: Vec<f64>,
-    fv: Vec<f64>,
-    alloc: Vec<f64>,
-    active: Vec<bool>,
+    tranche: Vec<TrancheState>,
     remaining_max: Vec<u64>,
     outcome_total: Vec<u64>,
     paid: Vec<u64>,
@@ -111,6 +107,41 @@ pub struct Workspace {
     pub row: Vec<f64>,
     /// Money totals of the trial, for conservation checks.
     pub totals: MoneyTotals,
+    /// Totals of the waterfall, passed from [`waterfall`] to [`metrics`].
+    ledger: Ledger,
+}
+
+/// Running state of one tranche through a trial's waterfall.
+#[derive(Debug, Clone, Copy, Default)]
+struct TrancheState {
+    contributed: f64,
+    distributed: f64,
+    /// Capital not yet returned (tier 1).
+    outstanding: f64,
+    /// Distributions minus contributions, compounded monthly at the cap rate:
+    /// negative while the cap leaves room for more (tier 2).
+    fv: f64,
+    /// Tier-2 room left this month (water-filling scratch).
+    room: f64,
+    /// Still taking tier-2 money this month.
+    active: bool,
+}
+
+/// What the waterfall of one trial adds up to.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ledger {
+    gross: f64,
+    success: f64,
+    excess_total: f64,
+    excess_payer: f64,
+    excess_payer_pv: f64,
+    contributions: f64,
+    distributions: f64,
+    payer_pv: f64,
+    peak: f64,
+    cap_hit: bool,
+    delivery_cost: f64,
+    guarantee: f64,
 }
 
 /// Totals of every money flow of one trial (SPEC section 9 identity).
@@ -148,12 +179,7 @@ impl Workspace {
             payments: vec![0.0; h],
             flows: vec![0.0; nt * h],
             combined: vec![0.0; h],
-            contributed: vec![0.0; nt],
-            distributed: vec![0.0; nt],
-            outstanding: vec![0.0; nt],
-            fv: vec![0.0; nt],
-            alloc: vec![0.0; nt],
-            active: vec![false; nt],
+            tranche: vec![TrancheState::default(); nt],
             remaining_max: vec![0; no],
             outcome_total: vec![0; no],
             paid: vec![0; no],
@@ -161,6 +187,7 @@ impl Workspace {
             position: vec![0.0; h],
             row: vec![0.0; layout.len()],
             totals: MoneyTotals::default(),
+            ledger: Ledger::default(),
         }
     }
 }
@@ -193,7 +220,8 @@ impl Discounts {
 }
 
 /// Step 1 of a trial: draw every per-trial parameter into `ws.params`.
-fn draw_params(
+#[inline(never)]
+pub fn draw_params(
     model: &Model,
     draws: &Draws,
     trial: u64,
@@ -258,6 +286,9 @@ fn cohort_size(v: f64) -> u64 {
 }
 
 /// Runs trial `trial` and fills `ws.row` with its metrics (in `layout` order).
+///
+/// The stages are separate functions, not inlined, so that profiles and the
+/// instruction-count benchmark can attribute cost to each.
 pub fn run_trial(
     model: &Model,
     layout: &Layout,
@@ -268,18 +299,23 @@ pub fn run_trial(
 ) {
     let mut rng = trial_rng(draws.seed, trial);
     draw_params(model, draws, trial, &mut rng, ws);
+    funnel(model, &mut rng, ws);
+    waterfall(model, disc, ws);
+    metrics(model, layout, disc, ws);
+}
 
+/// Step 2: the binomial funnel per cohort, the delivery cost per month, and
+/// the outcome counts per cash month.
+#[inline(never)]
+pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
     let h = model.horizon;
     let no = model.outcomes.len();
     let p = &ws.params;
-
-    // Step 2: the binomial funnel per cohort.
     ws.cash.fill(0);
     ws.cost.fill(0.0);
     ws.outcome_total.fill(0);
     ws.unpaid.fill(0);
     let per_participant = model.costs.per_participant.get(p);
-    let mut delivery_cost = 0.0;
     for (c, cohort) in model.cohorts.iter().enumerate() {
         let size = match cohort.size {
             Value::Const(v) => cohort_size(v),
@@ -297,7 +333,7 @@ pub fn run_trial(
                 if var < rate * (1.0 - rate) {
                     let k = rate * (1.0 - rate) / var - 1.0;
                     if let Ok(beta) = Beta::new(rate * k, (1.0 - rate) * k) {
-                        rate = beta.sample(&mut rng);
+                        rate = beta.sample(rng);
                     }
                 }
             }
@@ -307,13 +343,7 @@ pub fn run_trial(
                 }
             }
             let rate = rate.clamp(0.0, 1.0);
-            let k = if base == 0 || rate == 0.0 {
-                0
-            } else if rate == 1.0 {
-                base
-            } else {
-                Binomial::new(base, rate).map_or(0, |b| b.sample(&mut rng))
-            };
+            let k = binomial::sample(base, rate, rng);
             ws.counts[c * no + o] = k;
             ws.outcome_total[o] += k;
             let event = cohort.start + out.total_lag;
@@ -335,17 +365,39 @@ pub fn run_trial(
             ws.cost[t] += fixed;
         }
     }
+}
 
-    // Steps 3 and 5: payments and the waterfall, month by month.
-    for (o, out) in model.outcomes.iter().enumerate() {
-        ws.remaining_max[o] = out.max_paid;
+/// Steps 3 to 6: payments with caps, the waterfall month by month, and the
+/// guarantee; fills the flows per tranche and the trial's ledger.
+#[inline(never)]
+pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
+    let h = model.horizon;
+    let nt = model.tranches.len();
+    // Local slices: their pointers and lengths stay in registers through the loop.
+    let Workspace {
+        cash,
+        cost,
+        payments,
+        flows,
+        tranche,
+        remaining_max,
+        paid,
+        position: position_out,
+        ..
+    } = ws;
+    let (cash, cost, payments) = (&cash[..], &cost[..h], &mut payments[..h]);
+    let (flows, tranche, position_out) = (
+        &mut flows[..nt * h],
+        &mut tranche[..nt],
+        &mut position_out[..h],
+    );
+    let disc_payer = &disc.payer[..h];
+    for (r, out) in remaining_max.iter_mut().zip(&model.outcomes) {
+        *r = out.max_paid;
     }
-    ws.paid.fill(0);
-    ws.contributed.fill(0.0);
-    ws.distributed.fill(0.0);
-    ws.outstanding.fill(0.0);
-    ws.fv.fill(0.0);
-    ws.flows.fill(0.0);
+    paid.fill(0);
+    tranche.fill(TrancheState::default());
+    let mut delivery_cost = 0.0;
     let mut budget_left = model.budget_cap.unwrap_or(f64::INFINITY);
     let mut cap_hit = false;
     let (mut gross, mut success, mut excess_total, mut excess_payer_pv, mut excess_payer) =
@@ -355,29 +407,41 @@ pub fn run_trial(
     let mut position = 0.0;
     let mut peak: f64 = 0.0;
     let s_share = model.success_share;
-    let nt = model.tranches.len();
-    for t in 0..h {
+    // Months after the last cost and the last payment move no money: only
+    // their flows (zero) and the investors' position are written, after the loop.
+    let no = model.outcomes.len();
+    let mut active_end = h;
+    while active_end > 0
+        && cost[active_end - 1] == 0.0
+        && (0..no).all(|o| cash[o * h + active_end - 1] == 0)
+    {
+        active_end -= 1;
+    }
+    let mut excess_pv = 0.0;
+    for t in 0..active_end {
         let mut invoiced = 0.0;
         for (o, out) in model.outcomes.iter().enumerate() {
-            let n = ws.cash[o * h + t];
+            let n = cash[o * h + t];
             if n > 0 {
-                let pay_n = n.min(ws.remaining_max[o]);
-                ws.remaining_max[o] -= pay_n;
-                ws.paid[o] += pay_n;
+                let pay_n = n.min(remaining_max[o]);
+                remaining_max[o] -= pay_n;
+                paid[o] += pay_n;
                 invoiced += pay_n as f64 * out.price;
             }
         }
-        let pay = invoiced.min(budget_left);
-        if pay < invoiced {
+        let pay = if invoiced > budget_left {
             cap_hit = true;
-        }
+            budget_left
+        } else {
+            invoiced
+        };
         budget_left -= pay;
-        ws.payments[t] = pay;
+        payments[t] = pay;
         gross += pay;
         let receipts = pay * (1.0 - s_share);
         success += pay * s_share;
 
-        let c_t = ws.cost[t];
+        let c_t = cost[t];
         delivery_cost += c_t;
         let (contrib, mut avail) = if model.recycling {
             let net = receipts - c_t;
@@ -386,15 +450,14 @@ pub fn run_trial(
             (c_t, receipts)
         };
         // Contributions first; the running FV at the cap rate compounds monthly.
-        for (k, tr) in model.tranches.iter().enumerate() {
-            if t > 0 {
-                ws.fv[k] *= tr.cap_factor;
-            }
+        for (k, (st, tr)) in tranche.iter_mut().zip(&model.tranches).enumerate() {
+            // (fv is 0 at t = 0, so compounding it then changes nothing.)
+            st.fv *= tr.cap_factor;
             let ck = contrib * tr.share;
-            ws.contributed[k] += ck;
-            ws.outstanding[k] += ck;
-            ws.fv[k] -= ck;
-            ws.flows[k * h + t] = -ck;
+            st.contributed += ck;
+            st.outstanding += ck;
+            st.fv -= ck;
+            flows[k * h + t] = -ck;
         }
         contributions += contrib;
         let mut dist_t = 0.0;
@@ -402,25 +465,26 @@ pub fn run_trial(
         if avail > 0.0 {
             for &(g0, g1) in &model.seniority_groups {
                 let group = &model.seniority_order[g0..g1];
-                let due: f64 = group.iter().map(|&k| ws.outstanding[k]).sum();
+                let due: f64 = group.iter().map(|&k| tranche[k].outstanding).sum();
                 if due <= 0.0 {
                     continue;
                 }
                 let pay_g = avail.min(due);
                 for &k in group {
+                    let st = &mut tranche[k];
                     let d = if pay_g == due {
-                        ws.outstanding[k]
+                        st.outstanding
                     } else {
-                        pay_g * ws.outstanding[k] / due
+                        pay_g * st.outstanding / due
                     };
-                    ws.outstanding[k] = if pay_g == due {
+                    st.outstanding = if pay_g == due {
                         0.0
                     } else {
-                        (ws.outstanding[k] - d).max(0.0)
+                        (st.outstanding - d).max(0.0)
                     };
-                    ws.distributed[k] += d;
-                    ws.fv[k] += d;
-                    ws.flows[k * h + t] += d;
+                    st.distributed += d;
+                    st.fv += d;
+                    flows[k * h + t] += d;
                 }
                 avail -= pay_g;
                 dist_t += pay_g;
@@ -432,44 +496,45 @@ pub fn run_trial(
         }
         // Tier 2: return up to each tranche's IRR cap, water-filling by share.
         if avail > 0.0 {
-            for (k, tr) in model.tranches.iter().enumerate() {
-                ws.alloc[k] = if tr.cap_irr.is_some() {
-                    (-ws.fv[k]).max(0.0)
+            for (st, tr) in tranche.iter_mut().zip(&model.tranches) {
+                st.room = if tr.cap_irr.is_some() {
+                    (-st.fv).max(0.0)
                 } else {
                     f64::INFINITY
                 };
-                ws.active[k] = ws.alloc[k] > 0.0;
+                st.active = st.room > 0.0;
             }
-            // ws.alloc holds remaining capacity; allocations go straight to the tranches.
             loop {
-                let s: f64 = (0..nt)
-                    .filter(|&k| ws.active[k])
-                    .map(|k| model.tranches[k].share)
+                let s: f64 = tranche
+                    .iter()
+                    .zip(&model.tranches)
+                    .filter(|(st, _)| st.active)
+                    .map(|(_, tr)| tr.share)
                     .sum();
                 if s <= 0.0 || avail <= 0.0 {
                     break;
                 }
                 let level = avail / s;
                 let mut filled = false;
-                for k in 0..nt {
-                    if ws.active[k] && ws.alloc[k] <= level * model.tranches[k].share {
-                        let d = ws.alloc[k];
-                        ws.distributed[k] += d;
-                        ws.fv[k] += d;
-                        ws.flows[k * h + t] += d;
+                for (k, (st, tr)) in tranche.iter_mut().zip(&model.tranches).enumerate() {
+                    if st.active && st.room <= level * tr.share {
+                        let d = st.room;
+                        st.distributed += d;
+                        st.fv += d;
+                        flows[k * h + t] += d;
                         avail -= d;
                         dist_t += d;
-                        ws.active[k] = false;
+                        st.active = false;
                         filled = true;
                     }
                 }
                 if !filled {
-                    for k in 0..nt {
-                        if ws.active[k] {
-                            let d = level * model.tranches[k].share;
-                            ws.distributed[k] += d;
-                            ws.fv[k] += d;
-                            ws.flows[k * h + t] += d;
+                    for (k, (st, tr)) in tranche.iter_mut().zip(&model.tranches).enumerate() {
+                        if st.active {
+                            let d = level * tr.share;
+                            st.distributed += d;
+                            st.fv += d;
+                            flows[k * h + t] += d;
                             dist_t += d;
                         }
                     }
@@ -482,29 +547,79 @@ pub fn run_trial(
         distributions += dist_t;
         // Tier 3: excess.
         excess_total += avail;
-        if model.excess_to == ExcessTo::Payer {
-            excess_payer += avail;
-            excess_payer_pv += avail * disc.payer[t];
-        }
-        payer_pv += pay * disc.payer[t];
+        excess_pv += avail * disc_payer[t];
+        payer_pv += pay * disc_payer[t];
         position += contrib - dist_t;
-        ws.position[t] = position;
-        peak = peak.max(position);
+        position_out[t] = position;
+        if position > peak {
+            peak = position;
+        }
+    }
+    for t in active_end..h {
+        payments[t] = 0.0;
+        position_out[t] = position;
+        for k in 0..nt {
+            flows[k * h + t] = 0.0;
+        }
+    }
+    if model.excess_to == ExcessTo::Payer {
+        excess_payer = excess_total;
+        excess_payer_pv = excess_pv;
     }
 
     // Step 6: guarantee at the last month.
     let mut guarantee = 0.0;
     if let Some((amount, k)) = model.guarantee {
-        let shortfall = ws.contributed[k] - ws.distributed[k];
-        if shortfall > 1e-9 * ws.contributed[k] && amount > 0.0 {
+        let st = &tranche[k];
+        let shortfall = st.contributed - st.distributed;
+        if shortfall > 1e-9 * st.contributed && amount > 0.0 {
             guarantee = shortfall.min(amount);
-            ws.flows[k * h + h - 1] += guarantee;
+            flows[k * h + h - 1] += guarantee;
         }
     }
 
-    // Metrics.
-    for t in 0..h {
-        ws.combined[t] = (0..nt).map(|k| ws.flows[k * h + t]).sum();
+    ws.ledger = Ledger {
+        gross,
+        success,
+        excess_total,
+        excess_payer,
+        excess_payer_pv,
+        contributions,
+        distributions,
+        payer_pv,
+        peak,
+        cap_hit,
+        delivery_cost,
+        guarantee,
+    };
+}
+
+/// Step 7: the trial's metrics (SPEC section 4), IRRs included, into `ws.row`.
+#[inline(never)]
+pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Workspace) {
+    let h = model.horizon;
+    let no = model.outcomes.len();
+    let nt = model.tranches.len();
+    let Ledger {
+        gross,
+        success,
+        excess_total,
+        excess_payer,
+        excess_payer_pv,
+        contributions,
+        distributions,
+        payer_pv,
+        peak,
+        cap_hit,
+        delivery_cost,
+        guarantee,
+    } = ws.ledger;
+    ws.combined.fill(0.0);
+    for k in 0..nt {
+        let flows = &ws.flows[k * h..(k + 1) * h];
+        for (c, f) in ws.combined.iter_mut().zip(flows) {
+            *c += f;
+        }
     }
     let back = distributions + guarantee;
     let net = back - contributions;
@@ -557,8 +672,8 @@ pub fn run_trial(
     row[l.funding_gap] = f64::from(u8::from(model.committed_capital.is_some_and(|k| peak > k)));
     for k in 0..nt {
         let flows = &ws.flows[k * h..(k + 1) * h];
-        let ck = ws.contributed[k];
-        let bk = ws.distributed[k]
+        let ck = ws.tranche[k].contributed;
+        let bk = ws.tranche[k].distributed
             + if model.guarantee.is_some_and(|g| g.1 == k) {
                 guarantee
             } else {
