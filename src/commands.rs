@@ -254,7 +254,7 @@ pub fn simulate_run(args: &RunArgs) -> Result<RunResult, i32> {
     let trials = columns.len() as u64;
     let id = crate::summary::RunIdentity {
         name: model.name.clone(),
-        file: loaded.file.clone(),
+        file: file_name(&args.scenario),
         sha256: sha2::Sha256::digest(loaded.text.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -640,4 +640,171 @@ pub fn sensitivity(args: &AnalysisArgs) -> i32 {
         );
     }
     exit::OK
+}
+
+/// The file name of a scenario path, as `summary.json` records it: the same
+/// from any working folder and on any machine.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Options of `ibsim check`.
+#[derive(Debug, Clone)]
+pub struct CheckArgs {
+    /// Scenario file.
+    pub scenario: std::path::PathBuf,
+    /// Stored `summary.json` to compare with.
+    pub baseline: std::path::PathBuf,
+    /// Trials (default: the baseline's).
+    pub trials: Option<u64>,
+    /// Seed (default: the baseline's).
+    pub seed: Option<u64>,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// Compare statistically even when the exact mode applies.
+    pub statistical: bool,
+    /// Tolerance in combined standard errors.
+    pub sigma: f64,
+    /// Rewrite the baseline with this run instead of comparing.
+    pub update: bool,
+    /// Print nothing when consistent.
+    pub quiet: bool,
+}
+
+/// `ibsim check SCENARIO --baseline FILE`: 0 when consistent, 1 with a table
+/// of what moved (or when the scenario is invalid), 2 on usage errors.
+pub fn check(args: &CheckArgs) -> i32 {
+    if !(args.sigma.is_finite() && args.sigma > 0.0) {
+        eprintln!("error: --sigma must be a positive number");
+        return exit::USAGE;
+    }
+    let baseline: Option<serde_json::Value> = match std::fs::read_to_string(&args.baseline) {
+        Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) if v.get("metrics").is_some() && v.get("trials").is_some() => Some(v),
+            Ok(_) => {
+                eprintln!(
+                    "error: {}: not an ibsim summary.json (no `metrics` or `trials`)",
+                    args.baseline.display()
+                );
+                return exit::USAGE;
+            }
+            Err(e) => {
+                eprintln!("error: {}: not valid JSON: {e}", args.baseline.display());
+                return exit::USAGE;
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.update => None,
+        Err(e) => {
+            eprintln!(
+                "error: cannot read baseline {}: {e}{}",
+                args.baseline.display(),
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    " (create it with --update)"
+                } else {
+                    ""
+                }
+            );
+            return exit::USAGE;
+        }
+    };
+    let from_base = |key: &str| baseline.as_ref().and_then(|b| b[key].as_u64());
+    let run = RunArgs {
+        scenario: args.scenario.clone(),
+        trials: args.trials.or_else(|| from_base("trials")),
+        seed: args.seed.or_else(|| from_base("seed")),
+        threads: args.threads,
+        out: std::path::PathBuf::new(),
+        save_trials: false,
+        quiet: true,
+        lang: crate::report::i18n::Lang::En,
+        no_report: true,
+        until_se: None,
+    };
+    let result = match simulate_run(&run) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    // Through text and back, exactly as a stored summary is read.
+    let text = crate::report::json_text(&result.summary);
+    let now: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    let name = args.scenario.display();
+    if args.update {
+        if let Err(e) = write_atomic(&args.baseline, text.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", args.baseline.display());
+            return exit::FAILURE;
+        }
+        if !args.quiet {
+            println!(
+                "updated {} from {name} ({} trials, seed {})",
+                args.baseline.display(),
+                now["trials"],
+                now["seed"]
+            );
+        }
+        return exit::OK;
+    }
+    let Some(base) = baseline else {
+        return exit::USAGE;
+    };
+    let same = |k: &str| base[k] == now[k];
+    let exact_mode = !args.statistical
+        && same("seed")
+        && same("trials")
+        && same("sampling")
+        && same("model_version");
+    let (mode, report) = if exact_mode {
+        ("exact", crate::check::exact(&base, &now))
+    } else {
+        (
+            "statistical",
+            crate::check::statistical(&base, &now, &result.model, &result.columns, args.sigma),
+        )
+    };
+    let header = format!(
+        "check {name} against {}: {mode} mode ({} trials, seed {}; baseline {} trials, seed {}, model {})",
+        args.baseline.display(),
+        now["trials"],
+        now["seed"],
+        base["trials"],
+        base["seed"],
+        base["model_version"],
+    );
+    if base["scenario"]["sha256"] != now["scenario"]["sha256"] && !args.quiet {
+        println!("note: the scenario file differs from the baseline's (sha256)");
+    }
+    if report.differences.is_empty() {
+        if !args.quiet {
+            println!("{header}");
+            println!(
+                "ok: {} figures compared, all {}",
+                report.compared,
+                if exact_mode {
+                    "identical".to_string()
+                } else {
+                    format!("within {} se", args.sigma)
+                }
+            );
+        }
+        return exit::OK;
+    }
+    println!("{header}");
+    println!(
+        "FAILED: {} of {} figures {}:",
+        report.differences.len(),
+        report.compared,
+        if exact_mode {
+            "differ".to_string()
+        } else {
+            format!("moved by more than {} se", args.sigma)
+        }
+    );
+    print!("{}", crate::check::table(&report, 20));
+    println!(
+        "if the change is intended: ibsim check {name} --baseline {} --update",
+        args.baseline.display()
+    );
+    exit::FAILURE
 }

@@ -4,9 +4,11 @@
 //! [`scenario`] (read, validate) -> [`model`] (compiled, flat) -> [`engine`]
 //! (one trial; parallel runner) -> [`summary`] (metrics' statistics) ->
 //! [`analysis`] (sweep, solve, sensitivity) -> [`report`] (tables, charts,
-//! files). The `ibsim` binary only parses arguments and calls [`commands`].
+//! files); [`check`] compares a run with a stored summary. The `ibsim`
+//! binary only parses arguments and calls [`commands`].
 
 pub mod analysis;
+pub mod check;
 pub mod commands;
 pub mod engine;
 pub mod model;
@@ -18,7 +20,7 @@ pub mod templates;
 
 /// Version of the model's numbers: bumped on any value-breaking change
 /// (a baseline from another version is compared statistically, not exactly).
-pub const MODEL_VERSION: u32 = 1;
+pub const MODEL_VERSION: u32 = 2;
 
 /// Exit codes of the `ibsim` binary (SPEC section 7).
 pub mod exit {

@@ -95,6 +95,36 @@ enum Command {
         #[command(flatten)]
         common: CommonFlags,
     },
+    /// Compare a run with a stored summary.json: exact when seed, trials and
+    /// model version match, else within --sigma standard errors; exit 1 if anything moved.
+    Check {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+        /// The stored summary.json.
+        #[arg(long)]
+        baseline: PathBuf,
+        /// Trials (default: the baseline's).
+        #[arg(long)]
+        trials: Option<u64>,
+        /// Seed (default: the baseline's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Compare statistically even when seed and trials match.
+        #[arg(long)]
+        statistical: bool,
+        /// Tolerance in combined standard errors (statistical mode).
+        #[arg(long, default_value_t = 4.0)]
+        sigma: f64,
+        /// Rewrite the baseline with this run (atomically) instead of comparing.
+        #[arg(long)]
+        update: bool,
+        /// Print nothing when consistent.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 /// Options shared by `run` and the analysis commands.
@@ -189,6 +219,27 @@ fn main() {
             tol,
             common,
         } => ibsim::commands::solve(&common.into_args(scenario, vec![vary]), &target, grid, tol),
+        Command::Check {
+            scenario,
+            baseline,
+            trials,
+            seed,
+            threads,
+            statistical,
+            sigma,
+            update,
+            quiet,
+        } => ibsim::commands::check(&ibsim::commands::CheckArgs {
+            scenario,
+            baseline,
+            trials,
+            seed,
+            threads,
+            statistical,
+            sigma,
+            update,
+            quiet,
+        }),
         Command::Sensitivity { scenario, common } => {
             ibsim::commands::sensitivity(&common.into_args(scenario, Vec::new()))
         }

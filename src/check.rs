@@ -1,0 +1,440 @@
+//! Regression checks: a fresh run compared with a stored `summary.json`.
+//!
+//! Two modes. **Exact**, when the run repeats the baseline's seed, trial
+//! count, sampling and model version: every number of the two documents must
+//! be equal (strings such as the scenario's hash are reported, not compared).
+//! **Statistical** otherwise (or on request): each compared figure must agree
+//! within `sigma` combined standard errors, `|now - base| <= sigma *
+//! sqrt(se_now^2 + se_base^2)`, where
+//!
+//! - means and probabilities use the standard errors stored in both summaries;
+//! - a quantile at level p is checked on the rank scale, which needs no
+//!   density estimate and copes with discrete metrics: the sample p-quantile's
+//!   level has sd sqrt(p (1 - p) / n), so the baseline's p-quantile must lie
+//!   between the new run's quantiles at p -+ sigma sqrt(p (1 - p) (1/n +
+//!   1/n_base)). The "se" shown for a quantile is half the width of that band
+//!   at one sigma;
+//! - `cvar95_investor_net` uses the influence-function error
+//!   sd(min(X - VaR, 0)) / (0.05 sqrt(n)); the risk-sharing expectations the
+//!   sd of their summand over sqrt(n) (scaled for the baseline likewise).
+//!
+//! Figures whose combined error is zero (constants) must agree to 1e-9
+//! relative, and quantile bands get the same slack. The decile table is compared in the exact mode only.
+
+use serde_json::Value;
+
+use crate::engine::Layout;
+use crate::engine::runner::TrialColumns;
+use crate::model::Model;
+use crate::summary::{QUANTILES, quantiles_by_selection};
+
+/// One figure that differs between the baseline and the new run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    /// JSON path, e.g. `metrics.payer_cost.mean`.
+    pub key: String,
+    /// Baseline value (null when missing).
+    pub baseline: Value,
+    /// New value (null when missing).
+    pub now: Value,
+    /// Difference in combined standard errors (statistical mode).
+    pub sigmas: Option<f64>,
+}
+
+/// Result of a comparison.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Figures compared.
+    pub compared: usize,
+    /// Figures beyond tolerance, in document order.
+    pub differences: Vec<Difference>,
+}
+
+/// Exact comparison: every number (and every key) of `base` and `now` must
+/// match. Strings are skipped: they name things, they do not measure them.
+pub fn exact(base: &Value, now: &Value) -> Report {
+    let mut r = Report::default();
+    walk(base, now, String::new(), &mut r);
+    r
+}
+
+fn walk(base: &Value, now: &Value, path: String, r: &mut Report) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (base, now) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, va) in a {
+                walk(va, b.get(k).unwrap_or(&Value::Null), join(k), r);
+            }
+            for (k, vb) in b {
+                if !a.contains_key(k) {
+                    walk(&Value::Null, vb, join(k), r);
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for i in 0..a.len().max(b.len()) {
+                walk(
+                    a.get(i).unwrap_or(&Value::Null),
+                    b.get(i).unwrap_or(&Value::Null),
+                    format!("{path}[{i}]"),
+                    r,
+                );
+            }
+        }
+        (Value::String(_), Value::String(_)) => {}
+        _ => {
+            r.compared += 1;
+            if base != now {
+                r.differences.push(Difference {
+                    key: path,
+                    baseline: base.clone(),
+                    now: now.clone(),
+                    sigmas: None,
+                });
+            }
+        }
+    }
+}
+
+/// Statistical comparison of the new run (`now`, from `cols`) with `base`.
+pub fn statistical(
+    base: &Value,
+    now: &Value,
+    model: &Model,
+    cols: &TrialColumns,
+    sigma: f64,
+) -> Report {
+    let mut r = Report::default();
+    let n = cols.len() as f64;
+    let n_base = base["trials"].as_f64().unwrap_or(n).max(1.0);
+    let scale = (n / n_base).sqrt();
+    let layout = Layout::new(model);
+    let compare = |r: &mut Report, key: String, b: &Value, a: &Value, se_base: f64, se_now: f64| {
+        compare_se(r, key, b, a, se_base, se_now, sigma)
+    };
+
+    // Metrics: mean (stored se) and quantiles (rank band).
+    if let Some(metrics) = now["metrics"].as_object() {
+        for (name, m) in metrics {
+            let bm = &base["metrics"][name];
+            let se_of = |v: &Value| v["se"].as_f64().unwrap_or(0.0);
+            compare(
+                &mut r,
+                format!("metrics.{name}.mean"),
+                &bm["mean"],
+                &m["mean"],
+                se_of(bm),
+                se_of(m),
+            );
+            let Some(col) = layout.index_of(name).map(|i| &cols.data[i]) else {
+                continue;
+            };
+            let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
+            let labels: Vec<String> = QUANTILES
+                .iter()
+                .map(|(l, _)| format!("metrics.{name}.{l}"))
+                .collect();
+            let bv: Vec<&Value> = QUANTILES.iter().map(|(l, _)| &bm[*l]).collect();
+            let nv: Vec<&Value> = QUANTILES.iter().map(|(l, _)| &m[*l]).collect();
+            quantile_checks(&mut r, col, &levels, &labels, &bv, &nv, n_base, sigma);
+        }
+    }
+    // Probabilities: stored se on both sides.
+    if let Some(probs) = now["probabilities"].as_object() {
+        for (name, p) in probs {
+            let bp = &base["probabilities"][name];
+            compare(
+                &mut r,
+                format!("probabilities.{name}"),
+                &bp["value"],
+                &p["value"],
+                bp["se"].as_f64().unwrap_or(0.0),
+                p["se"].as_f64().unwrap_or(0.0),
+            );
+        }
+    }
+    // Tail and capital.
+    let net = &cols.data[layout.investor_net];
+    let se = cvar_se(net, 0.05);
+    compare(
+        &mut r,
+        "tail.cvar95_investor_net".into(),
+        &base["tail"]["cvar95_investor_net"],
+        &now["tail"]["cvar95_investor_net"],
+        se * scale,
+        se,
+    );
+    let labels: Vec<String> = ["p90", "p95", "p99"]
+        .iter()
+        .map(|l| format!("capital_needed.{l}"))
+        .collect();
+    let bv: Vec<&Value> = ["p90", "p95", "p99"]
+        .iter()
+        .map(|l| &base["capital_needed"][*l])
+        .collect();
+    let nv: Vec<&Value> = ["p90", "p95", "p99"]
+        .iter()
+        .map(|l| &now["capital_needed"][*l])
+        .collect();
+    quantile_checks(
+        &mut r,
+        &cols.data[layout.peak_funding],
+        &[0.90, 0.95, 0.99],
+        &labels,
+        &bv,
+        &nv,
+        n_base,
+        sigma,
+    );
+    // Risk-sharing expectations.
+    let loss: Vec<f64> = net.iter().map(|x| (-x).max(0.0)).collect();
+    let premium: Vec<f64> = cols.data[layout.payer_cost]
+        .iter()
+        .zip(&cols.data[layout.delivery_cost])
+        .map(|(p, d)| (p - model.evaluation_cost - d).max(0.0))
+        .collect();
+    for (key, v) in [
+        ("loss_borne_by_investors", &loss),
+        ("loss_borne_by_guarantor", &cols.data[layout.guarantee_paid]),
+        ("payer_premium", &premium),
+    ] {
+        let se = crate::summary::mean_se(v).1;
+        compare(
+            &mut r,
+            format!("risk_sharing.{key}"),
+            &base["risk_sharing"][key],
+            &now["risk_sharing"][key],
+            se * scale,
+            se,
+        );
+    }
+    r
+}
+
+/// Compares one figure with its standard errors (zero: equal to 1e-9 relative).
+fn compare_se(
+    r: &mut Report,
+    key: String,
+    b: &Value,
+    a: &Value,
+    se_base: f64,
+    se_now: f64,
+    sigma: f64,
+) {
+    r.compared += 1;
+    let differs = match (b.as_f64(), a.as_f64()) {
+        (None, None) => b != a,
+        (Some(x), Some(y)) => {
+            let se = (se_base * se_base + se_now * se_now).sqrt();
+            if se > 0.0 && se.is_finite() {
+                let z = (y - x) / se;
+                if z.abs() > sigma {
+                    r.differences.push(Difference {
+                        key,
+                        baseline: b.clone(),
+                        now: a.clone(),
+                        sigmas: Some(z),
+                    });
+                }
+                return;
+            }
+            (y - x).abs() > 1e-9 * x.abs().max(y.abs())
+        }
+        _ => true,
+    };
+    if differs {
+        r.differences.push(Difference {
+            key,
+            baseline: b.clone(),
+            now: a.clone(),
+            sigmas: None,
+        });
+    }
+}
+
+/// Checks baseline quantiles against the new run's rank band (module doc).
+#[allow(clippy::too_many_arguments)]
+fn quantile_checks(
+    r: &mut Report,
+    col: &[f64],
+    levels: &[f64],
+    labels: &[String],
+    base: &[&Value],
+    now: &[&Value],
+    n_base: f64,
+    sigma: f64,
+) {
+    let mut v: Vec<f64> = col.iter().copied().filter(|x| !x.is_nan()).collect();
+    let n = v.len() as f64;
+    // Levels p -+ sigma w and p -+ w, w the combined sd of the level.
+    let mut around = Vec::with_capacity(4 * levels.len());
+    for &p in levels {
+        let w = (p * (1.0 - p) * (1.0 / n.max(1.0) + 1.0 / n_base)).sqrt();
+        for k in [-sigma, sigma, -1.0, 1.0] {
+            around.push((p + k * w).clamp(0.0, 1.0));
+        }
+    }
+    let mut q = vec![f64::NAN; around.len()];
+    quantiles_by_selection(&mut v, &around, &mut q);
+    for k in 0..levels.len() {
+        r.compared += 1;
+        let (lo, hi, one_lo, one_hi) = (q[4 * k], q[4 * k + 1], q[4 * k + 2], q[4 * k + 3]);
+        let inside = match (base[k].as_f64(), now[k].as_f64()) {
+            // (With 1e-9 relative slack: point masses, such as an IRR at its
+            // cap, come out of the solver with last-bit noise.)
+            (Some(b), Some(_)) => {
+                let slack = 1e-9 * b.abs().max(lo.abs()).max(hi.abs());
+                b >= lo - slack && b <= hi + slack
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if !inside {
+            let half = 0.5 * (one_hi - one_lo);
+            let sigmas = match (base[k].as_f64(), now[k].as_f64()) {
+                (Some(b), Some(a)) if half > 0.0 => Some((a - b) / half),
+                _ => None,
+            };
+            r.differences.push(Difference {
+                key: labels[k].clone(),
+                baseline: base[k].clone(),
+                now: now[k].clone(),
+                sigmas,
+            });
+        }
+    }
+}
+
+/// Standard error of the lower-tail CVaR at level `alpha` of `x`.
+fn cvar_se(x: &[f64], alpha: f64) -> f64 {
+    let mut v: Vec<f64> = x.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.len() < 2 {
+        return 0.0;
+    }
+    let mut var = [0.0];
+    quantiles_by_selection(&mut v, &[alpha], &mut var);
+    let y: Vec<f64> = v.iter().map(|x| (x - var[0]).min(0.0)).collect();
+    let (mean, _) = crate::summary::mean_se(&y);
+    let sd = (y.iter().map(|t| (t - mean) * (t - mean)).sum::<f64>() / (y.len() - 1) as f64).sqrt();
+    sd / (alpha * (y.len() as f64).sqrt())
+}
+
+/// A value as the table shows it.
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "missing/NaN".into(),
+        Value::Number(x) => match x.as_f64() {
+            Some(f) if f != 0.0 && (f.abs() >= 1e7 || f.abs() < 1e-3) => format!("{f:.6e}"),
+            Some(f) => format!("{}", (f * 1e6).round() / 1e6),
+            None => x.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The readable table of what moved (at most `limit` rows).
+pub fn table(r: &Report, limit: usize) -> String {
+    let mut s = String::new();
+    let w = r
+        .differences
+        .iter()
+        .take(limit)
+        .map(|d| d.key.len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    s.push_str(&format!(
+        "  {:<w$}  {:>16}  {:>16}  {:>12}\n",
+        "key", "baseline", "now", "diff (se)"
+    ));
+    for d in r.differences.iter().take(limit) {
+        let z = d.sigmas.map_or("-".into(), |z| format!("{z:+.2}"));
+        s.push_str(&format!(
+            "  {:<w$}  {:>16}  {:>16}  {:>12}\n",
+            d.key,
+            show(&d.baseline),
+            show(&d.now),
+            z
+        ));
+    }
+    if r.differences.len() > limit {
+        s.push_str(&format!("  ... and {} more\n", r.differences.len() - limit));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn exact_reports_every_differing_number_and_missing_key() {
+        let a = json!({"scenario": {"sha256": "x"}, "m": {"a": 1.0, "b": [1, 2]}, "gone": 3});
+        let b = json!({"scenario": {"sha256": "y"}, "m": {"a": 1.0, "b": [1, 5]}, "new": 4});
+        let r = exact(&a, &b);
+        let keys: Vec<&str> = r.differences.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(keys, ["m.b[1]", "gone", "new"]);
+        assert_eq!(r.compared, 5);
+        assert!(exact(&a, &a).differences.is_empty());
+    }
+
+    #[test]
+    fn quantile_band_matches_the_normal_closed_form() {
+        // For N(0, 1) the sample median has se sqrt(pi / 2 / n); two runs of n
+        // trials differ by sqrt(2) times that. The 4-sigma band must sit there.
+        let n = 200_000;
+        let col: Vec<f64> = (0..n)
+            .map(|i| crate::model::sampler::norm_quantile((i as f64 + 0.5) / n as f64))
+            .collect();
+        let four_se = 4.0 * (std::f64::consts::PI / 2.0 * 2.0 / n as f64).sqrt();
+        for (b, inside) in [
+            (0.98 * four_se, true),
+            (1.02 * four_se, false),
+            (-1.02 * four_se, false),
+        ] {
+            let mut r = Report::default();
+            let (bv, nv) = (json!(b), json!(0.0));
+            quantile_checks(
+                &mut r,
+                &col,
+                &[0.5],
+                &["m".into()],
+                &[&bv],
+                &[&nv],
+                n as f64,
+                4.0,
+            );
+            assert_eq!(r.differences.is_empty(), inside, "baseline median {b}");
+        }
+    }
+
+    #[test]
+    fn cvar_error_matches_a_direct_simulation() {
+        // The se of the 5% CVaR of N(0, 1) over n = 4,000: compare the formula
+        // with the spread of the estimate over 400 seeded samples.
+        use rand::SeedableRng;
+        let n = 4000;
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(9);
+        let mut estimates = Vec::new();
+        let mut formula = 0.0;
+        for _ in 0..400 {
+            let mut x: Vec<f64> = (0..n)
+                .map(|_| crate::model::sampler::norm_quantile(crate::engine::open_unit(&mut rng)))
+                .collect();
+            formula += cvar_se(&x, 0.05) / 400.0;
+            x.sort_unstable_by(f64::total_cmp);
+            estimates.push(x[..n / 20].iter().sum::<f64>() / (n / 20) as f64);
+        }
+        let (m, _) = crate::summary::mean_se(&estimates);
+        let sd = (estimates.iter().map(|e| (e - m) * (e - m)).sum::<f64>() / 399.0).sqrt();
+        // The sd of an sd estimate from 400 draws is about 3.5%: allow 5 of those.
+        assert!((formula / sd - 1.0).abs() < 0.18, "{formula} vs {sd}");
+    }
+}
