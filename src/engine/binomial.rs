@@ -112,11 +112,12 @@ fn outside_box<R: Rng>(
     if !(0.0..n + 1.0).contains(&x) {
         return None;
     }
-    let k = x.floor();
+    // x >= 0 here, so truncation is floor (without a libm call).
+    let k = (x as u64) as f64;
     // Step 3.2.
     let alpha = (2.83 + 5.1 / b) * spq;
     v *= alpha / (a / (us * us) + b);
-    let m = ((n + 1.0) * p).floor();
+    let m = (((n + 1.0) * p) as u64) as f64;
     let km = (k - m).abs();
     let r = p / (1.0 - p);
     if km <= 15.0 {

@@ -6,6 +6,7 @@
 //! buffers live in a [`Workspace`] reused across trials: no allocation, no
 //! hashing and no strings in the per-trial path.
 
+pub mod beta;
 pub mod binomial;
 pub mod irr;
 pub mod layout;
@@ -13,7 +14,6 @@ pub mod runner;
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
-use rand_distr::{Beta, Distribution};
 
 use crate::model::{Model, ParamKind, Value};
 use crate::scenario::{ExcessTo, Sampling};
@@ -332,9 +332,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
                 let var = out.cohort_sd * out.cohort_sd;
                 if var < rate * (1.0 - rate) {
                     let k = rate * (1.0 - rate) / var - 1.0;
-                    if let Ok(beta) = Beta::new(rate * k, (1.0 - rate) * k) {
-                        rate = beta.sample(rng);
-                    }
+                    rate = beta::sample(rate * k, (1.0 - rate) * k, rng);
                 }
             }
             for s in &model.shocks {
