@@ -124,6 +124,8 @@ pub struct RunArgs {
     /// `--until-se METRIC=VALUE`: double the trials until the metric's standard error
     /// is at most VALUE (`trials` is then the ceiling).
     pub until_se: Option<String>,
+    /// `--shard K/N`: run only shard K of N and write a shard file.
+    pub shard: Option<crate::shard::ShardSpec>,
 }
 
 /// The result of a whole run, kept in memory for reports and analyses.
@@ -295,6 +297,9 @@ fn parse_until_se(spec: &str, layout: &crate::engine::Layout) -> Result<(usize, 
 
 /// `ibsim run`: simulate, write `summary.json`, `run.json` (and `trials.csv`), print a summary.
 pub fn run(args: &RunArgs) -> i32 {
+    if let Some(spec) = args.shard {
+        return run_shard(args, spec);
+    }
     let result = match simulate_run(args) {
         Ok(r) => r,
         Err(code) => return code,
@@ -304,17 +309,34 @@ pub fn run(args: &RunArgs) -> i32 {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scenario".into());
-    let dir = args.out.join(&stem);
-    if let Err(e) = std::fs::create_dir_all(&dir) {
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    write_outputs(
+        &result,
+        &args.scenario.display().to_string(),
+        &args.out.join(&stem),
+        threads,
+        args,
+    )
+}
+
+/// Writes `summary.json`, `run.json`, the reports and `trials.csv` of a run
+/// (or of merged shards) into `dir`, then prints the summary table.
+fn write_outputs(
+    result: &RunResult,
+    scenario: &str,
+    dir: &Path,
+    threads: usize,
+    args: &RunArgs,
+) -> i32 {
+    if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!("error: cannot create output folder {}: {e}", dir.display());
         return exit::FAILURE;
     }
-    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
     let trials = result.columns.len() as f64;
     let run_info = serde_json::json!({
         "ibsim_version": env!("CARGO_PKG_VERSION"),
         "model_version": crate::MODEL_VERSION,
-        "scenario": args.scenario.display().to_string(),
+        "scenario": scenario,
         "seed": result.summary["seed"],
         "trials": result.summary["trials"],
         "threads": threads,
@@ -340,7 +362,7 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     if !args.no_report {
         let report_start = std::time::Instant::now();
-        if let Err(e) = crate::report::write_reports(&result, &run_info, &dir, args.lang) {
+        if let Err(e) = crate::report::write_reports(result, &run_info, dir, args.lang) {
             eprintln!("error: {e}");
             return exit::FAILURE;
         }
@@ -376,6 +398,195 @@ pub fn run(args: &RunArgs) -> i32 {
         );
     }
     exit::OK
+}
+
+/// The SHA-256 of a scenario's text, in hex.
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `ibsim run --shard K/N`: simulates shard K of N of the run and writes
+/// `OUT/<stem>/shard-K-of-N.ibshard`.
+fn run_shard(args: &RunArgs, spec: crate::shard::ShardSpec) -> i32 {
+    if args.until_se.is_some() || args.save_trials {
+        eprintln!(
+            "error: --shard cannot be combined with --until-se or --save-trials (merge the shards first)"
+        );
+        return exit::USAGE;
+    }
+    if args.threads == Some(0) {
+        eprintln!("error: --threads must be at least 1");
+        return exit::USAGE;
+    }
+    let loaded = match scenario::load(&args.scenario) {
+        Ok(l) => l,
+        Err(diags) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            return exit::FAILURE;
+        }
+    };
+    let model = crate::model::Model::compile(&loaded.scenario);
+    let trials = args.trials.unwrap_or(model.trials);
+    if trials == 0 {
+        eprintln!("error: --trials must be at least 1");
+        return exit::USAGE;
+    }
+    let seed = args.seed.unwrap_or(model.seed);
+    let draws = crate::engine::Draws {
+        seed,
+        trials,
+        sampling: model.sampling,
+    };
+    let range = spec.range(trials);
+    let start = std::time::Instant::now();
+    let cols =
+        match crate::engine::runner::simulate(&model, &draws, range.clone(), args.threads, &|_| {})
+        {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: cannot start worker threads: {e}");
+                return exit::FAILURE;
+            }
+        };
+    let identity = serde_json::json!({
+        "scenario": {
+            "name": model.name,
+            "file": file_name(&args.scenario),
+            "sha256": sha256_hex(&loaded.text),
+            "currency": model.currency,
+            "yaml": loaded.text,
+        },
+        "trials": trials,
+        "seed": seed,
+        "sampling": model.sampling.as_str(),
+    });
+    let bytes = crate::shard::encode(&identity, spec, &cols);
+    let stem = args
+        .scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let dir = args.out.join(&stem);
+    let path = dir.join(format!("shard-{}-of-{}.ibshard", spec.index, spec.count));
+    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| write_atomic(&path, &bytes)) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return exit::FAILURE;
+    }
+    if !args.quiet {
+        println!(
+            "wrote {} (trials {}..{} of {trials}, {:.2} s)",
+            path.display(),
+            range.start,
+            range.end,
+            start.elapsed().as_secs_f64()
+        );
+    }
+    exit::OK
+}
+
+/// Options of `ibsim merge`.
+#[derive(Debug, Clone)]
+pub struct MergeArgs {
+    /// Shard files.
+    pub shards: Vec<std::path::PathBuf>,
+    /// Output folder; results go to `out/<scenario-file-stem>/`.
+    pub out: std::path::PathBuf,
+    /// Language of the table and reports.
+    pub lang: crate::report::i18n::Lang,
+    /// Skip charts, report.html and workbook.xlsx.
+    pub no_report: bool,
+    /// Print nothing but errors.
+    pub quiet: bool,
+}
+
+/// `ibsim merge SHARD... --out DIR`: checks the shards, puts the trials back
+/// in order and writes what `ibsim run` of the whole run writes.
+pub fn merge(args: &MergeArgs) -> i32 {
+    let start = std::time::Instant::now();
+    let mut shards = Vec::with_capacity(args.shards.len());
+    for p in &args.shards {
+        match crate::shard::read(p) {
+            Ok((h, c)) => shards.push((p.display().to_string(), h, c)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::FAILURE;
+            }
+        }
+    }
+    let (header, columns) = match crate::shard::assemble(shards) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let sc = &header.json["scenario"];
+    let file = sc["file"].as_str().unwrap_or("scenario.yaml").to_string();
+    let text = sc["yaml"].as_str().unwrap_or_default();
+    if sha256_hex(text) != sc["sha256"].as_str().unwrap_or_default() {
+        eprintln!("error: the scenario stored in the shards does not match its sha256");
+        return exit::FAILURE;
+    }
+    let loaded = match scenario::parse_str(text, &file) {
+        Ok(l) => l,
+        Err(diags) => {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+            return exit::FAILURE;
+        }
+    };
+    let model = crate::model::Model::compile(&loaded.scenario);
+    let id = crate::summary::RunIdentity {
+        name: model.name.clone(),
+        file: file.clone(),
+        sha256: sc["sha256"].as_str().unwrap_or_default().to_string(),
+        currency: model.currency.clone(),
+        trials: header.trials,
+        seed: header.json["seed"].as_u64().unwrap_or_default(),
+        sampling: header.json["sampling"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let summary = crate::summary::summarize(&model, &columns, &id);
+    let result = RunResult {
+        scenario: loaded.scenario,
+        model,
+        columns,
+        summary,
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    let stem = Path::new(&file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let run_args = RunArgs {
+        scenario: file.clone().into(),
+        trials: None,
+        seed: None,
+        threads: None,
+        out: args.out.clone(),
+        save_trials: false,
+        quiet: args.quiet,
+        lang: args.lang,
+        no_report: args.no_report,
+        until_se: None,
+        shard: None,
+    };
+    write_outputs(
+        &result,
+        &format!("{file} (merged from {} shards)", args.shards.len()),
+        &args.out.join(stem),
+        rayon::current_num_threads(),
+        &run_args,
+    )
 }
 
 /// Options shared by `sweep` and `solve`.
@@ -722,6 +933,7 @@ pub fn check(args: &CheckArgs) -> i32 {
         lang: crate::report::i18n::Lang::En,
         no_report: true,
         until_se: None,
+        shard: None,
     };
     let result = match simulate_run(&run) {
         Ok(r) => r,

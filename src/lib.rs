@@ -15,6 +15,7 @@ pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod schema;
+pub mod shard;
 pub mod summary;
 pub mod templates;
 

@@ -49,6 +49,10 @@ enum Command {
         /// --trials is then the maximum.
         #[arg(long, value_name = "METRIC=VALUE")]
         until_se: Option<String>,
+        /// Run only shard K of N (0-based) of the trials and write a shard file
+        /// (`OUT/<stem>/shard-K-of-N.ibshard`) for `ibsim merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
     },
     /// Grid over one or two scenario values with common random numbers; table, CSV, JSON, chart.
     Sweep {
@@ -94,6 +98,25 @@ enum Command {
         scenario: PathBuf,
         #[command(flatten)]
         common: CommonFlags,
+    },
+    /// Merge shard files of one run into the run's summary.json and reports
+    /// (byte for byte those of the unsharded run).
+    Merge {
+        /// Shard files written by `ibsim run --shard K/N`.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder; results go to OUT/<scenario-file-stem>/.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Language of the table, charts and reports.
+        #[arg(long, default_value = "en", value_parser = ["en", "es"])]
+        lang: String,
+        /// Skip charts, report.html and workbook.xlsx.
+        #[arg(long)]
+        no_report: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Compare a run with a stored summary.json: exact when seed, trials and
     /// model version match, else within --sigma standard errors; exit 1 if anything moved.
@@ -181,7 +204,16 @@ fn main() {
             save_trials,
             no_report,
             until_se,
+            shard,
         } => {
+            let shard = match shard.as_deref().map(ibsim::shard::ShardSpec::parse) {
+                None => None,
+                Some(Ok(s)) => Some(s),
+                Some(Err(e)) => {
+                    eprintln!("error: --shard {e}");
+                    std::process::exit(ibsim::exit::USAGE);
+                }
+            };
             let a = common.into_args(scenario, Vec::new());
             ibsim::commands::run(&ibsim::commands::RunArgs {
                 scenario: a.scenario,
@@ -194,8 +226,22 @@ fn main() {
                 lang: a.lang,
                 no_report,
                 until_se,
+                shard,
             })
         }
+        Command::Merge {
+            shards,
+            out,
+            lang,
+            no_report,
+            quiet,
+        } => ibsim::commands::merge(&ibsim::commands::MergeArgs {
+            shards,
+            out,
+            lang: ibsim::report::i18n::Lang::parse(&lang).unwrap_or_default(),
+            no_report,
+            quiet,
+        }),
         Command::Sweep {
             scenario,
             vary,

@@ -1,0 +1,306 @@
+//! Shards: a range of a run's trials, stored to be merged elsewhere.
+//!
+//! `ibsim run --shard K/N` simulates trials [K T / N, (K + 1) T / N) of the
+//! T-trial run - with the same random streams as the whole run, since a
+//! trial's stream depends only on (seed, trial) - and writes their metric
+//! columns to a shard file. `ibsim merge` checks that the shards belong to the
+//! same scenario, seed, trial count, sampling and model version and cover
+//! every trial exactly once, puts the columns back in trial order and
+//! summarises them: the same `summary.json`, byte for byte, as the unsharded
+//! run, because the summary only ever reads the columns in trial order.
+//!
+//! File format (little-endian), version 1:
+//!
+//! ```text
+//! "IBSIMSHD"            8 bytes, magic
+//! version               u32 (1)
+//! header length H       u32
+//! header                H bytes of JSON: model and format versions, scenario
+//!                       (name, file, sha256, currency, and its YAML text),
+//!                       seed, trials, sampling, shard K/N, first trial,
+//!                       count, column names, horizon, kept position trials
+//! columns               count f64 per column, column after column
+//! positions             kept x horizon f64 (fan chart; first 10,240 trials)
+//! sha256                32 bytes over everything before it
+//! ```
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use sha2::Digest;
+
+use crate::engine::runner::TrialColumns;
+
+/// First bytes of every shard file.
+const MAGIC: &[u8; 8] = b"IBSIMSHD";
+/// Version of the shard file format.
+const FORMAT: u32 = 1;
+
+/// `K/N` of `--shard`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSpec {
+    /// This shard, 0-based.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl ShardSpec {
+    /// Parses `K/N` with 0 <= K < N.
+    pub fn parse(s: &str) -> Result<ShardSpec, String> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}`: expected K/N, e.g. 0/100"))?;
+        let k: u64 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: K is not a whole number"))?;
+        let n: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: N is not a whole number"))?;
+        if n == 0 || k >= n {
+            return Err(format!("`{s}`: need 0 <= K < N"));
+        }
+        Ok(ShardSpec { index: k, count: n })
+    }
+
+    /// The trials of this shard of a `trials`-trial run.
+    pub fn range(&self, trials: u64) -> std::ops::Range<u64> {
+        let at = |k: u64| (u128::from(k) * u128::from(trials) / u128::from(self.count)) as u64;
+        at(self.index)..at(self.index + 1)
+    }
+}
+
+/// What identifies the run a shard belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardHeader {
+    /// The header as stored.
+    pub json: Value,
+    /// First trial held.
+    pub first_trial: u64,
+    /// Trials held.
+    pub count: u64,
+    /// Trials of the whole run.
+    pub trials: u64,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Months per kept position row.
+    pub horizon: usize,
+    /// Trials whose positions are kept.
+    pub kept: usize,
+}
+
+/// Serialises a shard of `cols` (trials `cols.first_trial..`) of the run `identity`
+/// (the summary's identity fields plus `scenario.yaml`, the scenario text).
+pub fn encode(identity: &Value, spec: ShardSpec, cols: &TrialColumns) -> Vec<u8> {
+    let kept = cols.positions.len() / cols.horizon.max(1);
+    let mut header = identity.clone();
+    header["format"] = json!(FORMAT);
+    header["model_version"] = json!(crate::MODEL_VERSION);
+    header["shard"] = json!({"index": spec.index, "count": spec.count});
+    header["first_trial"] = json!(cols.first_trial);
+    header["count"] = json!(cols.len());
+    header["columns"] = json!(cols.names);
+    header["horizon"] = json!(cols.horizon);
+    header["kept_positions"] = json!(kept);
+    let h = serde_json::to_vec(&header).unwrap_or_default();
+    let mut out = Vec::with_capacity(
+        64 + h.len() + 8 * (cols.len() * cols.names.len() + cols.positions.len()),
+    );
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    out.extend_from_slice(&(h.len() as u32).to_le_bytes());
+    out.extend_from_slice(&h);
+    for col in &cols.data {
+        for x in col {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    for x in &cols.positions {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    let sum = sha2::Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+/// Reads a shard file: checks magic, version, checksum and sizes.
+pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
+    if bytes.len() < 16 + 32 || &bytes[..8] != MAGIC {
+        return Err("not an ibsim shard file".into());
+    }
+    let body = &bytes[..bytes.len() - 32];
+    if sha2::Sha256::digest(body).as_slice() != &bytes[bytes.len() - 32..] {
+        return Err("checksum mismatch: the file is truncated or corrupted".into());
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    if version != FORMAT {
+        return Err(format!(
+            "shard format version {version}; this ibsim reads version {FORMAT}"
+        ));
+    }
+    let hlen = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default()) as usize;
+    let data_start = 16usize
+        .checked_add(hlen)
+        .filter(|&e| e <= body.len())
+        .ok_or("header length beyond the end of the file")?;
+    let json: Value =
+        serde_json::from_slice(&body[16..data_start]).map_err(|e| format!("bad header: {e}"))?;
+    let num = |k: &str| json[k].as_u64().ok_or(format!("header lacks `{k}`"));
+    let columns: Vec<String> = json["columns"]
+        .as_array()
+        .ok_or("header lacks `columns`")?
+        .iter()
+        .map(|c| c.as_str().unwrap_or_default().to_string())
+        .collect();
+    let header = ShardHeader {
+        first_trial: num("first_trial")?,
+        count: num("count")?,
+        trials: num("trials")?,
+        horizon: num("horizon")? as usize,
+        kept: num("kept_positions")? as usize,
+        columns,
+        json,
+    };
+    let n = header.count as usize;
+    let expected = header
+        .columns
+        .len()
+        .checked_mul(n)
+        .and_then(|c| c.checked_add(header.kept.checked_mul(header.horizon)?))
+        .and_then(|v| v.checked_mul(8))
+        .ok_or("sizes in the header overflow")?;
+    if body.len() - data_start != expected {
+        return Err("data size does not match the header".into());
+    }
+    let floats = |from: usize, len: usize| -> Vec<f64> {
+        body[from..from + 8 * len]
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()))
+            .collect()
+    };
+    let data: Vec<Vec<f64>> = (0..header.columns.len())
+        .map(|c| floats(data_start + 8 * c * n, n))
+        .collect();
+    let positions = floats(
+        data_start + 8 * header.columns.len() * n,
+        header.kept * header.horizon,
+    );
+    let cols = TrialColumns {
+        names: header.columns.clone(),
+        first_trial: header.first_trial,
+        data,
+        horizon: header.horizon,
+        positions,
+    };
+    Ok((header, cols))
+}
+
+/// Reads `path` as a shard.
+pub fn read(path: &Path) -> Result<(ShardHeader, TrialColumns), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The fields that must agree between shards of one run.
+const IDENTITY: [&str; 5] = ["seed", "trials", "sampling", "model_version", "format"];
+
+/// Puts shards back together: same run, every trial exactly once. Returns
+/// the first shard's header (the run's identity) and the columns of all trials.
+pub fn assemble(
+    mut shards: Vec<(String, ShardHeader, TrialColumns)>,
+) -> Result<(ShardHeader, TrialColumns), String> {
+    let Some((name0, h0, _)) = shards.first() else {
+        return Err("no shard given".into());
+    };
+    let (name0, h0) = (name0.clone(), h0.clone());
+    for (name, h, _) in &shards {
+        for k in IDENTITY {
+            if h.json[k] != h0.json[k] {
+                return Err(format!(
+                    "{name} belongs to another run: {k} {} (in {name0}: {})",
+                    h.json[k], h0.json[k]
+                ));
+            }
+        }
+        if h.json["scenario"]["sha256"] != h0.json["scenario"]["sha256"] {
+            return Err(format!(
+                "{name} belongs to another scenario (sha256 {} against {} in {name0})",
+                h.json["scenario"]["sha256"], h0.json["scenario"]["sha256"]
+            ));
+        }
+        if h.columns != h0.columns || h.horizon != h0.horizon {
+            return Err(format!("{name} has other metric columns than {name0}"));
+        }
+    }
+    shards.sort_by_key(|(_, h, _)| (h.first_trial, h.count));
+    let mut next = 0u64;
+    for (name, h, _) in &shards {
+        if h.first_trial < next {
+            return Err(format!(
+                "{name} repeats trials {}..{} (duplicated or overlapping shard)",
+                h.first_trial,
+                next.min(h.first_trial + h.count)
+            ));
+        }
+        if h.first_trial > next {
+            return Err(format!(
+                "trials {next}..{} are missing (a shard was not given)",
+                h.first_trial
+            ));
+        }
+        next = h.first_trial + h.count;
+    }
+    if next != h0.trials {
+        return Err(format!(
+            "trials {next}..{} are missing (a shard was not given)",
+            h0.trials
+        ));
+    }
+    let mut data: Vec<Vec<f64>> = h0
+        .columns
+        .iter()
+        .map(|_| Vec::with_capacity(h0.trials as usize))
+        .collect();
+    let mut positions = Vec::new();
+    for (_, _, c) in shards {
+        for (all, part) in data.iter_mut().zip(c.data) {
+            all.extend_from_slice(&part);
+        }
+        positions.extend_from_slice(&c.positions);
+    }
+    let cols = TrialColumns {
+        names: h0.columns.clone(),
+        first_trial: 0,
+        data,
+        horizon: h0.horizon,
+        positions,
+    };
+    Ok((h0, cols))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_cover_every_trial_once() {
+        for (t, n) in [(10u64, 3u64), (7, 7), (5, 8), (1_000_003, 100)] {
+            let mut next = 0;
+            for k in 0..n {
+                let r = ShardSpec { index: k, count: n }.range(t);
+                assert_eq!(r.start, next);
+                next = r.end;
+            }
+            assert_eq!(next, t);
+        }
+        assert!(ShardSpec::parse("3/3").is_err());
+        assert!(ShardSpec::parse("0/0").is_err());
+        assert!(ShardSpec::parse("a/3").is_err());
+        assert_eq!(
+            ShardSpec::parse("2/5"),
+            Ok(ShardSpec { index: 2, count: 5 })
+        );
+    }
+}

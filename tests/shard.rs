@@ -1,0 +1,181 @@
+//! Shards and merge: the merged summary.json is byte for byte the unsharded
+//! run's, and every broken set of shards is refused with a clear message.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn scenario(dir: &Path, sampling: &str) -> PathBuf {
+    let text =
+        std::fs::read_to_string(root().join("scenarios/bucaramanga-employment.yaml")).unwrap();
+    let text = if sampling == "lhs" {
+        assert!(
+            !text.contains("sampling:"),
+            "the scenario uses the default sampling"
+        );
+        text.replace("  seed: 2024\n", "  seed: 2024\n  sampling: lhs\n")
+    } else {
+        text
+    };
+    write(dir, "deal.yaml", &text)
+}
+
+fn shards(dir: &Path, s: &Path, n: u64, trials: &str, seed: &str) -> Vec<PathBuf> {
+    let out = dir.join(format!("parts-{n}-{trials}-{seed}"));
+    (0..n)
+        .map(|k| {
+            let o = ibsim(&[
+                "run",
+                s.to_str().unwrap(),
+                "--trials",
+                trials,
+                "--seed",
+                seed,
+                "--shard",
+                &format!("{k}/{n}"),
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ]);
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+            out.join(format!("deal/shard-{k}-of-{n}.ibshard"))
+        })
+        .collect()
+}
+
+fn merge(dir: &Path, parts: &[PathBuf], name: &str, report: bool) -> std::process::Output {
+    let out = dir.join(name);
+    let mut args = vec!["merge".to_string()];
+    args.extend(parts.iter().map(|p| p.display().to_string()));
+    args.extend(["--out".into(), out.display().to_string(), "-q".into()]);
+    if !report {
+        args.push("--no-report".into());
+    }
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    ibsim(&a)
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
+    for sampling in ["random", "lhs"] {
+        let dir = tempdir(&format!("shard-{sampling}"));
+        let s = scenario(&dir, sampling);
+        let full = dir.join("full");
+        let o = ibsim(&[
+            "run",
+            s.to_str().unwrap(),
+            "--trials",
+            "3001",
+            "--seed",
+            "17",
+            "--out",
+            full.to_str().unwrap(),
+            "--no-report",
+            "-q",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let expected = std::fs::read(full.join("deal/summary.json")).unwrap();
+        for n in [1u64, 3, 7] {
+            let parts = shards(&dir, &s, n, "3001", "17");
+            let name = format!("merged-{n}");
+            // Given in any order.
+            let mut shuffled = parts.clone();
+            shuffled.reverse();
+            let o = merge(&dir, &shuffled, &name, n == 3 && sampling == "random");
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+            let got = std::fs::read(dir.join(&name).join("deal/summary.json")).unwrap();
+            assert!(
+                got == expected,
+                "{sampling}, {n} shards: summary.json differs"
+            );
+            if n == 3 && sampling == "random" {
+                for f in ["report.html", "workbook.xlsx", "charts/funding_fan.png"] {
+                    assert!(dir.join(&name).join("deal").join(f).exists(), "{f}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn broken_shard_sets_are_refused() {
+    let dir = tempdir("shard-broken");
+    let s = scenario(&dir, "random");
+    let parts = shards(&dir, &s, 3, "2000", "5");
+    let fails = |set: &[PathBuf], needle: &str| {
+        let o = merge(&dir, set, "m", false);
+        assert_eq!(o.status.code(), Some(1), "{needle}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.contains(needle), "expected `{needle}` in: {e}");
+        assert_eq!(e.lines().count(), 1, "one line: {e}");
+        assert!(!dir.join("m/deal/summary.json").exists(), "nothing written");
+    };
+    // Missing, duplicated.
+    fails(&[parts[0].clone(), parts[2].clone()], "missing");
+    fails(&[parts[0].clone(), parts[1].clone()], "missing");
+    fails(
+        &[
+            parts[0].clone(),
+            parts[1].clone(),
+            parts[1].clone(),
+            parts[2].clone(),
+        ],
+        "repeats trials",
+    );
+    // Truncated and corrupted.
+    let bytes = std::fs::read(&parts[1]).unwrap();
+    let cut = write_bytes(&dir, "cut.ibshard", &bytes[..bytes.len() / 2]);
+    fails(
+        &[parts[0].clone(), cut, parts[2].clone()],
+        "truncated or corrupted",
+    );
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0x10;
+    let bad = write_bytes(&dir, "bad.ibshard", &flipped);
+    fails(
+        &[parts[0].clone(), bad, parts[2].clone()],
+        "truncated or corrupted",
+    );
+    let junk = write_bytes(&dir, "junk.ibshard", b"hello");
+    fails(&[junk], "not an ibsim shard file");
+    // Foreign: another seed, another trial count, another scenario.
+    let other_seed = shards(&dir, &s, 3, "2000", "6");
+    fails(
+        &[parts[0].clone(), other_seed[1].clone(), parts[2].clone()],
+        "belongs to another run: seed",
+    );
+    let other_trials = shards(&dir, &s, 3, "2001", "5");
+    fails(
+        &[parts[0].clone(), other_trials[1].clone(), parts[2].clone()],
+        "belongs to another run: trials",
+    );
+    let text = std::fs::read_to_string(&s).unwrap();
+    let dir2 = dir.join("other");
+    std::fs::create_dir_all(&dir2).unwrap();
+    let s2 = write(
+        &dir2,
+        "deal.yaml",
+        &text.replacen("price: 2400000", "price: 2500000", 1),
+    );
+    let other_scenario = shards(&dir2, &s2, 3, "2000", "5");
+    fails(
+        &[
+            parts[0].clone(),
+            other_scenario[1].clone(),
+            parts[2].clone(),
+        ],
+        "another scenario",
+    );
+    // Usage: a bad --shard.
+    for bad in ["3/3", "x/2", "1"] {
+        let o = ibsim(&["run", s.to_str().unwrap(), "--shard", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+    }
+}
+
+fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
