@@ -509,6 +509,16 @@ pub struct MergeArgs {
 /// in order and writes what `ibsim run` of the whole run writes.
 pub fn merge(args: &MergeArgs) -> i32 {
     let start = std::time::Instant::now();
+    let first_is_sweep = args.shards.first().is_some_and(|p| {
+        let mut magic = [0u8; 8];
+        std::fs::File::open(p)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+            .is_ok()
+            && crate::shard::is_sweep(&magic)
+    });
+    if first_is_sweep {
+        return merge_sweep(args);
+    }
     let mut shards = Vec::with_capacity(args.shards.len());
     for p in &args.shards {
         match crate::shard::read(p) {
@@ -656,7 +666,11 @@ fn check_paths(s: &scenario::Scenario, vary: &[crate::analysis::sweep::Vary]) ->
 }
 
 /// `ibsim sweep`: grid over one or two values; writes sweep.csv, sweep.json and a chart.
-pub fn sweep(args: &AnalysisArgs, limits: &crate::analysis::sweep::Limits) -> i32 {
+pub fn sweep(
+    args: &AnalysisArgs,
+    limits: &crate::analysis::sweep::Limits,
+    shard: Option<crate::shard::ShardSpec>,
+) -> i32 {
     use crate::analysis::sweep::{Vary, sweep};
     if args.vary.is_empty() || args.vary.len() > 2 {
         eprintln!("error: give one or two --vary PATH=LO..HI:STEPS");
@@ -687,11 +701,25 @@ pub fn sweep(args: &AnalysisArgs, limits: &crate::analysis::sweep::Limits) -> i3
     let quiet = args.quiet
         || std::env::var_os("CI").is_some()
         || !std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let result = match sweep(&s, &vary, trials, seed, args.threads, limits, &|i, n| {
-        if !quiet {
-            eprint!("\r  point {i}/{n}");
-        }
-    }) {
+    let total = crate::analysis::sweep::grid_points(&vary).len();
+    let only = shard.map(|sp| {
+        let r = sp.range(total as u64);
+        r.start as usize..r.end as usize
+    });
+    let result = match sweep(
+        &s,
+        &vary,
+        trials,
+        seed,
+        args.threads,
+        limits,
+        only.clone(),
+        &|i, n| {
+            if !quiet {
+                eprint!("\r  point {i}/{n}");
+            }
+        },
+    ) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -700,6 +728,60 @@ pub fn sweep(args: &AnalysisArgs, limits: &crate::analysis::sweep::Limits) -> i3
     };
     if !quiet {
         eprintln!();
+    }
+    if let (Some(spec), Some(only)) = (shard, only) {
+        let text = std::fs::read_to_string(&args.scenario).unwrap_or_default();
+        let header = serde_json::json!({
+            "scenario": {"file": file_name(&args.scenario), "sha256": sha256_hex(&text)},
+            "seed": seed,
+            "trials": trials,
+            "vary": vary.iter().map(|v| serde_json::json!({"path": v.path, "lo": v.lo.to_bits(), "hi": v.hi.to_bits(), "steps": v.steps})).collect::<Vec<_>>(),
+            "limits": {
+                "max_prob_loss": limits.max_prob_loss.to_bits(),
+                "max_prob_over_cap": limits.max_prob_over_cap.to_bits(),
+                "payer_cap": limits.payer_cap.map(f64::to_bits),
+            },
+            "points": total,
+        });
+        let rows: Vec<(usize, crate::analysis::sweep::SweepRow)> = result
+            .rows
+            .into_iter()
+            .enumerate()
+            .map(|(j, r)| (only.start + j, r))
+            .collect();
+        let bytes = crate::shard::encode_sweep(&header, spec, &rows, result.cap);
+        let path = dir.join(format!(
+            "sweep-shard-{}-of-{}.ibshard",
+            spec.index, spec.count
+        ));
+        if let Err(e) = write_atomic(&path, &bytes) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return exit::FAILURE;
+        }
+        if !args.quiet {
+            println!(
+                "wrote {} (grid points {}..{} of {total})",
+                path.display(),
+                only.start,
+                only.end
+            );
+        }
+        return exit::OK;
+    }
+    write_sweep_outputs(&result, limits, &dir, args.lang, args.quiet)
+}
+
+/// Writes `sweep.json`, `sweep.csv` and the chart of a sweep, and prints its table.
+fn write_sweep_outputs(
+    result: &crate::analysis::sweep::SweepResult,
+    limits: &crate::analysis::sweep::Limits,
+    dir: &Path,
+    lang: crate::report::i18n::Lang,
+    quiet: bool,
+) -> i32 {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create output folder {}: {e}", dir.display());
+        return exit::FAILURE;
     }
     let files = [
         (
@@ -714,14 +796,12 @@ pub fn sweep(args: &AnalysisArgs, limits: &crate::analysis::sweep::Limits) -> i3
             return exit::FAILURE;
         }
     }
-    if let Err(e) =
-        crate::report::sweep_chart::write(&result, limits, &dir.join("charts"), args.lang)
-    {
+    if let Err(e) = crate::report::sweep_chart::write(result, limits, &dir.join("charts"), lang) {
         eprintln!("error: {e}");
         return exit::FAILURE;
     }
-    if !args.quiet {
-        print!("{}", crate::report::sweep_chart::table(&result, args.lang));
+    if !quiet {
+        print!("{}", crate::report::sweep_chart::table(result, lang));
         println!(
             "  wrote {}/sweep.csv, sweep.json and charts/sweep.png",
             dir.display()
@@ -1019,4 +1099,66 @@ pub fn check(args: &CheckArgs) -> i32 {
         args.baseline.display()
     );
     exit::FAILURE
+}
+
+/// `ibsim merge` of sweep shards: every grid point once, then the sweep's files.
+fn merge_sweep(args: &MergeArgs) -> i32 {
+    let mut shards = Vec::with_capacity(args.shards.len());
+    for p in &args.shards {
+        let read = std::fs::read(p)
+            .map_err(|e| e.to_string())
+            .and_then(|b| crate::shard::decode_sweep(&b));
+        match read {
+            Ok(sh) => shards.push((p.display().to_string(), sh)),
+            Err(e) => {
+                eprintln!("error: {}: {e}", p.display());
+                return exit::FAILURE;
+            }
+        }
+    }
+    let (h, rows, cap) = match crate::shard::assemble_sweep(shards) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let bits = |v: &serde_json::Value| v.as_u64().map(f64::from_bits);
+    let vary: Vec<crate::analysis::sweep::Vary> = h["vary"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| crate::analysis::sweep::Vary {
+                    path: v["path"].as_str().unwrap_or_default().to_string(),
+                    lo: bits(&v["lo"]).unwrap_or(f64::NAN),
+                    hi: bits(&v["hi"]).unwrap_or(f64::NAN),
+                    steps: v["steps"].as_u64().unwrap_or(0) as usize,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let limits = crate::analysis::sweep::Limits {
+        max_prob_loss: bits(&h["limits"]["max_prob_loss"]).unwrap_or(f64::NAN),
+        max_prob_over_cap: bits(&h["limits"]["max_prob_over_cap"]).unwrap_or(f64::NAN),
+        payer_cap: bits(&h["limits"]["payer_cap"]),
+    };
+    let result = crate::analysis::sweep::SweepResult {
+        vary,
+        rows,
+        trials: h["trials"].as_u64().unwrap_or_default(),
+        seed: h["seed"].as_u64().unwrap_or_default(),
+        cap,
+    };
+    let file = h["scenario"]["file"].as_str().unwrap_or("scenario.yaml");
+    let stem = Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    write_sweep_outputs(
+        &result,
+        &limits,
+        &args.out.join(stem),
+        args.lang,
+        args.quiet,
+    )
 }

@@ -72,6 +72,10 @@ enum Command {
         /// The payer's cap on its cost (default: budget cap + evaluation cost).
         #[arg(long)]
         payer_cap: Option<f64>,
+        /// Run only shard K of N (0-based) of the grid points and write a sweep
+        /// shard file for `ibsim merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
     },
     /// Find the value of one scenario PATH where risk targets hold.
     Solve {
@@ -249,14 +253,22 @@ fn main() {
             max_prob_loss,
             max_prob_over_cap,
             payer_cap,
-        } => ibsim::commands::sweep(
-            &common.into_args(scenario, vary),
-            &ibsim::analysis::sweep::Limits {
-                max_prob_loss,
-                max_prob_over_cap,
-                payer_cap,
-            },
-        ),
+            shard,
+        } => match shard.as_deref().map(ibsim::shard::ShardSpec::parse) {
+            Some(Err(e)) => {
+                eprintln!("error: --shard {e}");
+                ibsim::exit::USAGE
+            }
+            spec => ibsim::commands::sweep(
+                &common.into_args(scenario, vary),
+                &ibsim::analysis::sweep::Limits {
+                    max_prob_loss,
+                    max_prob_over_cap,
+                    payer_cap,
+                },
+                spec.and_then(Result::ok),
+            ),
+        },
         Command::Solve {
             scenario,
             vary,

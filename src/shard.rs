@@ -280,6 +280,170 @@ pub fn assemble(
     Ok((h0, cols))
 }
 
+/// First bytes of a sweep shard file (same container, rows in the header).
+const SWEEP_MAGIC: &[u8; 8] = b"IBSIMSWP";
+
+/// True when `bytes` start like a sweep shard file.
+pub fn is_sweep(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && &bytes[..8] == SWEEP_MAGIC
+}
+
+/// Serialises a sweep shard: `header` (identity, grid, limits, total points)
+/// plus its rows `(point index, values, figures, feasible)` and the cap
+/// seen at its last point. Floats are stored as their bits, so the merge
+/// reproduces them exactly.
+pub fn encode_sweep(
+    header: &Value,
+    spec: ShardSpec,
+    rows: &[(usize, crate::analysis::sweep::SweepRow)],
+    cap: Option<f64>,
+) -> Vec<u8> {
+    let bits = |x: f64| json!(x.to_bits());
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|(i, (vals, figs, feasible))| {
+            json!({
+                "index": i,
+                "values": vals.iter().map(|v| bits(*v)).collect::<Vec<_>>(),
+                "figures": figs.iter().map(|(k, v, se)| json!([k, bits(*v), bits(*se)])).collect::<Vec<_>>(),
+                "feasible": feasible,
+            })
+        })
+        .collect();
+    let mut h = header.clone();
+    h["format"] = json!(FORMAT);
+    h["model_version"] = json!(crate::MODEL_VERSION);
+    h["shard"] = json!({"index": spec.index, "count": spec.count});
+    h["rows"] = json!(rows);
+    h["cap"] = cap.map_or(Value::Null, |c| json!(c.to_bits()));
+    let hb = serde_json::to_vec(&h).unwrap_or_default();
+    let mut out = Vec::with_capacity(hb.len() + 48);
+    out.extend_from_slice(SWEEP_MAGIC);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    out.extend_from_slice(&(hb.len() as u32).to_le_bytes());
+    out.extend_from_slice(&hb);
+    let sum = sha2::Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+/// A sweep shard as read: its header and rows by point index.
+pub struct SweepShard {
+    /// Header (identity, grid, limits, total points, cap).
+    pub header: Value,
+    /// Rows by point index.
+    pub rows: Vec<(usize, crate::analysis::sweep::SweepRow)>,
+}
+
+/// Reads a sweep shard: magic, version, checksum, rows.
+pub fn decode_sweep(bytes: &[u8]) -> Result<SweepShard, String> {
+    if bytes.len() < 16 + 32 || !is_sweep(bytes) {
+        return Err("not an ibsim sweep shard file".into());
+    }
+    let body = &bytes[..bytes.len() - 32];
+    if sha2::Sha256::digest(body).as_slice() != &bytes[bytes.len() - 32..] {
+        return Err("checksum mismatch: the file is truncated or corrupted".into());
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    if version != FORMAT {
+        return Err(format!(
+            "shard format version {version}; this ibsim reads version {FORMAT}"
+        ));
+    }
+    let hlen = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default()) as usize;
+    if 16 + hlen != body.len() {
+        return Err("header length does not match the file".into());
+    }
+    let header: Value =
+        serde_json::from_slice(&body[16..]).map_err(|e| format!("bad header: {e}"))?;
+    let f = |v: &Value| v.as_u64().map(f64::from_bits).ok_or("bad number in a row");
+    let mut rows = Vec::new();
+    for r in header["rows"].as_array().ok_or("header lacks `rows`")? {
+        let index = r["index"].as_u64().ok_or("row lacks `index`")? as usize;
+        let vals = r["values"]
+            .as_array()
+            .ok_or("row lacks `values`")?
+            .iter()
+            .map(f)
+            .collect::<Result<Vec<f64>, _>>()?;
+        let mut figs = Vec::new();
+        for fig in r["figures"].as_array().ok_or("row lacks `figures`")? {
+            let name = fig[0].as_str().ok_or("figure lacks a name")?;
+            let name = crate::analysis::sweep::FIGURES
+                .iter()
+                .find(|k| **k == name)
+                .ok_or_else(|| format!("unknown figure `{name}`"))?;
+            figs.push((*name, f(&fig[1])?, f(&fig[2])?));
+        }
+        let feasible = r["feasible"].as_bool().ok_or("row lacks `feasible`")?;
+        rows.push((index, (vals, figs, feasible)));
+    }
+    Ok(SweepShard { header, rows })
+}
+
+/// Puts sweep shards back together: same sweep, every point exactly once.
+/// Returns the first header and the rows in point order, with the cap of
+/// the shard holding the last point.
+pub fn assemble_sweep(
+    shards: Vec<(String, SweepShard)>,
+) -> Result<(Value, Vec<crate::analysis::sweep::SweepRow>, Option<f64>), String> {
+    let Some((name0, first)) = shards.first() else {
+        return Err("no shard given".into());
+    };
+    let (name0, h0) = (name0.clone(), first.header.clone());
+    let total = h0["points"].as_u64().ok_or("header lacks `points`")? as usize;
+    for (name, sh) in &shards {
+        for k in [
+            "seed",
+            "trials",
+            "vary",
+            "limits",
+            "points",
+            "model_version",
+            "format",
+        ] {
+            if sh.header[k] != h0[k] {
+                return Err(format!(
+                    "{name} belongs to another sweep: {k} {} (in {name0}: {})",
+                    sh.header[k], h0[k]
+                ));
+            }
+        }
+        if sh.header["scenario"]["sha256"] != h0["scenario"]["sha256"] {
+            return Err(format!("{name} belongs to another scenario"));
+        }
+    }
+    let mut slots: Vec<Option<crate::analysis::sweep::SweepRow>> = vec![None; total];
+    let mut owner: Vec<&str> = vec![""; total];
+    let mut cap = None;
+    let mut last_seen = None;
+    for (name, sh) in &shards {
+        for (i, row) in &sh.rows {
+            let slot = slots
+                .get_mut(*i)
+                .ok_or_else(|| format!("{name}: point {i} is outside the grid"))?;
+            if slot.is_some() {
+                return Err(format!(
+                    "{name} repeats point {i} of {} (duplicated shard)",
+                    owner[*i]
+                ));
+            }
+            *slot = Some(row.clone());
+            owner[*i] = name;
+            if last_seen.is_none_or(|l| *i > l) {
+                last_seen = Some(*i);
+                cap = sh.header["cap"].as_u64().map(f64::from_bits);
+            }
+        }
+    }
+    if let Some(i) = slots.iter().position(Option::is_none) {
+        return Err(format!(
+            "grid point {i} of {total} is missing (a shard was not given)"
+        ));
+    }
+    Ok((h0, slots.into_iter().flatten().collect(), cap))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,7 +99,7 @@ fn sweep_points_move_the_way_theory_says() {
         max_prob_over_cap: 0.05,
         payer_cap: None,
     };
-    let r = sweep(&s, &vary, 2000, 5, Some(2), &limits, &|_, _| {}).unwrap();
+    let r = sweep(&s, &vary, 2000, 5, Some(2), &limits, None, &|_, _| {}).unwrap();
     let fig = |i: usize, k: &str| r.rows[i].1.iter().find(|f| f.0 == k).unwrap().1;
     for i in 1..r.rows.len() {
         // No caps, excess to the provider: the payer pays price x count, which rises with price

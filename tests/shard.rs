@@ -179,3 +179,69 @@ fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&p, bytes).unwrap();
     p
 }
+
+#[test]
+fn merged_sweep_shards_equal_the_whole_sweep() {
+    let dir = tempdir("sweep-shard");
+    let s = scenario(&dir, "random");
+    let s = s.to_str().unwrap();
+    let vary = "outcomes.placement.price=2.0e6..2.8e6:5";
+    let run = |out: &str, shard: Option<&str>| {
+        let out = dir.join(out);
+        let mut a = vec![
+            "sweep",
+            s,
+            "--vary",
+            vary,
+            "--trials",
+            "600",
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ];
+        if let Some(k) = shard {
+            a.extend(["--shard", k]);
+        }
+        let o = ibsim(&a);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    run("full", None);
+    for k in ["0/3", "1/3", "2/3"] {
+        run("parts", Some(k));
+    }
+    let parts: Vec<PathBuf> = (0..3)
+        .map(|k| dir.join(format!("parts/deal/sweep-shard-{k}-of-3.ibshard")))
+        .collect();
+    let o = merge(
+        &dir,
+        &[parts[2].clone(), parts[0].clone(), parts[1].clone()],
+        "merged",
+        true,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["sweep.json", "sweep.csv"] {
+        let a = std::fs::read(dir.join("full/deal").join(f)).unwrap();
+        let b = std::fs::read(dir.join("merged/deal").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+    let o = merge(&dir, &[parts[0].clone(), parts[2].clone()], "m2", false);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("grid point 1 of 5 is missing"),
+        "{}",
+        stderr(&o)
+    );
+    let o = merge(
+        &dir,
+        &[
+            parts[0].clone(),
+            parts[1].clone(),
+            parts[1].clone(),
+            parts[2].clone(),
+        ],
+        "m3",
+        false,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("repeats point"), "{}", stderr(&o));
+}

@@ -136,6 +136,18 @@ pub fn point_figures(
     ]
 }
 
+/// Names of the figures of every sweep point, in order.
+pub const FIGURES: [&str; 8] = [
+    "investor_irr_mean",
+    "prob_loss",
+    "prob_below_hurdle",
+    "payer_cost_mean",
+    "payer_cost_p95",
+    "prob_budget_cap_hit",
+    "capital_needed_p95",
+    "prob_payer_cost_over_cap",
+];
+
 /// One sweep point: the varied values, the (name, value, se) figures, and feasibility.
 pub type SweepRow = (Vec<f64>, Vec<(&'static str, f64, f64)>, bool);
 
@@ -154,7 +166,22 @@ pub struct SweepResult {
     pub cap: Option<f64>,
 }
 
-/// Runs the grid.
+/// The grid's points in sweep order (the last --vary changes fastest).
+pub fn grid_points(vary: &[Vary]) -> Vec<Vec<f64>> {
+    let grids: Vec<Vec<f64>> = vary.iter().map(Vary::values).collect();
+    let mut points: Vec<Vec<f64>> = vec![vec![]];
+    for g in &grids {
+        points = points
+            .iter()
+            .flat_map(|p| g.iter().map(move |v| [p.clone(), vec![*v]].concat()))
+            .collect();
+    }
+    points
+}
+
+/// Runs the grid, or only the points `only` of it (a shard); rows follow
+/// the points' order.
+#[allow(clippy::too_many_arguments)]
 pub fn sweep(
     scenario: &Scenario,
     vary: &[Vary],
@@ -162,14 +189,13 @@ pub fn sweep(
     seed: u64,
     threads: Option<usize>,
     limits: &Limits,
+    only: Option<std::ops::Range<usize>>,
     on_point: &dyn Fn(usize, usize),
 ) -> Result<SweepResult, String> {
-    let grids: Vec<Vec<f64>> = vary.iter().map(Vary::values).collect();
-    let mut points: Vec<Vec<f64>> = vec![vec![]];
-    for g in &grids {
+    let mut points = grid_points(vary);
+    if let Some(r) = only {
         points = points
-            .iter()
-            .flat_map(|p| g.iter().map(move |v| [p.clone(), vec![*v]].concat()))
+            .drain(r.start.min(points.len())..r.end.min(points.len()))
             .collect();
     }
     let total = points.len();
