@@ -400,6 +400,14 @@ fn write_outputs(
     exit::OK
 }
 
+/// Prints a scenario's problems, one per line; the exit code of an invalid scenario.
+fn print_diagnostics(diags: &[scenario::Diagnostic]) -> i32 {
+    for d in diags {
+        eprintln!("{d}");
+    }
+    exit::FAILURE
+}
+
 /// The SHA-256 of a scenario's text, in hex.
 fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
@@ -424,12 +432,7 @@ fn run_shard(args: &RunArgs, spec: crate::shard::ShardSpec) -> i32 {
     }
     let loaded = match scenario::load(&args.scenario) {
         Ok(l) => l,
-        Err(diags) => {
-            for d in &diags {
-                eprintln!("{d}");
-            }
-            return exit::FAILURE;
-        }
+        Err(diags) => return print_diagnostics(&diags),
     };
     let model = crate::model::Model::compile(&loaded.scenario);
     let trials = args.trials.unwrap_or(model.trials);
@@ -545,12 +548,7 @@ pub fn merge(args: &MergeArgs) -> i32 {
     }
     let loaded = match scenario::parse_str(text, &file) {
         Ok(l) => l,
-        Err(diags) => {
-            for d in &diags {
-                eprintln!("{d}");
-            }
-            return exit::FAILURE;
-        }
+        Err(diags) => return print_diagnostics(&diags),
     };
     let model = crate::model::Model::compile(&loaded.scenario);
     let id = crate::summary::RunIdentity {

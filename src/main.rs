@@ -192,6 +192,17 @@ impl CommonFlags {
     }
 }
 
+/// Parses `--shard K/N`; a usage error (message printed) otherwise.
+fn shard_flag(flag: Option<String>) -> Result<Option<ibsim::shard::ShardSpec>, i32> {
+    flag.as_deref()
+        .map(ibsim::shard::ShardSpec::parse)
+        .transpose()
+        .map_err(|e| {
+            eprintln!("error: --shard {e}");
+            ibsim::exit::USAGE
+        })
+}
+
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
@@ -210,13 +221,9 @@ fn main() {
             until_se,
             shard,
         } => {
-            let shard = match shard.as_deref().map(ibsim::shard::ShardSpec::parse) {
-                None => None,
-                Some(Ok(s)) => Some(s),
-                Some(Err(e)) => {
-                    eprintln!("error: --shard {e}");
-                    std::process::exit(ibsim::exit::USAGE);
-                }
+            let shard = match shard_flag(shard) {
+                Ok(s) => s,
+                Err(code) => std::process::exit(code),
             };
             let a = common.into_args(scenario, Vec::new());
             ibsim::commands::run(&ibsim::commands::RunArgs {
@@ -254,19 +261,16 @@ fn main() {
             max_prob_over_cap,
             payer_cap,
             shard,
-        } => match shard.as_deref().map(ibsim::shard::ShardSpec::parse) {
-            Some(Err(e)) => {
-                eprintln!("error: --shard {e}");
-                ibsim::exit::USAGE
-            }
-            spec => ibsim::commands::sweep(
+        } => match shard_flag(shard) {
+            Err(code) => code,
+            Ok(spec) => ibsim::commands::sweep(
                 &common.into_args(scenario, vary),
                 &ibsim::analysis::sweep::Limits {
                     max_prob_loss,
                     max_prob_over_cap,
                     payer_cap,
                 },
-                spec.and_then(Result::ok),
+                spec,
             ),
         },
         Command::Solve {

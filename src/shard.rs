@@ -72,6 +72,46 @@ impl ShardSpec {
     }
 }
 
+/// Writes the container: magic, format version, header JSON, `payload`, and a
+/// SHA-256 of all of it.
+fn seal(magic: &[u8; 8], header: &Value, payload: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let h = serde_json::to_vec(header).unwrap_or_default();
+    let mut out = Vec::with_capacity(64 + h.len());
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    out.extend_from_slice(&(h.len() as u32).to_le_bytes());
+    out.extend_from_slice(&h);
+    payload(&mut out);
+    let sum = sha2::Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+/// Checks a container's magic, checksum and version; returns its header and payload.
+fn unseal<'a>(magic: &[u8; 8], what: &str, bytes: &'a [u8]) -> Result<(Value, &'a [u8]), String> {
+    if bytes.len() < 16 + 32 || &bytes[..8] != magic {
+        return Err(format!("not an ibsim {what} file"));
+    }
+    let body = &bytes[..bytes.len() - 32];
+    if sha2::Sha256::digest(body).as_slice() != &bytes[bytes.len() - 32..] {
+        return Err("checksum mismatch: the file is truncated or corrupted".into());
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
+    if version != FORMAT {
+        return Err(format!(
+            "shard format version {version}; this ibsim reads version {FORMAT}"
+        ));
+    }
+    let hlen = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default()) as usize;
+    let start = 16usize
+        .checked_add(hlen)
+        .filter(|&e| e <= body.len())
+        .ok_or("header length beyond the end of the file")?;
+    let header =
+        serde_json::from_slice(&body[16..start]).map_err(|e| format!("bad header: {e}"))?;
+    Ok((header, &body[start..]))
+}
+
 /// What identifies the run a shard belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShardHeader {
@@ -104,49 +144,22 @@ pub fn encode(identity: &Value, spec: ShardSpec, cols: &TrialColumns) -> Vec<u8>
     header["columns"] = json!(cols.names);
     header["horizon"] = json!(cols.horizon);
     header["kept_positions"] = json!(kept);
-    let h = serde_json::to_vec(&header).unwrap_or_default();
-    let mut out = Vec::with_capacity(
-        64 + h.len() + 8 * (cols.len() * cols.names.len() + cols.positions.len()),
-    );
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    out.extend_from_slice(&(h.len() as u32).to_le_bytes());
-    out.extend_from_slice(&h);
-    for col in &cols.data {
-        for x in col {
+    seal(MAGIC, &header, |out| {
+        out.reserve(8 * (cols.len() * cols.names.len() + cols.positions.len()));
+        for col in &cols.data {
+            for x in col {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        for x in &cols.positions {
             out.extend_from_slice(&x.to_le_bytes());
         }
-    }
-    for x in &cols.positions {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    let sum = sha2::Sha256::digest(&out);
-    out.extend_from_slice(&sum);
-    out
+    })
 }
 
 /// Reads a shard file: checks magic, version, checksum and sizes.
 pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
-    if bytes.len() < 16 + 32 || &bytes[..8] != MAGIC {
-        return Err("not an ibsim shard file".into());
-    }
-    let body = &bytes[..bytes.len() - 32];
-    if sha2::Sha256::digest(body).as_slice() != &bytes[bytes.len() - 32..] {
-        return Err("checksum mismatch: the file is truncated or corrupted".into());
-    }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
-    if version != FORMAT {
-        return Err(format!(
-            "shard format version {version}; this ibsim reads version {FORMAT}"
-        ));
-    }
-    let hlen = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default()) as usize;
-    let data_start = 16usize
-        .checked_add(hlen)
-        .filter(|&e| e <= body.len())
-        .ok_or("header length beyond the end of the file")?;
-    let json: Value =
-        serde_json::from_slice(&body[16..data_start]).map_err(|e| format!("bad header: {e}"))?;
+    let (json, data) = unseal(MAGIC, "shard", bytes)?;
     let num = |k: &str| json[k].as_u64().ok_or(format!("header lacks `{k}`"));
     let columns: Vec<String> = json["columns"]
         .as_array()
@@ -171,22 +184,19 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
         .and_then(|c| c.checked_add(header.kept.checked_mul(header.horizon)?))
         .and_then(|v| v.checked_mul(8))
         .ok_or("sizes in the header overflow")?;
-    if body.len() - data_start != expected {
+    if data.len() != expected {
         return Err("data size does not match the header".into());
     }
     let floats = |from: usize, len: usize| -> Vec<f64> {
-        body[from..from + 8 * len]
+        data[from..from + 8 * len]
             .chunks_exact(8)
             .map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()))
             .collect()
     };
     let data: Vec<Vec<f64>> = (0..header.columns.len())
-        .map(|c| floats(data_start + 8 * c * n, n))
+        .map(|c| floats(8 * c * n, n))
         .collect();
-    let positions = floats(
-        data_start + 8 * header.columns.len() * n,
-        header.kept * header.horizon,
-    );
+    let positions = floats(8 * header.columns.len() * n, header.kept * header.horizon);
     let cols = TrialColumns {
         names: header.columns.clone(),
         first_trial: header.first_trial,
@@ -316,15 +326,7 @@ pub fn encode_sweep(
     h["shard"] = json!({"index": spec.index, "count": spec.count});
     h["rows"] = json!(rows);
     h["cap"] = cap.map_or(Value::Null, |c| json!(c.to_bits()));
-    let hb = serde_json::to_vec(&h).unwrap_or_default();
-    let mut out = Vec::with_capacity(hb.len() + 48);
-    out.extend_from_slice(SWEEP_MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    out.extend_from_slice(&(hb.len() as u32).to_le_bytes());
-    out.extend_from_slice(&hb);
-    let sum = sha2::Sha256::digest(&out);
-    out.extend_from_slice(&sum);
-    out
+    seal(SWEEP_MAGIC, &h, |_| {})
 }
 
 /// A sweep shard as read: its header and rows by point index.
@@ -337,25 +339,10 @@ pub struct SweepShard {
 
 /// Reads a sweep shard: magic, version, checksum, rows.
 pub fn decode_sweep(bytes: &[u8]) -> Result<SweepShard, String> {
-    if bytes.len() < 16 + 32 || !is_sweep(bytes) {
-        return Err("not an ibsim sweep shard file".into());
+    let (header, rest) = unseal(SWEEP_MAGIC, "sweep shard", bytes)?;
+    if !rest.is_empty() {
+        return Err("data after the header of a sweep shard".into());
     }
-    let body = &bytes[..bytes.len() - 32];
-    if sha2::Sha256::digest(body).as_slice() != &bytes[bytes.len() - 32..] {
-        return Err("checksum mismatch: the file is truncated or corrupted".into());
-    }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
-    if version != FORMAT {
-        return Err(format!(
-            "shard format version {version}; this ibsim reads version {FORMAT}"
-        ));
-    }
-    let hlen = u32::from_le_bytes(bytes[12..16].try_into().unwrap_or_default()) as usize;
-    if 16 + hlen != body.len() {
-        return Err("header length does not match the file".into());
-    }
-    let header: Value =
-        serde_json::from_slice(&body[16..]).map_err(|e| format!("bad header: {e}"))?;
     let f = |v: &Value| v.as_u64().map(f64::from_bits).ok_or("bad number in a row");
     let mut rows = Vec::new();
     for r in header["rows"].as_array().ok_or("header lacks `rows`")? {
