@@ -147,7 +147,7 @@ mod tests {
     fn sets_values_by_id_name_and_key() {
         let s = reference();
         let t = set(&s, "outcomes.placement.price", 2.0e6).unwrap();
-        assert_eq!(t.outcomes[0].price, 2.0e6);
+        assert_eq!(t.outcomes[0].price, crate::scenario::Price::Fixed(2.0e6));
         let t = set(&s, "finance.tranches.senior.cap_irr", 0.1).unwrap();
         assert_eq!(t.finance.tranches.as_ref().unwrap()[0].cap_irr, Some(0.1));
         let t = set(&s, "payment.budget_cap", 1e10).unwrap();

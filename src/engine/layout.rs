@@ -6,6 +6,7 @@
 //! never printed as metrics.
 
 use crate::model::Model;
+use crate::scenario::SupportBy;
 
 /// Column indices of every metric, and their names.
 #[derive(Debug, Clone)]
@@ -14,6 +15,8 @@ pub struct Layout {
     pub names: Vec<String>,
     /// First `outcome.<id>` column.
     pub outcome: usize,
+    /// First `outcome.<id>.<segment>` column (`[o * segments + s]`), when segments are declared.
+    pub outcome_segment: Option<usize>,
     /// First `paid.<id>` column.
     pub paid: usize,
     /// First `unpaid_after_horizon.<id>` column.
@@ -52,6 +55,14 @@ pub struct Layout {
     pub provider_bonus: usize,
     /// `excess`.
     pub excess: usize,
+    /// `service_fee_paid`, when the scenario has a service fee.
+    pub service_fee_paid: Option<usize>,
+    /// `payer_support`: guarantee and floor money from the payers, when any is payer-funded.
+    pub payer_support: Option<usize>,
+    /// `floor_paid`: the principal floor's top-up (whoever funds it), when there is a floor.
+    pub floor_paid: Option<usize>,
+    /// `_floor_called`, when there is a floor.
+    pub flag_floor_called: Option<usize>,
     /// `_loss`: investor_net below zero beyond the tolerance.
     pub flag_loss: usize,
     /// `_below_hurdle`: investor_npv below zero beyond the tolerance.
@@ -73,6 +84,14 @@ impl Layout {
         let outcome = names.len();
         for o in &model.outcomes {
             push(&mut names, format!("outcome.{}", o.id));
+        }
+        let outcome_segment = model.segmented.then_some(names.len());
+        if model.segmented {
+            for o in &model.outcomes {
+                for g in &model.segments {
+                    push(&mut names, format!("outcome.{}.{}", o.id, g.name));
+                }
+            }
         }
         let paid = names.len();
         for o in &model.outcomes {
@@ -107,6 +126,16 @@ impl Layout {
         let guarantee_paid = push(&mut names, "guarantee_paid".into());
         let provider_bonus = push(&mut names, "provider_bonus".into());
         let excess = push(&mut names, "excess".into());
+        let service_fee_paid = model
+            .service_fee_declared
+            .then(|| push(&mut names, "service_fee_paid".into()));
+        let payer_funded = (model.guarantee.is_some() && model.guarantee_by == SupportBy::Payer)
+            || model.floor.is_some_and(|f| f.by == SupportBy::Payer);
+        let payer_support = payer_funded.then(|| push(&mut names, "payer_support".into()));
+        let floor_paid = model
+            .floor
+            .is_some()
+            .then(|| push(&mut names, "floor_paid".into()));
         let flag_loss = push(&mut names, "_loss".into());
         let flag_below_hurdle = push(&mut names, "_below_hurdle".into());
         let flag_guarantee_called = push(&mut names, "_guarantee_called".into());
@@ -114,9 +143,14 @@ impl Layout {
         for t in &model.tranches {
             push(&mut names, format!("_tranche_loss.{}", t.name));
         }
+        let flag_floor_called = model
+            .floor
+            .is_some()
+            .then(|| push(&mut names, "_floor_called".into()));
         Layout {
             names,
             outcome,
+            outcome_segment,
             paid,
             unpaid,
             payer_cost,
@@ -136,6 +170,10 @@ impl Layout {
             guarantee_paid,
             provider_bonus,
             excess,
+            service_fee_paid,
+            payer_support,
+            floor_paid,
+            flag_floor_called,
             flag_loss,
             flag_below_hurdle,
             flag_guarantee_called,

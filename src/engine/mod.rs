@@ -16,7 +16,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
 use crate::model::{Model, ParamKind, Value};
-use crate::scenario::{ExcessTo, Sampling};
+use crate::scenario::{ExcessTo, Sampling, SupportBy};
 pub use layout::Layout;
 
 /// SplitMix64 finaliser: a bijective 64-bit mix.
@@ -83,10 +83,17 @@ pub struct Workspace {
     pub params: Vec<f64>,
     /// Copula scratch.
     z: Vec<f64>,
-    /// counts[c * n_out + o].
-    counts: Vec<u64>,
-    /// Cash-month counts: cash[o * h + t].
+    /// Size of each segment of the current cohort.
+    segment_size: Vec<u64>,
+    /// True successes per cell (cohort x outcome x segment x event month; see
+    /// [`crate::model::OutcomeModel`]).
+    cells: Vec<u64>,
+    /// Counts eligible for payment per cell (above the counterfactual, measured).
+    pay_cells: Vec<u64>,
+    /// Without segments: counts eligible for payment per outcome and cash month, `[o * h + t]`.
     cash: Vec<u64>,
+    /// One past the last cash month with something to pay (0: none).
+    last_cash: usize,
     /// Delivery cost per month.
     cost: Vec<f64>,
     /// Outcome payments per month (after caps).
@@ -98,9 +105,21 @@ pub struct Workspace {
     /// Per-tranche running state.
     tranche: Vec<TrancheState>,
     remaining_max: Vec<u64>,
+    /// Outcomes paid so far per id (the tier counter).
+    tier_position: Vec<u64>,
     outcome_total: Vec<u64>,
+    /// True successes per outcome and segment, `[o * segments + s]`.
+    segment_total: Vec<u64>,
     paid: Vec<u64>,
     unpaid: Vec<u64>,
+    /// Per payer: invoiced this month, then paid this month.
+    payer_month: Vec<f64>,
+    /// Per payer: cap left.
+    payer_cap_left: Vec<f64>,
+    /// Per payer: outcome payments over the trial.
+    pub payer_paid: Vec<f64>,
+    /// Per payer: excess returned to it over the trial.
+    payer_excess: Vec<f64>,
     /// Cumulative investor position (contributions - distributions) after each month.
     pub position: Vec<f64>,
     /// The trial's metric row, in [`Layout`] order.
@@ -141,7 +160,13 @@ struct Ledger {
     peak: f64,
     cap_hit: bool,
     delivery_cost: f64,
+    service_fees: f64,
+    /// The guarantee paid, whoever funds it.
     guarantee: f64,
+    /// The principal floor's top-up, whoever funds it.
+    floor: f64,
+    /// Guarantee and floor money funded by the payers.
+    payer_support: f64,
 }
 
 /// Totals of every money flow of one trial (SPEC section 9 identity).
@@ -159,8 +184,14 @@ pub struct MoneyTotals {
     pub excess: f64,
     /// Delivery cost.
     pub delivery_cost: f64,
-    /// Guarantee paid.
+    /// Service fees paid by the payers.
+    pub service_fees: f64,
+    /// Guarantee paid (whoever funds it).
     pub guarantee: f64,
+    /// Principal-floor top-up (whoever funds it).
+    pub floor: f64,
+    /// Guarantee and floor money from the payers.
+    pub payer_support: f64,
 }
 
 impl Workspace {
@@ -169,21 +200,33 @@ impl Workspace {
         let h = model.horizon;
         let no = model.outcomes.len();
         let nt = model.tranches.len();
+        let ns = model.segments.len();
+        let np = model.payers.len();
+        let n_cells = model.cohorts.len() * model.cell_stride;
         Workspace {
             u: vec![0.0; model.params.len()],
             params: vec![0.0; model.params.len()],
             z: vec![0.0; model.copula.as_ref().map_or(0, |c| c.params.len())],
-            counts: vec![0; model.cohorts.len() * no],
-            cash: vec![0; no * h],
+            segment_size: vec![0; ns],
+            cells: vec![0; n_cells],
+            pay_cells: vec![0; n_cells],
+            cash: vec![0; if ns == 1 { no * h } else { 0 }],
+            last_cash: 0,
             cost: vec![0.0; h],
             payments: vec![0.0; h],
             flows: vec![0.0; nt * h],
             combined: vec![0.0; h],
             tranche: vec![TrancheState::default(); nt],
             remaining_max: vec![0; no],
+            tier_position: vec![0; no],
             outcome_total: vec![0; no],
+            segment_total: vec![0; no * ns],
             paid: vec![0; no],
             unpaid: vec![0; no],
+            payer_month: vec![0.0; np],
+            payer_cap_left: vec![0.0; np],
+            payer_paid: vec![0.0; np],
+            payer_excess: vec![0.0; np],
             position: vec![0.0; h],
             row: vec![0.0; layout.len()],
             totals: MoneyTotals::default(),
@@ -304,17 +347,37 @@ pub fn run_trial(
     metrics(model, layout, disc, ws);
 }
 
-/// Step 2: the binomial funnel per cohort, the delivery cost per month, and
-/// the outcome counts per cash month.
+/// Rounds half up a measured count, clamping at 0 (SPEC section 10).
+#[inline]
+fn measured(count: u64, factor: f64) -> u64 {
+    let v = count as f64 * factor;
+    if v > 0.0 {
+        (v + 0.5).floor().min(9.0e15) as u64
+    } else {
+        0
+    }
+}
+
+/// Step 2: the binomial funnel per cohort and segment, the delivery cost per
+/// month, and the counts eligible for payment per cell.
+///
+/// Draw order per cohort: the segment split (sequential binomials), then per
+/// outcome the cohort's rate (its beta), then per segment one binomial per
+/// base month, each followed by the split over its own lag's months.
 #[inline(never)]
 pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
     let h = model.horizon;
     let no = model.outcomes.len();
+    let ns = model.segments.len();
+    let stride = model.cell_stride;
+    let plag = model.payment_lag;
     let p = &ws.params;
-    ws.cash.fill(0);
     ws.cost.fill(0.0);
     ws.outcome_total.fill(0);
+    ws.segment_total.fill(0);
     ws.unpaid.fill(0);
+    ws.cash.fill(0);
+    let mut last_cash = 0;
     let per_participant = model.costs.per_participant.get(p);
     for (c, cohort) in model.cohorts.iter().enumerate() {
         let size = match cohort.size {
@@ -322,11 +385,24 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
             Value::Param(i) => cohort_size(p[i]),
         };
         ws.cost[cohort.start] += size as f64 * per_participant;
+        if ns == 1 {
+            ws.segment_size[0] = size;
+        } else {
+            // Multinomial(size, shares) as a chain of binomials.
+            let (mut left, mut share_left) = (size, 1.0);
+            for (s, seg) in model.segments.iter().enumerate() {
+                let k = if s + 1 == ns {
+                    left
+                } else {
+                    binomial::sample(left, (seg.share / share_left).min(1.0), rng)
+                };
+                ws.segment_size[s] = k;
+                left -= k;
+                share_left -= seg.share;
+            }
+        }
+        let block = c * stride;
         for (o, out) in model.outcomes.iter().enumerate() {
-            let base = match out.base {
-                None => size,
-                Some(b) => ws.counts[c * no + b],
-            };
             let mut rate = out.rate.get(p);
             if out.cohort_sd > 0.0 && rate > 0.0 && rate < 1.0 {
                 let var = out.cohort_sd * out.cohort_sd;
@@ -335,27 +411,141 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
                     rate = beta::sample(rate * k, (1.0 - rate) * k, rng);
                 }
             }
-            for s in &model.shocks {
-                if p[s.param] != 0.0 && cohort.start >= s.from_month {
-                    rate *= s.multipliers[o];
+            for sh in &model.shocks {
+                if p[sh.param] != 0.0 && cohort.start >= sh.from_month {
+                    rate *= sh.multipliers[o];
                 }
             }
-            let rate = rate.clamp(0.0, 1.0);
-            let k = binomial::sample(base, rate, rng);
-            ws.counts[c * no + o] = k;
-            ws.outcome_total[o] += k;
-            let event = cohort.start + out.total_lag;
-            if event < h {
-                ws.cost[event] += k as f64 * model.costs.per_outcome[o].get(p);
+            let first = block + out.cells;
+            if out.simple {
+                // One cell: the phase 1 funnel step.
+                let nb = match out.base {
+                    None => size,
+                    Some(b) => ws.cells[block + model.outcomes[b].cells],
+                };
+                let k = binomial::sample(nb, rate.clamp(0.0, 1.0), rng);
+                // (Its cell is the base of later outcomes; without segments
+                // nothing reads pay_cells or segment_total.)
+                ws.cells[first] = k;
+                ws.outcome_total[o] += k;
+                let event = cohort.start + out.first_lag;
+                if event < h {
+                    ws.cost[event] += k as f64 * model.costs.per_outcome[o].get(p);
+                }
+                let cash = event + plag;
+                if cash < h {
+                    ws.cash[o * h + cash] += k;
+                    if k > 0 {
+                        last_cash = last_cash.max(cash + 1);
+                    }
+                } else {
+                    ws.unpaid[o] += k;
+                }
+                continue;
             }
-            let cash = event + model.payment_lag;
-            if cash < h {
-                ws.cash[o * h + cash] += k;
-            } else {
-                ws.unpaid[o] += k;
+            let spread = out.spread;
+            let n_cells = ns * spread;
+            ws.cells[first..first + n_cells].fill(0);
+            let (base_first, base_spread, base_cells) = match out.base {
+                None => (0, 1, 0),
+                Some(b) => {
+                    let bo = &model.outcomes[b];
+                    (bo.first_lag, bo.spread, block + bo.cells)
+                }
+            };
+            let lag_lo = out.first_lag - base_first;
+            let mut base_total = 0u64;
+            for s in 0..ns {
+                let r = (rate * model.segment_rate[s * no + o]).clamp(0.0, 1.0);
+                let dst = first + s * spread;
+                for jb in 0..base_spread {
+                    let nb = match out.base {
+                        None => ws.segment_size[s],
+                        Some(_) => ws.cells[base_cells + s * base_spread + jb],
+                    };
+                    base_total += nb;
+                    let k = binomial::sample(nb, r, rng);
+                    if out.lag.len() == 1 {
+                        ws.cells[dst + jb] += k;
+                    } else {
+                        // Each success gets its own month: a multinomial split.
+                        let (mut left, mut w_left) = (k, 1.0);
+                        for (i, &(lag, w)) in out.lag.iter().enumerate() {
+                            if left == 0 {
+                                break;
+                            }
+                            let x = if i + 1 == out.lag.len() {
+                                left
+                            } else {
+                                binomial::sample(left, (w / w_left).min(1.0), rng)
+                            };
+                            ws.cells[dst + jb + lag - lag_lo] += x;
+                            left -= x;
+                            w_left -= w;
+                        }
+                    }
+                }
+            }
+            // True counts: totals, segments and per-outcome costs.
+            let cells = &ws.cells[first..first + n_cells];
+            let cost_o = model.costs.per_outcome[o].get(p);
+            for j in 0..spread {
+                let mut k = 0;
+                for s in 0..ns {
+                    k += cells[s * spread + j];
+                }
+                let event = cohort.start + out.first_lag + j;
+                if event < h {
+                    ws.cost[event] += k as f64 * cost_o;
+                }
+            }
+            for s in 0..ns {
+                let k: u64 = cells[s * spread..(s + 1) * spread].iter().sum();
+                ws.segment_total[o * ns + s] += k;
+                ws.outcome_total[o] += k;
+            }
+            // Counts eligible for payment.
+            let pay = &mut ws.pay_cells[first..first + n_cells];
+            pay.copy_from_slice(cells);
+            if let Some(rate) = out.counterfactual {
+                // The earliest successes (by month, then segment) are the counterfactual ones.
+                let mut left = (rate * base_total as f64 + 0.5).floor() as u64;
+                'months: for j in 0..spread {
+                    for s in 0..ns {
+                        if left == 0 {
+                            break 'months;
+                        }
+                        let x = &mut pay[s * spread + j];
+                        let t = (*x).min(left);
+                        *x -= t;
+                        left -= t;
+                    }
+                }
+            }
+            if let Some(e) = out.measurement {
+                let factor = 1.0 + e.get(p);
+                for x in pay.iter_mut() {
+                    *x = measured(*x, factor);
+                }
+            }
+            for j in 0..spread {
+                let mut k = 0;
+                for s in 0..ns {
+                    k += pay[s * spread + j];
+                }
+                let cash = cohort.start + out.first_lag + j + plag;
+                if cash >= h {
+                    ws.unpaid[o] += k;
+                } else if k > 0 {
+                    last_cash = last_cash.max(cash + 1);
+                    if ns == 1 {
+                        ws.cash[o * h + cash] += k;
+                    }
+                }
             }
         }
     }
+    ws.last_cash = last_cash;
     ws.cost[0] += model.costs.upfront.get(p);
     let fixed = model.costs.fixed_monthly.get(p);
     if fixed != 0.0 {
@@ -365,25 +555,35 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
     }
 }
 
-/// Steps 3 to 6: payments with caps, the waterfall month by month, and the
-/// guarantee; fills the flows per tranche and the trial's ledger.
+/// Steps 3 to 6: payments with caps, the waterfall month by month, the
+/// guarantee and the principal floor; fills the flows per tranche and the
+/// trial's ledger.
 #[inline(never)]
 pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     let h = model.horizon;
     let nt = model.tranches.len();
+    let ns = model.segments.len();
+    let np = model.payers.len();
     // Local slices: their pointers and lengths stay in registers through the loop.
     let Workspace {
+        pay_cells,
         cash,
         cost,
         payments,
         flows,
         tranche,
         remaining_max,
+        tier_position,
         paid,
+        payer_month,
+        payer_cap_left,
+        payer_paid,
+        payer_excess,
+        last_cash,
         position: position_out,
         ..
     } = ws;
-    let (cash, cost, payments) = (&cash[..], &cost[..h], &mut payments[..h]);
+    let (cost, payments) = (&cost[..h], &mut payments[..h]);
     let (flows, tranche, position_out) = (
         &mut flows[..nt * h],
         &mut tranche[..nt],
@@ -393,9 +593,17 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     for (r, out) in remaining_max.iter_mut().zip(&model.outcomes) {
         *r = out.max_paid;
     }
+    tier_position.fill(0);
     paid.fill(0);
     tranche.fill(TrancheState::default());
+    let split = model.payer_split;
+    if split {
+        payer_cap_left.copy_from_slice(&model.payer_caps);
+        payer_paid.fill(0.0);
+        payer_excess.fill(0.0);
+    }
     let mut delivery_cost = 0.0;
+    let mut service_fees = 0.0;
     let mut budget_left = model.budget_cap.unwrap_or(f64::INFINITY);
     let mut cap_hit = false;
     let (mut gross, mut success, mut excess_total, mut excess_payer_pv, mut excess_payer) =
@@ -405,35 +613,93 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     let mut position = 0.0;
     let mut peak: f64 = 0.0;
     let s_share = model.success_share;
+    let fee_share = model.service_fee;
     // Months after the last cost and the last payment move no money: only
     // their flows (zero) and the investors' position are written, after the loop.
     let no = model.outcomes.len();
     let mut active_end = h;
-    while active_end > 0
-        && cost[active_end - 1] == 0.0
-        && (0..no).all(|o| cash[o * h + active_end - 1] == 0)
-    {
+    while active_end > *last_cash && cost[active_end - 1] == 0.0 {
         active_end -= 1;
     }
     let mut excess_pv = 0.0;
     for t in 0..active_end {
         let mut invoiced = 0.0;
         for (o, out) in model.outcomes.iter().enumerate() {
-            let n = cash[o * h + t];
-            if n > 0 {
+            let amount = if ns == 1 {
+                // One group: the month's count is paid at once (the cohorts'
+                // order cannot change which price a unit gets).
+                let n = cash[o * h + t];
+                if n == 0 {
+                    continue;
+                }
                 let pay_n = n.min(remaining_max[o]);
                 remaining_max[o] -= pay_n;
                 paid[o] += pay_n;
-                invoiced += pay_n as f64 * out.price;
+                if out.tiers.len() == 1 {
+                    pay_n as f64 * out.tiers[0].1
+                } else {
+                    let a = out.tier_amount(tier_position[o], pay_n);
+                    tier_position[o] += pay_n;
+                    a
+                }
+            } else {
+                let lots = &model.lots[model.lot_index[o * h + t] as usize
+                    ..model.lot_index[o * h + t + 1] as usize];
+                // Lots in payment order (cohort, then segment) through max_paid and the tiers.
+                let mut amount = 0.0;
+                for &cell in lots {
+                    for s in 0..ns {
+                        let n = pay_cells[cell as usize + s * out.spread];
+                        let pay_n = n.min(remaining_max[o]);
+                        if pay_n == 0 {
+                            continue;
+                        }
+                        remaining_max[o] -= pay_n;
+                        paid[o] += pay_n;
+                        amount += out.tier_amount(tier_position[o], pay_n)
+                            * model.segment_price[s * no + o];
+                        tier_position[o] += pay_n;
+                    }
+                }
+                amount
+            };
+            invoiced += amount;
+            if split {
+                let w = &model.payer_weights[o * np..(o + 1) * np];
+                for (m, w) in payer_month.iter_mut().zip(w) {
+                    *m += amount * w;
+                }
             }
         }
-        let pay = if invoiced > budget_left {
-            cap_hit = true;
-            budget_left
+        let pay = if !split {
+            let pay = if invoiced > budget_left {
+                cap_hit = true;
+                budget_left
+            } else {
+                invoiced
+            };
+            budget_left -= pay;
+            pay
         } else {
-            invoiced
+            // The budget cap cuts the month pro rata over payers; then each
+            // payer's part is cut to its own remaining cap.
+            let f = if invoiced > budget_left {
+                cap_hit = true;
+                budget_left / invoiced
+            } else {
+                1.0
+            };
+            let mut pay = 0.0;
+            for j in 0..np {
+                let x = (payer_month[j] * f).min(payer_cap_left[j]);
+                payer_cap_left[j] -= x;
+                payer_paid[j] += x;
+                payer_month[j] = x;
+                pay += x;
+            }
+            budget_left = (budget_left - pay).max(0.0);
+            pay
         };
-        budget_left -= pay;
         payments[t] = pay;
         gross += pay;
         let receipts = pay * (1.0 - s_share);
@@ -441,6 +707,15 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
 
         let c_t = cost[t];
         delivery_cost += c_t;
+        // A service fee reimburses part of the month's cost; investors fund the rest.
+        let c_t = if fee_share > 0.0 {
+            let fee = fee_share * c_t;
+            service_fees += fee;
+            payer_pv += fee * disc_payer[t];
+            (1.0 - fee_share) * c_t
+        } else {
+            c_t
+        };
         let (contrib, mut avail) = if model.recycling {
             let net = receipts - c_t;
             if net < 0.0 { (-net, 0.0) } else { (0.0, net) }
@@ -544,6 +819,14 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         }
         distributions += dist_t;
         // Tier 3: excess.
+        if split && avail > 0.0 && pay > 0.0 && model.excess_to == ExcessTo::Payer {
+            for (e, m) in payer_excess.iter_mut().zip(payer_month.iter()) {
+                *e += avail * m / pay;
+            }
+        }
+        if split {
+            payer_month.fill(0.0);
+        }
         excess_total += avail;
         excess_pv += avail * disc_payer[t];
         payer_pv += pay * disc_payer[t];
@@ -565,7 +848,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         excess_payer_pv = excess_pv;
     }
 
-    // Step 6: guarantee at the last month.
+    // Step 6: the guarantee, then the principal floor, in the last month.
     let mut guarantee = 0.0;
     if let Some((amount, k)) = model.guarantee {
         let st = &tranche[k];
@@ -574,6 +857,29 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
             guarantee = shortfall.min(amount);
             flows[k * h + h - 1] += guarantee;
         }
+    }
+    let mut floor = 0.0;
+    if let Some(f) = model.floor {
+        let k = f.tranche;
+        let st = &tranche[k];
+        let back = st.distributed
+            + if model.guarantee.is_some_and(|g| g.1 == k) {
+                guarantee
+            } else {
+                0.0
+            };
+        let top_up = f.share * st.contributed - back;
+        if top_up > 1e-9 * st.contributed {
+            floor = top_up;
+            flows[k * h + h - 1] += floor;
+        }
+    }
+    let mut payer_support = 0.0;
+    if model.guarantee_by == SupportBy::Payer {
+        payer_support += guarantee;
+    }
+    if model.floor.is_some_and(|f| f.by == SupportBy::Payer) {
+        payer_support += floor;
     }
 
     ws.ledger = Ledger {
@@ -588,7 +894,10 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         peak,
         cap_hit,
         delivery_cost,
+        service_fees,
         guarantee,
+        floor,
+        payer_support,
     };
 }
 
@@ -610,7 +919,10 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
         peak,
         cap_hit,
         delivery_cost,
+        service_fees,
         guarantee,
+        floor,
+        payer_support,
     } = ws.ledger;
     ws.combined.fill(0.0);
     for k in 0..nt {
@@ -619,7 +931,7 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
             *c += f;
         }
     }
-    let back = distributions + guarantee;
+    let back = distributions + guarantee + floor;
     let net = back - contributions;
     let tol = 1e-9 * contributions;
     let npv: f64 = ws
@@ -628,8 +940,17 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
         .zip(&disc.hurdle)
         .map(|(f, d)| f * d)
         .sum();
-    let payer_cost = gross - excess_payer + model.evaluation_cost;
-    let payer_cost_pv = payer_pv - excess_payer_pv + model.evaluation_cost;
+    // Everything the payers pay besides outcome payments.
+    let payer_other = model.evaluation_cost + service_fees + payer_support;
+    let mut payer_cost = gross - excess_payer + model.evaluation_cost;
+    let mut payer_cost_pv = payer_pv - excess_payer_pv + model.evaluation_cost;
+    if payer_support != 0.0 {
+        payer_cost += payer_support;
+        payer_cost_pv += payer_support * disc.payer[h - 1];
+    }
+    if service_fees != 0.0 {
+        payer_cost += service_fees;
+    }
     let last = ws.outcome_total[model.last_outcome];
     let provider_bonus = success
         + if model.excess_to == ExcessTo::Provider {
@@ -637,6 +958,15 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
         } else {
             0.0
         };
+    let guarantor = if model.guarantee_by == SupportBy::Guarantor {
+        guarantee
+    } else {
+        0.0
+    } + if model.floor.is_some_and(|f| f.by == SupportBy::Guarantor) {
+        floor
+    } else {
+        0.0
+    };
 
     let row = &mut ws.row;
     let l = layout;
@@ -645,10 +975,28 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
         row[l.paid + o] = ws.paid[o] as f64;
         row[l.unpaid + o] = ws.unpaid[o] as f64;
     }
+    if let Some(first) = l.outcome_segment {
+        for (x, k) in row[first..first + ws.segment_total.len()]
+            .iter_mut()
+            .zip(&ws.segment_total)
+        {
+            *x = *k as f64;
+        }
+    }
     row[l.payer_cost] = payer_cost;
     row[l.payer_cost_pv] = payer_cost_pv;
-    for (i, (_, share)) in model.payers.iter().enumerate() {
-        row[l.payer_cost_by + i] = share * payer_cost;
+    if model.payer_split {
+        // Each payer: its own outcome payments, less its part of the excess,
+        // plus its share of everything else.
+        let excess_back = model.excess_to == ExcessTo::Payer;
+        for (i, (_, share)) in model.payers.iter().enumerate() {
+            let own = ws.payer_paid[i] - if excess_back { ws.payer_excess[i] } else { 0.0 };
+            row[l.payer_cost_by + i] = own + share * payer_other;
+        }
+    } else {
+        for (i, (_, share)) in model.payers.iter().enumerate() {
+            row[l.payer_cost_by + i] = share * payer_cost;
+        }
     }
     row[l.cost_per_outcome] = if last == 0 {
         f64::NAN
@@ -671,24 +1019,39 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
     for k in 0..nt {
         let flows = &ws.flows[k * h..(k + 1) * h];
         let ck = ws.tranche[k].contributed;
-        let bk = ws.tranche[k].distributed
+        let mut bk = ws.tranche[k].distributed
             + if model.guarantee.is_some_and(|g| g.1 == k) {
                 guarantee
             } else {
                 0.0
             };
+        if model.floor.is_some_and(|f| f.tranche == k) {
+            bk += floor;
+        }
         let base = l.tranche + 3 * k;
         row[base] = irr::annual_irr_with(Some(&disc.irr), flows, ck, bk);
         row[base + 1] = if ck > 0.0 { bk / ck } else { f64::NAN };
         row[base + 2] = bk - ck;
         row[l.flag_tranche_loss + k] = f64::from(u8::from(bk - ck < -1e-9 * ck));
     }
-    row[l.guarantee_paid] = guarantee;
+    row[l.guarantee_paid] = guarantor;
     row[l.provider_bonus] = provider_bonus;
     row[l.excess] = excess_total;
+    if let Some(i) = l.service_fee_paid {
+        row[i] = service_fees;
+    }
+    if let Some(i) = l.payer_support {
+        row[i] = payer_support;
+    }
+    if let Some(i) = l.floor_paid {
+        row[i] = floor;
+    }
     row[l.flag_loss] = f64::from(u8::from(net < -tol));
     row[l.flag_below_hurdle] = f64::from(u8::from(npv < -tol));
     row[l.flag_guarantee_called] = f64::from(u8::from(guarantee > 0.0));
+    if let Some(i) = l.flag_floor_called {
+        row[i] = f64::from(u8::from(floor > 0.0));
+    }
 
     ws.totals = MoneyTotals {
         gross_payments: gross,
@@ -697,6 +1060,9 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
         success_share: success,
         excess: excess_total,
         delivery_cost,
+        service_fees,
         guarantee,
+        floor,
+        payer_support,
     };
 }

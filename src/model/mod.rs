@@ -8,7 +8,7 @@
 
 pub mod sampler;
 
-use crate::scenario::{ExcessTo, Sampling, Scenario, Whole};
+use crate::scenario::{Dist, ExcessTo, PerOutcome, Price, Sampling, Scenario, SupportBy, Whole};
 pub use sampler::Sampler;
 
 /// Where a number used by the engine comes from.
@@ -42,6 +42,8 @@ pub enum ParamKind {
     CohortSize(usize),
     /// A cost input (its scenario path).
     Cost(String),
+    /// The evaluator's relative error on outcome `i`'s paid count (SPEC section 10).
+    Measurement(usize),
 }
 
 /// One uncertain input drawn once per trial.
@@ -67,6 +69,11 @@ pub struct CohortModel {
 }
 
 /// One funnel step.
+///
+/// The successes of a (cohort, outcome, segment) live in `spread` cells, one
+/// per month from `first_lag` to `first_lag + spread - 1` after the cohort's
+/// start; cell `j` of segment `s` of cohort `c` is at
+/// `c * Model::cell_stride + cells + s * spread + j`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutcomeModel {
     /// Outcome id.
@@ -75,18 +82,76 @@ pub struct OutcomeModel {
     pub label: String,
     /// Base outcome index, `None` for `enrolled`. Always an earlier outcome.
     pub base: Option<usize>,
-    /// Verification lag after the base event.
-    pub lag: usize,
-    /// Cumulative lag from enrolment to this outcome's event.
-    pub total_lag: usize,
-    /// Price per verified outcome.
-    pub price: f64,
+    /// Own verification lag after the base event: (months, probability), in
+    /// the order given; one entry of probability 1 for a fixed lag.
+    pub lag: Vec<(usize, f64)>,
+    /// Earliest event month after the cohort's start (lags of the whole chain).
+    pub first_lag: usize,
+    /// Number of possible event months (1 when every lag in the chain is fixed).
+    pub spread: usize,
+    /// Offset of this outcome's cells inside a cohort's block.
+    pub cells: usize,
+    /// Marginal price tiers `(up_to inclusive, price)`; the last has `u64::MAX`.
+    pub tiers: Vec<(u64, f64)>,
     /// Cap on outcomes ever paid (u64::MAX: none).
     pub max_paid: u64,
     /// Sd of the per-cohort beta around the trial rate (0: none).
     pub cohort_sd: f64,
     /// The trial's rate.
     pub rate: Value,
+    /// Counterfactual rate: only successes above round(rate x base) are paid.
+    pub counterfactual: Option<f64>,
+    /// The relative measurement error of the paid count, when measured with error.
+    pub measurement: Option<Value>,
+    /// One group, fixed lags in its chain, paid on its true count: the
+    /// engine's short path (a single cell per cohort).
+    pub simple: bool,
+}
+
+impl OutcomeModel {
+    /// The price of the first paid outcome (the only price when not tiered).
+    pub fn price(&self) -> f64 {
+        self.tiers[0].1
+    }
+
+    /// Total price of paid outcomes number `pos + 1 ..= pos + n` (marginal tiers).
+    #[inline]
+    pub fn tier_amount(&self, pos: u64, n: u64) -> f64 {
+        let mut amount = 0.0;
+        let (mut at, end) = (pos, pos.saturating_add(n));
+        for &(up_to, price) in &self.tiers {
+            if at >= up_to {
+                continue;
+            }
+            let take = end.min(up_to) - at;
+            amount += take as f64 * price;
+            at += take;
+            if at >= end {
+                break;
+            }
+        }
+        amount
+    }
+}
+
+/// A population group inside every cohort.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentModel {
+    /// Name (`[a-z0-9_]+`).
+    pub name: String,
+    /// Expected share of each cohort.
+    pub share: f64,
+}
+
+/// A principal floor: the covered tranche gets back at least `share` of its contributions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FloorModel {
+    /// Share of the contributions protected.
+    pub share: f64,
+    /// Covered tranche index.
+    pub tranche: usize,
+    /// Who pays the top-up.
+    pub by: SupportBy,
 }
 
 /// A shock drawn once per trial.
@@ -166,8 +231,33 @@ pub struct Model {
     pub copula: Option<Copula>,
     /// Delivery costs.
     pub costs: CostModel,
+    /// Population groups: the declared segments, or one implicit group of share 1.
+    pub segments: Vec<SegmentModel>,
+    /// Whether segments were declared (then `outcome.<id>.<segment>` is reported).
+    pub segmented: bool,
+    /// Segment rate multipliers, `[s * outcomes + o]`.
+    pub segment_rate: Vec<f64>,
+    /// Segment price multipliers, `[s * outcomes + o]`.
+    pub segment_price: Vec<f64>,
+    /// Cells per cohort (see [`OutcomeModel`]).
+    pub cell_stride: usize,
+    /// Cash lots per (outcome, cash month): `lots[lot_index[o * h + t]..lot_index[o * h + t + 1]]`
+    /// are the cells (segment 0) paid in month t, in cohort order.
+    pub lot_index: Vec<u32>,
+    /// See `lot_index`.
+    pub lots: Vec<u32>,
     /// Payers (name, share).
     pub payers: Vec<(String, f64)>,
+    /// Each payer's own cap on its outcome payments (infinite: none).
+    pub payer_caps: Vec<f64>,
+    /// Share of outcome o's payments borne by payer j, `[o * payers + j]` (paid_by, renormalised).
+    pub payer_weights: Vec<f64>,
+    /// Payments are followed payer by payer (some `paid_by` or payer cap).
+    pub payer_split: bool,
+    /// Share of each month's delivery cost the payers reimburse (hybrid contract).
+    pub service_fee: f64,
+    /// Whether `service_fee` is in the scenario (then `service_fee_paid` is reported).
+    pub service_fee_declared: bool,
     /// Budget cap on total outcome payments.
     pub budget_cap: Option<f64>,
     /// Months from verification to cash.
@@ -190,6 +280,10 @@ pub struct Model {
     pub seniority_order: Vec<usize>,
     /// Guarantee (amount, covered tranche index).
     pub guarantee: Option<(f64, usize)>,
+    /// Who funds the guarantee.
+    pub guarantee_by: SupportBy,
+    /// Principal floor.
+    pub floor: Option<FloorModel>,
     /// Where money beyond every cap goes.
     pub excess_to: ExcessTo,
     /// Share of each payment kept by the provider.
@@ -202,6 +296,42 @@ pub struct Model {
     pub sampling: Sampling,
     /// Index of the last outcome (for cost_per_outcome and deciles).
     pub last_outcome: usize,
+}
+
+/// The support of a validated lag: (months, probability) in the order given.
+fn lag_support(d: Option<&Dist>) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> = Vec::new();
+    let mut add = |m: f64, w: f64| {
+        let m = to_usize(m as i64);
+        if w > 0.0 {
+            match out.iter_mut().find(|(x, _)| *x == m) {
+                Some(e) => e.1 += w,
+                None => out.push((m, w)),
+            }
+        }
+    };
+    match d {
+        None => add(0.0, 1.0),
+        Some(Dist::Uniform(r)) => {
+            let (lo, hi) = (r.min as i64, r.max as i64);
+            for m in lo..=hi {
+                add(m as f64, 1.0);
+            }
+        }
+        Some(Dist::Discrete(dd)) => {
+            for (v, w) in dd.values.iter().zip(&dd.weights) {
+                add(*v, *w);
+            }
+        }
+        Some(Dist::Const(c)) => add(*c, 1.0),
+        // Validation admits no other kind.
+        Some(_) => add(0.0, 1.0),
+    }
+    let total: f64 = out.iter().map(|x| x.1).sum();
+    for e in &mut out {
+        e.1 /= total;
+    }
+    out
 }
 
 fn whole(w: Option<Whole>, default: i64) -> i64 {
@@ -268,29 +398,56 @@ impl Model {
 
         // 2. Outcome rates.
         let mut outcomes: Vec<OutcomeModel> = Vec::with_capacity(s.outcomes.len());
+        let n_seg = s.segments.len().max(1);
+        let mut cell_stride = 0;
         for (i, o) in s.outcomes.iter().enumerate() {
             let base = o.of.as_deref().filter(|b| *b != "enrolled").and_then(pos);
-            let lag = to_usize(whole(o.lag_months, 0));
-            let total_lag = lag + base.map_or(0, |b| outcomes[b].total_lag);
+            let lag = lag_support(o.lag_months.as_ref());
+            let (lo, hi) = lag
+                .iter()
+                .fold((usize::MAX, 0), |(lo, hi), &(m, _)| (lo.min(m), hi.max(m)));
+            let (base_first, base_spread) =
+                base.map_or((0, 1), |b| (outcomes[b].first_lag, outcomes[b].spread));
+            let first_lag = base_first + lo;
+            let spread = base_spread + (hi - lo);
             let rate = value(
                 &mut params,
                 &o.rate,
                 ParamKind::Rate(i),
                 format!("outcomes[{i}].rate"),
             );
+            let tiers = match &o.price {
+                Price::Fixed(p) => vec![(u64::MAX, *p)],
+                Price::Tiered { tiers } => tiers
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.up_to
+                                .map_or(u64::MAX, |u| u64::try_from(u.0).unwrap_or(0)),
+                            t.price,
+                        )
+                    })
+                    .collect(),
+            };
             outcomes.push(OutcomeModel {
                 id: o.id.clone(),
                 label: o.label.clone().unwrap_or_else(|| o.id.clone()),
                 base,
                 lag,
-                total_lag,
-                price: o.price,
+                first_lag,
+                spread,
+                cells: cell_stride,
+                tiers,
                 max_paid: o
                     .max_paid
                     .map_or(u64::MAX, |m| u64::try_from(m.0).unwrap_or(0)),
                 cohort_sd: o.cohort_sd.unwrap_or(0.0),
                 rate,
+                counterfactual: o.counterfactual_rate,
+                measurement: None,
+                simple: false,
             });
+            cell_stride += n_seg * spread;
         }
 
         // 3. Cohort sizes.
@@ -354,13 +511,142 @@ impl Model {
             _ => (0, horizon),
         };
 
+        // 5. Measurement errors, one per measured outcome (after every phase 1
+        // parameter, so that scenarios without them keep their draws).
+        for (i, o) in s.outcomes.iter().enumerate() {
+            if let Some(m) = &o.measurement {
+                let d = Dist::Normal(crate::scenario::values::NormalParams {
+                    mean: 0.0,
+                    sd: m.relative_sd,
+                    min: None,
+                    max: None,
+                });
+                let v = value(
+                    &mut params,
+                    &d,
+                    ParamKind::Measurement(i),
+                    format!("outcomes[{i}].measurement.relative_sd"),
+                );
+                // relative_sd 0 draws nothing and changes nothing.
+                outcomes[i].measurement = (v != Value::Const(0.0)).then_some(v);
+            }
+        }
+
+        for o in &mut outcomes {
+            o.simple = s.segments.is_empty()
+                && o.spread == 1
+                && o.counterfactual.is_none()
+                && o.measurement.is_none();
+        }
+
+        // Segments and their multipliers.
+        let no = outcomes.len();
+        let (segments, segment_rate, segment_price) = if s.segments.is_empty() {
+            (
+                vec![SegmentModel {
+                    name: "all".into(),
+                    share: 1.0,
+                }],
+                vec![1.0; no],
+                vec![1.0; no],
+            )
+        } else {
+            let mut rate_m = vec![1.0; s.segments.len() * no];
+            let mut price_m = vec![1.0; s.segments.len() * no];
+            for (g, sg) in s.segments.iter().enumerate() {
+                for (id, m) in &sg.rate_multiplier.0 {
+                    if let Some(o) = pos(id) {
+                        rate_m[g * no + o] = *m;
+                    }
+                }
+                match &sg.price_multiplier {
+                    Some(PerOutcome::All(m)) => price_m[g * no..(g + 1) * no].fill(*m),
+                    Some(PerOutcome::Each(map)) => {
+                        for (id, m) in &map.0 {
+                            if let Some(o) = pos(id) {
+                                price_m[g * no + o] = *m;
+                            }
+                        }
+                    }
+                    None => {}
+                }
+            }
+            (
+                s.segments
+                    .iter()
+                    .map(|g| SegmentModel {
+                        name: g.name.clone(),
+                        share: g.share,
+                    })
+                    .collect(),
+                rate_m,
+                price_m,
+            )
+        };
+
+        // Cash lots: which cells are paid in which month, in payment order
+        // (only segments need them: one group is paid per outcome and month).
+        let payment_lag = to_usize(whole(s.payment.lag_months, 0));
+        let mut keyed: Vec<(usize, u32)> = Vec::new();
+        for (o, out) in outcomes.iter().enumerate().filter(|_| !s.segments.is_empty()) {
+            for (c, cohort) in cohorts.iter().enumerate() {
+                for j in 0..out.spread {
+                    let cash = cohort.start + out.first_lag + j + payment_lag;
+                    if cash < horizon {
+                        let cell = c * cell_stride + out.cells + j;
+                        keyed.push((o * horizon + cash, u32::try_from(cell).unwrap_or(u32::MAX)));
+                    }
+                }
+            }
+        }
+        keyed.sort_by_key(|&(k, _)| k); // stable: cohort order within a month
+        let mut lot_index = vec![0u32; no * horizon + 1];
+        for &(k, _) in &keyed {
+            lot_index[k + 1] += 1;
+        }
+        for i in 1..lot_index.len() {
+            lot_index[i] += lot_index[i - 1];
+        }
+        let lots: Vec<u32> = keyed.into_iter().map(|(_, cell)| cell).collect();
+
         // Copula over the correlated, non-constant rates.
         let copula = compile_copula(s, &outcomes);
 
-        let payers = match &s.payment.payers {
+        let payers: Vec<(String, f64)> = match &s.payment.payers {
             Some(p) => p.iter().map(|p| (p.name.clone(), p.share)).collect(),
             None => vec![("payer".to_owned(), 1.0)],
         };
+        let payer_caps: Vec<f64> = match &s.payment.payers {
+            Some(p) => p.iter().map(|p| p.cap.unwrap_or(f64::INFINITY)).collect(),
+            None => vec![f64::INFINITY],
+        };
+        let np = payers.len();
+        let mut payer_weights = vec![0.0; no * np];
+        for (o, out) in s.outcomes.iter().enumerate() {
+            let w = &mut payer_weights[o * np..(o + 1) * np];
+            match &out.paid_by {
+                Some(list) => {
+                    for (j, (name, share)) in payers.iter().enumerate() {
+                        if list.contains(name) {
+                            w[j] = *share;
+                        }
+                    }
+                    let total: f64 = w.iter().sum();
+                    if total > 0.0 {
+                        for x in w.iter_mut() {
+                            *x /= total;
+                        }
+                    }
+                }
+                None => {
+                    for (x, (_, share)) in w.iter_mut().zip(&payers) {
+                        *x = *share;
+                    }
+                }
+            }
+        }
+        let payer_split = s.outcomes.iter().any(|o| o.paid_by.is_some())
+            || payer_caps.iter().any(|c| c.is_finite());
         let tranches: Vec<TrancheModel> = match &s.finance.tranches {
             Some(t) => t
                 .iter()
@@ -393,13 +679,26 @@ impl Model {
                 start = i;
             }
         }
-        let guarantee = s.finance.guarantee.as_ref().map(|g| {
-            let idx = g
-                .covers
-                .as_deref()
+        let covered = |covers: Option<&str>| {
+            covers
                 .and_then(|n| tranches.iter().position(|t| t.name == n))
-                .unwrap_or(0);
-            (g.amount, idx)
+                .unwrap_or(0)
+        };
+        let guarantee = s
+            .finance
+            .guarantee
+            .as_ref()
+            .map(|g| (g.amount, covered(g.covers.as_deref())));
+        let guarantee_by = s
+            .finance
+            .guarantee
+            .as_ref()
+            .and_then(|g| g.by)
+            .unwrap_or_default();
+        let floor = s.finance.principal_floor.as_ref().map(|f| FloorModel {
+            share: f.share,
+            tranche: covered(f.covers.as_deref()),
+            by: f.by.unwrap_or_default(),
         });
 
         Model {
@@ -411,6 +710,20 @@ impl Model {
             outcomes,
             shocks,
             params,
+            segmented: !s.segments.is_empty(),
+            segments,
+            segment_rate,
+            segment_price,
+            cell_stride,
+            lot_index,
+            lots,
+            payer_caps,
+            payer_weights,
+            payer_split,
+            service_fee: s.payment.service_fee.unwrap_or(0.0),
+            service_fee_declared: s.payment.service_fee.is_some(),
+            guarantee_by,
+            floor,
             copula,
             costs: CostModel {
                 upfront,
@@ -422,7 +735,7 @@ impl Model {
             },
             payers,
             budget_cap: s.payment.budget_cap,
-            payment_lag: to_usize(whole(s.payment.lag_months, 0)),
+            payment_lag,
             evaluation_cost: s.payment.evaluation_cost.unwrap_or(0.0),
             discount_rate: s.payment.discount_rate.unwrap_or(0.0),
             committed_capital: s.finance.committed_capital,
@@ -440,10 +753,11 @@ impl Model {
         }
     }
 
-    /// Event month of outcome `o` for cohort `c` (may be >= horizon).
-    #[inline]
-    pub fn event_month(&self, c: usize, o: usize) -> usize {
-        self.cohorts[c].start + self.outcomes[o].total_lag
+    /// Whether any outcome is paid on something other than its true count.
+    pub fn adjusts_counts(&self) -> bool {
+        self.outcomes
+            .iter()
+            .any(|o| o.counterfactual.is_some() || o.measurement.is_some())
     }
 }
 

@@ -305,8 +305,22 @@ pub fn render(
                 ),
                 esc(o.of.as_deref().unwrap_or("enrolled")),
                 esc(&describe(&o.rate, lang)),
-                o.lag_months.map_or(0, |l| l.0).to_string(),
-                money(o.price),
+                o.lag_months
+                    .as_ref()
+                    .map_or("0".into(), |l| esc(&describe(l, lang))),
+                match &o.price {
+                    crate::scenario::Price::Fixed(p) => money(*p),
+                    crate::scenario::Price::Tiered { tiers } => tiers
+                        .iter()
+                        .map(|t| match t.up_to {
+                            Some(u) => {
+                                format!("≤ {}: {}", thousands(u.0 as f64, lang), money(t.price))
+                            }
+                            None => format!("+: {}", money(t.price)),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("<br>"),
+                },
                 o.max_paid
                     .map_or(s.none.to_owned(), |m| thousands(m.0 as f64, lang)),
             ],

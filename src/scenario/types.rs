@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::values::{Dist, IdMap, Whole};
+use super::values::{Dist, IdMap, PerOutcome, Price, Whole};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -33,6 +33,9 @@ pub struct Scenario {
     /// Regular enrolment shorthand (exactly one of `cohorts` and `enrolment`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrolment: Option<Enrolment>,
+    /// Population groups inside every cohort (SPEC section 8).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<Segment>,
     /// The outcome funnel, in declaration order.
     pub outcomes: Vec<Outcome>,
     /// Gaussian-copula correlations between outcome rates.
@@ -83,6 +86,58 @@ pub struct Enrolment {
     pub size: Dist,
 }
 
+/// A population group inside every cohort: each cohort is split by a
+/// multinomial draw on the shares (SPEC section 8).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    /// Name `[a-z0-9_]+`, unique (it appears in `outcome.<id>.<segment>`).
+    pub name: String,
+    /// Expected fraction of each cohort, > 0; shares sum to 1.
+    pub share: f64,
+    /// Outcome id -> multiplier >= 0 on the cohort's rate (result clamped to [0, 1]).
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub rate_multiplier: IdMap<f64>,
+    /// Multiplier >= 0 on the unit price: a number (every outcome) or per outcome id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_multiplier: Option<PerOutcome>,
+}
+
+/// `measurement:` an evaluator's relative error on the paid count.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Measurement {
+    /// Sd of the relative error e ~ Normal(0, relative_sd), one per trial
+    /// and outcome; paid count = max(0, round(count x (1 + e))).
+    pub relative_sd: f64,
+}
+
+/// Who funds a guarantee or a principal floor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SupportBy {
+    /// A third party; the money counts in `guarantee_paid`.
+    #[default]
+    Guarantor,
+    /// The payers (by share); the money counts in `payer_cost` and `payer_support`.
+    Payer,
+}
+
+/// `principal_floor:` at the end, the covered tranche is topped up to `share`
+/// of its contributions (SPEC section 8).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalFloor {
+    /// The tranche protected (required when there are several tranches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covers: Option<String>,
+    /// Fraction of its contributions it gets back at least, in [0, 1].
+    pub share: f64,
+    /// `guarantor` (default) or `payer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<SupportBy>,
+}
+
 /// One step of the outcome funnel.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -100,14 +155,25 @@ pub struct Outcome {
     /// Per-cohort spread (sd of a beta around the trial's rate); default 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cohort_sd: Option<f64>,
-    /// Months after the base event when the outcome is verified (default 0).
+    /// Months after the base event when the outcome is verified (default 0):
+    /// a whole number, or `uniform` with whole bounds / `discrete` with whole
+    /// values, each success then getting its own month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lag_months: Option<Whole>,
-    /// Price paid per verified outcome.
-    pub price: f64,
+    pub lag_months: Option<Dist>,
+    /// Price paid per verified outcome: a number or marginal tiers.
+    pub price: Price,
     /// Cap on how many of this outcome are ever paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_paid: Option<Whole>,
+    /// Only these payers pay for it (pro rata among them); default all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_by: Option<Vec<String>>,
+    /// Pay only for successes above round(rate x base count), per cohort.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterfactual_rate: Option<f64>,
+    /// The evaluator's error on the count eligible for payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measurement: Option<Measurement>,
 }
 
 /// A Gaussian-copula correlation between two outcome rates.
@@ -165,6 +231,9 @@ pub struct Payer {
     pub name: String,
     /// Share of every payment, > 0; shares sum to 1.
     pub share: f64,
+    /// Most this payer pays for outcomes over the contract (its own cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<f64>,
 }
 
 /// How outcomes are paid.
@@ -186,6 +255,10 @@ pub struct Payment {
     /// Annual rate for the payer's present-value cost (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_rate: Option<f64>,
+    /// Hybrid contract: the payers reimburse this share of each month's
+    /// delivery cost regardless of results, outside every cap; in [0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_fee: Option<f64>,
 }
 
 /// One investor tranche.
@@ -213,6 +286,9 @@ pub struct Guarantee {
     /// The tranche covered (required when there are several tranches).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub covers: Option<String>,
+    /// `guarantor` (default) or `payer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<SupportBy>,
 }
 
 /// Where money beyond every cap goes.
@@ -245,6 +321,9 @@ pub struct Finance {
     /// Optional first-loss guarantee of principal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guarantee: Option<Guarantee>,
+    /// Optional protection of a share of a tranche's principal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_floor: Option<PrincipalFloor>,
     /// `payer` (default) or `provider`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excess_to: Option<ExcessTo>,

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use super::types::{Cohort, Costs, Scenario};
-use super::values::{Dist, Whole};
+use super::values::{Dist, PerOutcome, Price, Whole};
 
 /// Most months a contract may last (100 years).
 pub const MAX_HORIZON_MONTHS: i64 = 1200;
@@ -16,6 +16,8 @@ pub const MAX_HORIZON_MONTHS: i64 = 1200;
 pub const MAX_COHORT_SIZE: f64 = 1e9;
 /// Most trials one run may ask for.
 pub const MAX_TRIALS: i64 = 1_000_000_000;
+/// Largest relative sd of a measurement error (a 1000% error is already noise).
+pub const MAX_RELATIVE_SD: f64 = 10.0;
 /// Tolerance on shares summing to one (SPEC section 9).
 pub const SHARE_SUM_TOLERANCE: f64 = 1e-9;
 
@@ -350,6 +352,177 @@ impl Checker {
     }
 }
 
+impl Checker {
+    /// `covers:` of a guarantee or floor names an existing tranche (required with several).
+    fn covers(&mut self, path: &str, covers: Option<&str>, tranches: &[&str]) {
+        match covers {
+            None if tranches.len() > 1 => self.err(
+                path,
+                format!(
+                    "missing `covers`: with several tranches, name the covered one ({})",
+                    tranches.join(", ")
+                ),
+            ),
+            Some(t) if !tranches.contains(&t) => self.err(
+                format!("{path}.covers"),
+                format!(
+                    "unknown tranche `{t}` (expected one of: {})",
+                    tranches.join(", ")
+                ),
+            ),
+            _ => {}
+        }
+    }
+
+    /// A lag: a whole number of months, or a discrete distribution of whole months.
+    fn lag(&mut self, path: &str, d: &Dist) {
+        let what = format!("a whole number of months from 0 to {MAX_HORIZON_MONTHS}");
+        let whole = |v: f64| v.fract() == 0.0 && (0.0..=MAX_HORIZON_MONTHS as f64).contains(&v);
+        match d {
+            Dist::Const(v) => {
+                if self.finite(path, *v) && !whole(*v) {
+                    self.err(path, format!("lag {v} is not {what}"));
+                }
+            }
+            Dist::Uniform(r) => {
+                for (f, v) in [("min", r.min), ("max", r.max)] {
+                    let fp = format!("{path}.uniform.{f}");
+                    if self.finite(&fp, v) && !whole(v) {
+                        self.err(fp, format!("lag bound {v} is not {what}"));
+                    }
+                }
+                if r.min > r.max {
+                    self.err(
+                        format!("{path}.uniform.max"),
+                        format!("uniform max {} is below min {}", r.max, r.min),
+                    );
+                }
+            }
+            Dist::Discrete(dd) => {
+                self.dist(path, d, Support::NonNegative);
+                for (i, v) in dd.values.iter().enumerate() {
+                    if v.is_finite() && !whole(*v) {
+                        self.err(
+                            format!("{path}.discrete.values[{i}]"),
+                            format!("lag {v} is not {what}"),
+                        );
+                    }
+                }
+            }
+            other => self.err(
+                path,
+                format!(
+                    "a lag cannot be {}: expected a whole number of months, `uniform` with whole bounds, or `discrete` with whole values",
+                    other.kind()
+                ),
+            ),
+        }
+    }
+
+    /// A price: a number >= 0, or tiers with increasing `up_to` and an open last tier.
+    fn price(&mut self, path: &str, p: &Price) {
+        match p {
+            Price::Fixed(v) => self.non_negative(path, *v),
+            Price::Tiered { tiers } => {
+                if tiers.is_empty() {
+                    self.err(
+                        format!("{path}.tiers"),
+                        "empty list: give at least one tier ({price} alone for one price)",
+                    );
+                }
+                let mut prev = 0i64;
+                for (i, t) in tiers.iter().enumerate() {
+                    let tp = format!("{path}.tiers[{i}]");
+                    self.non_negative(&format!("{tp}.price"), t.price);
+                    let last = i + 1 == tiers.len();
+                    match (t.up_to, last) {
+                        (None, false) => self.err(
+                            &tp,
+                            "missing `up_to`: every tier but the last says up to which paid outcome it applies",
+                        ),
+                        (Some(_), true) => self.err(
+                            format!("{tp}.up_to"),
+                            "the last tier has no `up_to`: it prices every outcome beyond the previous tier (use max_paid to stop paying)",
+                        ),
+                        (Some(u), false) => {
+                            if u.0 <= prev {
+                                self.err(
+                                    format!("{tp}.up_to"),
+                                    format!(
+                                        "up_to {} must be above the previous tier's ({prev}): tiers are strictly increasing",
+                                        u.0
+                                    ),
+                                );
+                            } else {
+                                prev = u.0;
+                            }
+                        }
+                        (None, true) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_segments(c: &mut Checker, s: &Scenario, ids: &[&str]) {
+    let mut seen = HashSet::new();
+    for (i, sg) in s.segments.iter().enumerate() {
+        let p = format!("segments[{i}]");
+        if sg.name.is_empty()
+            || !sg
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            c.err(
+                format!("{p}.name"),
+                format!(
+                    "segment name `{}` is invalid: expected [a-z0-9_]+ (it appears in metric keys)",
+                    sg.name
+                ),
+            );
+        } else if !seen.insert(sg.name.as_str()) {
+            c.err(
+                format!("{p}.name"),
+                format!("duplicate segment name `{}`", sg.name),
+            );
+        }
+        let sp = format!("{p}.share");
+        if c.finite(&sp, sg.share) && sg.share <= 0.0 {
+            c.err(sp, format!("share {} must be > 0", sg.share));
+        }
+        let by_id = |c: &mut Checker, field: &str, id: &str, v: f64| {
+            let mp = format!("{p}.{field}.{id}");
+            if !ids.contains(&id) {
+                c.err(
+                    &mp,
+                    format!(
+                        "unknown outcome `{id}` (expected one of: {})",
+                        list_or_none(ids)
+                    ),
+                );
+            }
+            c.non_negative(&mp, v);
+        };
+        for (id, m) in &sg.rate_multiplier.0 {
+            by_id(c, "rate_multiplier", id, *m);
+        }
+        match &sg.price_multiplier {
+            Some(PerOutcome::All(m)) => c.non_negative(&format!("{p}.price_multiplier"), *m),
+            Some(PerOutcome::Each(map)) => {
+                for (id, m) in &map.0 {
+                    by_id(c, "price_multiplier", id, *m);
+                }
+            }
+            None => {}
+        }
+    }
+    if !s.segments.is_empty() {
+        c.shares("segments", s.segments.iter().map(|g| g.share), "segment");
+    }
+}
+
 /// A sum shown to 12 significant digits (0.9, not 0.8999999999999999).
 fn fmt_sum(v: f64) -> String {
     let s = format!("{v:.12}");
@@ -445,6 +618,11 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         }
     }
 
+    let payer_names: Vec<&str> = match &s.payment.payers {
+        Some(p) => p.iter().map(|p| p.name.as_str()).collect(),
+        None => vec!["payer"],
+    };
+
     // Outcomes.
     if s.outcomes.is_empty() {
         c.err(
@@ -503,21 +681,59 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                 "a standard deviation from 0 to 0.5",
             );
         }
-        if let Some(l) = o.lag_months {
-            c.whole_in(
-                &format!("{p}.lag_months"),
-                l,
-                0,
-                MAX_HORIZON_MONTHS,
-                "a lag of 0 or more months",
-            );
+        if let Some(l) = &o.lag_months {
+            c.lag(&format!("{p}.lag_months"), l);
         }
-        c.non_negative(&format!("{p}.price"), o.price);
+        c.price(&format!("{p}.price"), &o.price);
         if let Some(m) = o.max_paid {
             c.whole_in(&format!("{p}.max_paid"), m, 0, i64::MAX, "a count >= 0");
         }
+        if let Some(list) = &o.paid_by {
+            if list.is_empty() {
+                c.err(
+                    format!("{p}.paid_by"),
+                    "empty list: leave `paid_by` out for every payer, or name at least one",
+                );
+            }
+            let mut seen = HashSet::new();
+            for (j, name) in list.iter().enumerate() {
+                let pp = format!("{p}.paid_by[{j}]");
+                if !payer_names.contains(&name.as_str()) {
+                    c.err(
+                        &pp,
+                        format!(
+                            "unknown payer `{name}` (expected one of: {})",
+                            payer_names.join(", ")
+                        ),
+                    );
+                } else if !seen.insert(name.as_str()) {
+                    c.err(&pp, format!("payer `{name}` is listed twice"));
+                }
+            }
+        }
+        if let Some(r) = o.counterfactual_rate {
+            c.in_range(
+                &format!("{p}.counterfactual_rate"),
+                r,
+                0.0,
+                1.0,
+                "a rate from 0 to 1 (the share of the base that succeeds without the program)",
+            );
+        }
+        if let Some(m) = &o.measurement {
+            let mp = format!("{p}.measurement.relative_sd");
+            c.in_range(
+                &mp,
+                m.relative_sd,
+                0.0,
+                MAX_RELATIVE_SD,
+                &format!("a relative standard deviation from 0 to {MAX_RELATIVE_SD}"),
+            );
+        }
         ids.push(&o.id);
     }
+
+    check_segments(&mut c, s, &ids);
 
     // Correlations.
     check_correlations(&mut c, s, &ids);
@@ -588,6 +804,9 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             if c.finite(&sp, py.share) && py.share <= 0.0 {
                 c.err(sp, format!("share {} must be > 0", py.share));
             }
+            if let Some(cap) = py.cap {
+                c.non_negative(&format!("payment.payers[{i}].cap"), cap);
+            }
         }
         if !payers.is_empty() {
             c.shares("payment.payers", payers.iter().map(|p| p.share), "payer");
@@ -607,6 +826,15 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     }
     if let Some(e) = pay.evaluation_cost {
         c.non_negative("payment.evaluation_cost", e);
+    }
+    if let Some(f) = pay.service_fee {
+        c.in_range(
+            "payment.service_fee",
+            f,
+            0.0,
+            1.0,
+            "a share of the monthly delivery cost from 0 to 1",
+        );
     }
     if let Some(r) = pay.discount_rate
         && c.finite("payment.discount_rate", r)
@@ -676,23 +904,21 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     }
     if let Some(g) = &fin.guarantee {
         c.non_negative("finance.guarantee.amount", g.amount);
-        match &g.covers {
-            None if tranche_names.len() > 1 => c.err(
-                "finance.guarantee",
-                format!(
-                    "missing `covers`: with several tranches, name the covered one ({})",
-                    tranche_names.join(", ")
-                ),
-            ),
-            Some(t) if !tranche_names.contains(&t.as_str()) => c.err(
-                "finance.guarantee.covers",
-                format!(
-                    "unknown tranche `{t}` (expected one of: {})",
-                    tranche_names.join(", ")
-                ),
-            ),
-            _ => {}
-        }
+        c.covers("finance.guarantee", g.covers.as_deref(), &tranche_names);
+    }
+    if let Some(f) = &fin.principal_floor {
+        c.in_range(
+            "finance.principal_floor.share",
+            f.share,
+            0.0,
+            1.0,
+            "a share of the tranche's contributions from 0 to 1",
+        );
+        c.covers(
+            "finance.principal_floor",
+            f.covers.as_deref(),
+            &tranche_names,
+        );
     }
     if let Some(sh) = fin.provider_success_share {
         c.in_range(

@@ -276,6 +276,13 @@ impl JsonSchema for Dist {
 #[serde(transparent, bound(serialize = "V: Serialize"))]
 pub struct IdMap<V>(#[serde(with = "pairs")] pub Vec<(String, V)>);
 
+impl<V> IdMap<V> {
+    /// True when no id is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
         IdMap(Vec::new())
@@ -326,6 +333,153 @@ impl<V: JsonSchema> JsonSchema for IdMap<V> {
             "type": "object",
             "propertyNames": {"pattern": "^[a-z0-9_]+$"},
             "additionalProperties": v
+        })
+    }
+}
+
+/// One marginal price tier: outcomes number `previous up_to + 1 ..= up_to`
+/// of an outcome id are paid at `price` (SPEC section 10).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// Last paid outcome (inclusive, counted over the whole contract) at this
+    /// price; every tier but the last has one, strictly increasing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_to: Option<Whole>,
+    /// Price per outcome in this tier (>= 0).
+    pub price: f64,
+}
+
+/// The price of an outcome: one number, or marginal tiers on the cumulative
+/// count paid (`{tiers: [{up_to: 370, price: 1100}, {price: 1350}]}`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Price {
+    /// Every paid outcome at this price.
+    Fixed(f64),
+    /// Marginal tiers.
+    Tiered {
+        /// The tiers, in order.
+        tiers: Vec<Tier>,
+    },
+}
+
+impl Price {
+    /// The first (or only) unit price, for tables that show one number.
+    pub fn first(&self) -> f64 {
+        match self {
+            Price::Fixed(p) => *p,
+            Price::Tiered { tiers } => tiers.first().map_or(0.0, |t| t.price),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Price {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Price;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a price (a number) or `{tiers: [{up_to, price}, ..., {price}]}`")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Price, E> {
+                Ok(Price::Fixed(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Price, E> {
+                Ok(Price::Fixed(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Price, E> {
+                Ok(Price::Fixed(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Price, A::Error> {
+                let mut tiers = None;
+                while let Some(k) = map.next_key::<String>()? {
+                    if k != "tiers" {
+                        return Err(de::Error::unknown_field(&k, &["tiers"]));
+                    }
+                    if tiers.is_some() {
+                        return Err(de::Error::duplicate_field("tiers"));
+                    }
+                    tiers = Some(map.next_value::<Vec<Tier>>()?);
+                }
+                tiers
+                    .map(|tiers| Price::Tiered { tiers })
+                    .ok_or_else(|| de::Error::missing_field("tiers"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Price {
+    fn schema_name() -> Cow<'static, str> {
+        "Price".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let tier = g.subschema_for::<Tier>();
+        json_schema!({
+            "description": "a price per outcome, or marginal tiers on the cumulative count paid",
+            "oneOf": [
+                {"type": "number", "minimum": 0},
+                {
+                    "type": "object",
+                    "properties": {"tiers": {"type": "array", "items": tier, "minItems": 1}},
+                    "required": ["tiers"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+/// A multiplier for every outcome (a number) or per outcome id (a mapping).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PerOutcome {
+    /// The same multiplier for every outcome.
+    All(f64),
+    /// Outcome id -> multiplier (1 for the others).
+    Each(IdMap<f64>),
+}
+
+impl<'de> Deserialize<'de> for PerOutcome {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PerOutcome;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number (every outcome) or a mapping from outcome id to number")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<PerOutcome, E> {
+                Ok(PerOutcome::All(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PerOutcome, E> {
+                Ok(PerOutcome::All(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<PerOutcome, E> {
+                Ok(PerOutcome::All(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PerOutcome, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, f64>()? {
+                    out.push((k, v));
+                }
+                Ok(PerOutcome::Each(IdMap(out)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for PerOutcome {
+    fn schema_name() -> Cow<'static, str> {
+        "PerOutcome".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let map = g.subschema_for::<IdMap<f64>>();
+        json_schema!({
+            "description": "a multiplier for every outcome, or per outcome id",
+            "oneOf": [{"type": "number", "minimum": 0}, map]
         })
     }
 }
