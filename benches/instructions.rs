@@ -17,7 +17,8 @@ fn main() {
         return;
     }
     let root = env!("CARGO_MANIFEST_DIR");
-    let path = std::path::Path::new(root).join("scenarios/bench/reference.yaml");
+    let name = std::env::var("IBSIM_IC_SCENARIO").unwrap_or_else(|_| "reference".into());
+    let path = std::path::Path::new(root).join(format!("scenarios/bench/{name}.yaml"));
     let loaded = ibsim::scenario::load(&path).unwrap_or_else(|d| panic!("{}", d[0]));
     let model = Model::compile(&loaded.scenario);
     let trials: u64 = std::env::var("IBSIM_IC_TRIALS")
@@ -31,7 +32,7 @@ fn main() {
     };
     let id = ibsim::summary::RunIdentity {
         name: model.name.clone(),
-        file: "reference.yaml".into(),
+        file: format!("{name}.yaml"),
         sha256: String::new(),
         currency: model.currency.clone(),
         trials,

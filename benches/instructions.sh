@@ -4,6 +4,7 @@
 #
 #   benches/instructions.sh            # this working tree
 #   benches/instructions.sh --total    # print only the instructions per trial
+#   IBSIM_IC_SCENARIO=phase2 benches/instructions.sh   # another scenario of scenarios/bench/
 #
 # Runs the `instructions` bench target at 2,000 and 12,000 trials and takes the
 # difference, so start-up (reading and compiling the scenario) cancels out.
@@ -28,7 +29,7 @@ if [ "${1:-}" = "--total" ]; then
   echo "$per_trial"
   exit 0
 fi
-echo "instructions per trial (reference scenario, one thread, simulate + summarise): $per_trial"
+echo "instructions per trial (${IBSIM_IC_SCENARIO:-reference} scenario, one thread, simulate + summarise): $per_trial"
 command -v callgrind_annotate >/dev/null || exit 0
 # Inclusive cost of each stage function, per trial (difference of the two runs).
 stage() {

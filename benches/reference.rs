@@ -1,7 +1,11 @@
-//! End-to-end benchmark: simulate and summarise `scenarios/bench/reference.yaml`.
+//! End-to-end benchmark: simulate and summarise `scenarios/bench/reference.yaml`
+//! (phase 1 mechanics) and `scenarios/bench/phase2.yaml` (every key of SPEC
+//! section 8).
 //!
-//! Run with `cargo bench --bench reference` (1,000,000 trials on all cores);
-//! `IBSIM_BENCH_TRIALS` and `IBSIM_BENCH_THREADS` override the defaults.
+//! Run with `cargo bench --bench reference` (1,000,000 trials of each on all
+//! cores); `IBSIM_BENCH_TRIALS` and `IBSIM_BENCH_THREADS` override the
+//! defaults, `IBSIM_BENCH_SCENARIOS` (comma-separated names under
+//! `scenarios/bench/`) the scenarios.
 //! Prints wall time, trials per second and trials per second per core: the
 //! figures in the README's Performance section. Wall-clock benchmarks are
 //! noisy on shared machines; compare runs on the same machine.
@@ -13,8 +17,16 @@ use ibsim::engine::runner::simulate;
 use ibsim::model::Model;
 
 fn main() {
+    let names =
+        std::env::var("IBSIM_BENCH_SCENARIOS").unwrap_or_else(|_| "reference,phase2".into());
+    for name in names.split(',') {
+        bench(name.trim());
+    }
+}
+
+fn bench(name: &str) {
     let root = env!("CARGO_MANIFEST_DIR");
-    let path = std::path::Path::new(root).join("scenarios/bench/reference.yaml");
+    let path = std::path::Path::new(root).join(format!("scenarios/bench/{name}.yaml"));
     let loaded = ibsim::scenario::load(&path).unwrap_or_else(|d| panic!("{}", d[0]));
     let model = Model::compile(&loaded.scenario);
     let trials: u64 = std::env::var("IBSIM_BENCH_TRIALS")
@@ -48,7 +60,7 @@ fn main() {
         std::hint::black_box(summary);
         let wall = (t2 - t0).as_secs_f64();
         println!(
-            "round {round}: {trials} trials on {cores} threads: simulate {:.3} s + summarise {:.3} s = {wall:.3} s; {:.0} trials/s; {:.0} trials/s per core",
+            "{name} round {round}: {trials} trials on {cores} threads: simulate {:.3} s + summarise {:.3} s = {wall:.3} s; {:.0} trials/s; {:.0} trials/s per core",
             (t1 - t0).as_secs_f64(),
             (t2 - t1).as_secs_f64(),
             trials as f64 / wall,

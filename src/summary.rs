@@ -303,6 +303,9 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Value 
             col(layout.flag_tranche_loss + k),
         );
     }
+    if let Some(i) = layout.flag_floor_called {
+        put("prob_floor_called".into(), col(i));
+    }
 
     // Tail: mean of the ceil(0.05 n) smallest investor_net, summed in increasing order.
     let cvar = if n == 0 {

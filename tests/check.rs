@@ -84,7 +84,7 @@ fn check_reports_what_moved_and_updates_on_request() {
 
     // The placement price up by 10%: the exact mode names the first keys that moved,
     // and the statistical mode sees it too, in standard errors.
-    let changed = text.replacen("price: 2400000", "price: 2640000", 1);
+    let changed = text.replacen("price: 2200000", "price: 2420000", 1);
     assert_ne!(changed, text, "the test edits the placement price");
     write(&dir, "deal.yaml", &changed);
     let o = ibsim(&["check", s, "--baseline", b]);

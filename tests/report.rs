@@ -154,7 +154,7 @@ fn workbook_cells_hold_the_summary_numbers() {
         inputs
             .rows()
             .any(|r| r[0] == Data::String("outcomes[0].price".into())
-                && r[1] == Data::Float(2_400_000.0))
+                && r[1] == Data::Float(2_200_000.0))
     );
 }
 

@@ -156,7 +156,7 @@ fn broken_shard_sets_are_refused() {
     let s2 = write(
         &dir2,
         "deal.yaml",
-        &text.replacen("price: 2400000", "price: 2500000", 1),
+        &text.replacen("price: 2200000", "price: 2500000", 1),
     );
     let other_scenario = shards(&dir2, &s2, 3, "2000", "5");
     fails(

@@ -90,7 +90,7 @@ pub struct Workspace {
     cells: Vec<u64>,
     /// Counts eligible for payment per cell (above the counterfactual, measured).
     pay_cells: Vec<u64>,
-    /// Without segments: counts eligible for payment per outcome and cash month, `[o * h + t]`.
+    /// Counts eligible for payment per outcome, cash month and segment, `[(o * h + t) * segments + s]`.
     cash: Vec<u64>,
     /// One past the last cash month with something to pay (0: none).
     last_cash: usize,
@@ -210,7 +210,7 @@ impl Workspace {
             segment_size: vec![0; ns],
             cells: vec![0; n_cells],
             pay_cells: vec![0; n_cells],
-            cash: vec![0; if ns == 1 { no * h } else { 0 }],
+            cash: vec![0; no * h * ns],
             last_cash: 0,
             cost: vec![0.0; h],
             payments: vec![0.0; h],
@@ -322,7 +322,8 @@ pub fn trial_params(model: &Model, draws: &Draws, trial: u64, ws: &mut Workspace
 #[inline]
 fn cohort_size(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {
-        (v + 0.5).floor().min(9.0e15) as u64
+        // v + 0.5 > 0, so the cast truncates down: floor without a libm call.
+        (v + 0.5).min(9.0e15) as u64
     } else {
         0
     }
@@ -351,8 +352,9 @@ pub fn run_trial(
 #[inline]
 fn measured(count: u64, factor: f64) -> u64 {
     let v = count as f64 * factor;
+    // v + 0.5 >= 0.5 here, so the cast truncates down: floor without a libm call.
     if v > 0.0 {
-        (v + 0.5).floor().min(9.0e15) as u64
+        (v + 0.5).min(9.0e15) as u64
     } else {
         0
     }
@@ -367,7 +369,6 @@ fn measured(count: u64, factor: f64) -> u64 {
 #[inline(never)]
 pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
     let h = model.horizon;
-    let no = model.outcomes.len();
     let ns = model.segments.len();
     let stride = model.cell_stride;
     let plag = model.payment_lag;
@@ -387,7 +388,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
         ws.cost[cohort.start] += size as f64 * per_participant;
         if ns == 1 {
             ws.segment_size[0] = size;
-        } else {
+        } else if !model.joint_segments {
             // Multinomial(size, shares) as a chain of binomials.
             let (mut left, mut share_left) = (size, 1.0);
             for (s, seg) in model.segments.iter().enumerate() {
@@ -455,16 +456,36 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
             };
             let lag_lo = out.first_lag - base_first;
             let mut base_total = 0u64;
+            // The one outcome of `enrolled` with joint segments: the
+            // successes of every segment in one multinomial over (segment,
+            // success) cells and the failures.
+            let (mut joint_left, mut joint_mass) = (size, 1.0);
+            let joint = model.joint_segments && out.base.is_none();
+            if joint {
+                base_total = size;
+            }
             for s in 0..ns {
-                let r = (rate * model.segment_rate[s * no + o]).clamp(0.0, 1.0);
+                let r = (rate * model.segment_rate[o * ns + s]).clamp(0.0, 1.0);
                 let dst = first + s * spread;
                 for jb in 0..base_spread {
-                    let nb = match out.base {
-                        None => ws.segment_size[s],
-                        Some(_) => ws.cells[base_cells + s * base_spread + jb],
+                    let k = if joint {
+                        let pi = model.segments[s].share * r;
+                        let k = if joint_mass > 0.0 {
+                            binomial::sample(joint_left, (pi / joint_mass).min(1.0), rng)
+                        } else {
+                            0
+                        };
+                        joint_left -= k;
+                        joint_mass -= pi;
+                        k
+                    } else {
+                        let nb = match out.base {
+                            None => ws.segment_size[s],
+                            Some(_) => ws.cells[base_cells + s * base_spread + jb],
+                        };
+                        base_total += nb;
+                        binomial::sample(nb, r, rng)
                     };
-                    base_total += nb;
-                    let k = binomial::sample(nb, r, rng);
                     if out.lag.len() == 1 {
                         ws.cells[dst + jb] += k;
                     } else {
@@ -509,7 +530,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
             pay.copy_from_slice(cells);
             if let Some(rate) = out.counterfactual {
                 // The earliest successes (by month, then segment) are the counterfactual ones.
-                let mut left = (rate * base_total as f64 + 0.5).floor() as u64;
+                let mut left = (rate * base_total as f64 + 0.5) as u64; // floor: non-negative
                 'months: for j in 0..spread {
                     for s in 0..ns {
                         if left == 0 {
@@ -538,8 +559,8 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
                     ws.unpaid[o] += k;
                 } else if k > 0 {
                     last_cash = last_cash.max(cash + 1);
-                    if ns == 1 {
-                        ws.cash[o * h + cash] += k;
+                    for s in 0..ns {
+                        ws.cash[(o * h + cash) * ns + s] += pay[s * spread + j];
                     }
                 }
             }
@@ -616,7 +637,6 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     let fee_share = model.service_fee;
     // Months after the last cost and the last payment move no money: only
     // their flows (zero) and the investors' position are written, after the loop.
-    let no = model.outcomes.len();
     let mut active_end = h;
     while active_end > *last_cash && cost[active_end - 1] == 0.0 {
         active_end -= 1;
@@ -624,6 +644,8 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     let mut excess_pv = 0.0;
     for t in 0..active_end {
         let mut invoiced = 0.0;
+        // (Split by payer:) what every payer pays by share.
+        let mut invoiced_all = 0.0;
         for (o, out) in model.outcomes.iter().enumerate() {
             let amount = if ns == 1 {
                 // One group: the month's count is paid at once (the cohorts'
@@ -643,31 +665,62 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
                     a
                 }
             } else {
-                let lots = &model.lots[model.lot_index[o * h + t] as usize
-                    ..model.lot_index[o * h + t + 1] as usize];
-                // Lots in payment order (cohort, then segment) through max_paid and the tiers.
-                let mut amount = 0.0;
-                for &cell in lots {
-                    for s in 0..ns {
-                        let n = pay_cells[cell as usize + s * out.spread];
-                        let pay_n = n.min(remaining_max[o]);
-                        if pay_n == 0 {
-                            continue;
-                        }
-                        remaining_max[o] -= pay_n;
-                        paid[o] += pay_n;
-                        amount += out.tier_amount(tier_position[o], pay_n)
-                            * model.segment_price[s * no + o];
-                        tier_position[o] += pay_n;
-                    }
+                let month = &cash[(o * h + t) * ns..(o * h + t + 1) * ns];
+                let mut n = 0;
+                for &k in month {
+                    n += k;
                 }
-                amount
+                if n == 0 {
+                    continue;
+                }
+                let at = tier_position[o];
+                let (tier_end, price) = match out.tiers.iter().find(|&&(up_to, _)| up_to > at) {
+                    Some(&tier) => tier,
+                    None => (at, 0.0), // unreachable: the last tier is open
+                };
+                if n <= remaining_max[o] && at + n <= tier_end {
+                    // Nothing binds this month: the order of payment cannot
+                    // matter, so pay each segment's count at once.
+                    remaining_max[o] -= n;
+                    paid[o] += n;
+                    tier_position[o] += n;
+                    let multipliers = &model.segment_price[o * ns..(o + 1) * ns];
+                    let mut amount = 0.0;
+                    for (&k, &m) in month.iter().zip(multipliers) {
+                        amount += k as f64 * price * m;
+                    }
+                    amount
+                } else {
+                    // Lots in payment order (cohort, then segment) through max_paid and the tiers.
+                    let lots = &model.lots[model.lot_index[o * h + t] as usize
+                        ..model.lot_index[o * h + t + 1] as usize];
+                    let mut amount = 0.0;
+                    for &cell in lots {
+                        for s in 0..ns {
+                            let k = pay_cells[cell as usize + s * out.spread];
+                            let pay_n = k.min(remaining_max[o]);
+                            if pay_n == 0 {
+                                continue;
+                            }
+                            remaining_max[o] -= pay_n;
+                            paid[o] += pay_n;
+                            amount += out.tier_amount(tier_position[o], pay_n)
+                                * model.segment_price[o * ns + s];
+                            tier_position[o] += pay_n;
+                        }
+                    }
+                    amount
+                }
             };
             invoiced += amount;
             if split {
-                let w = &model.payer_weights[o * np..(o + 1) * np];
-                for (m, w) in payer_month.iter_mut().zip(w) {
-                    *m += amount * w;
+                if model.paid_by_all[o] {
+                    invoiced_all += amount;
+                } else {
+                    let w = &model.payer_weights[o * np..(o + 1) * np];
+                    for (m, w) in payer_month.iter_mut().zip(w) {
+                        *m += amount * w;
+                    }
                 }
             }
         }
@@ -680,7 +733,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
             };
             budget_left -= pay;
             pay
-        } else {
+        } else if invoiced > 0.0 {
             // The budget cap cuts the month pro rata over payers; then each
             // payer's part is cut to its own remaining cap.
             let f = if invoiced > budget_left {
@@ -690,15 +743,22 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
                 1.0
             };
             let mut pay = 0.0;
-            for j in 0..np {
-                let x = (payer_month[j] * f).min(payer_cap_left[j]);
-                payer_cap_left[j] -= x;
-                payer_paid[j] += x;
-                payer_month[j] = x;
+            for (((m, left), total), &(_, share)) in payer_month
+                .iter_mut()
+                .zip(payer_cap_left.iter_mut())
+                .zip(payer_paid.iter_mut())
+                .zip(&model.payers)
+            {
+                let x = ((*m + invoiced_all * share) * f).min(*left);
+                *left -= x;
+                *total += x;
+                *m = x;
                 pay += x;
             }
             budget_left = (budget_left - pay).max(0.0);
             pay
+        } else {
+            0.0
         };
         payments[t] = pay;
         gross += pay;
@@ -819,12 +879,12 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         }
         distributions += dist_t;
         // Tier 3: excess.
-        if split && avail > 0.0 && pay > 0.0 && model.excess_to == ExcessTo::Payer {
-            for (e, m) in payer_excess.iter_mut().zip(payer_month.iter()) {
-                *e += avail * m / pay;
+        if split && invoiced > 0.0 {
+            if avail > 0.0 && pay > 0.0 && model.excess_to == ExcessTo::Payer {
+                for (e, m) in payer_excess.iter_mut().zip(payer_month.iter()) {
+                    *e += avail * m / pay;
+                }
             }
-        }
-        if split {
             payer_month.fill(0.0);
         }
         excess_total += avail;

@@ -235,9 +235,13 @@ pub struct Model {
     pub segments: Vec<SegmentModel>,
     /// Whether segments were declared (then `outcome.<id>.<segment>` is reported).
     pub segmented: bool,
-    /// Segment rate multipliers, `[s * outcomes + o]`.
+    /// Segments with exactly one outcome of `enrolled`: the segment split and
+    /// that outcome's binomials are drawn as one multinomial (the same joint
+    /// law, fewer draws), since nothing else reads the segment sizes.
+    pub joint_segments: bool,
+    /// Segment rate multipliers, `[o * segments + s]`.
     pub segment_rate: Vec<f64>,
-    /// Segment price multipliers, `[s * outcomes + o]`.
+    /// Segment price multipliers, `[o * segments + s]`.
     pub segment_price: Vec<f64>,
     /// Cells per cohort (see [`OutcomeModel`]).
     pub cell_stride: usize,
@@ -252,6 +256,8 @@ pub struct Model {
     pub payer_caps: Vec<f64>,
     /// Share of outcome o's payments borne by payer j, `[o * payers + j]` (paid_by, renormalised).
     pub payer_weights: Vec<f64>,
+    /// Per outcome: paid by every payer by share (no `paid_by`).
+    pub paid_by_all: Vec<bool>,
     /// Payments are followed payer by payer (some `paid_by` or payer cap).
     pub payer_split: bool,
     /// Share of each month's delivery cost the payers reimburse (hybrid contract).
@@ -551,20 +557,25 @@ impl Model {
                 vec![1.0; no],
             )
         } else {
-            let mut rate_m = vec![1.0; s.segments.len() * no];
-            let mut price_m = vec![1.0; s.segments.len() * no];
+            let ns = s.segments.len();
+            let mut rate_m = vec![1.0; ns * no];
+            let mut price_m = vec![1.0; ns * no];
             for (g, sg) in s.segments.iter().enumerate() {
                 for (id, m) in &sg.rate_multiplier.0 {
                     if let Some(o) = pos(id) {
-                        rate_m[g * no + o] = *m;
+                        rate_m[o * ns + g] = *m;
                     }
                 }
                 match &sg.price_multiplier {
-                    Some(PerOutcome::All(m)) => price_m[g * no..(g + 1) * no].fill(*m),
+                    Some(PerOutcome::All(m)) => {
+                        for o in 0..no {
+                            price_m[o * ns + g] = *m;
+                        }
+                    }
                     Some(PerOutcome::Each(map)) => {
                         for (id, m) in &map.0 {
                             if let Some(o) = pos(id) {
-                                price_m[g * no + o] = *m;
+                                price_m[o * ns + g] = *m;
                             }
                         }
                     }
@@ -588,7 +599,11 @@ impl Model {
         // (only segments need them: one group is paid per outcome and month).
         let payment_lag = to_usize(whole(s.payment.lag_months, 0));
         let mut keyed: Vec<(usize, u32)> = Vec::new();
-        for (o, out) in outcomes.iter().enumerate().filter(|_| !s.segments.is_empty()) {
+        for (o, out) in outcomes
+            .iter()
+            .enumerate()
+            .filter(|_| !s.segments.is_empty())
+        {
             for (c, cohort) in cohorts.iter().enumerate() {
                 for j in 0..out.spread {
                     let cash = cohort.start + out.first_lag + j + payment_lag;
@@ -711,6 +726,12 @@ impl Model {
             shocks,
             params,
             segmented: !s.segments.is_empty(),
+            joint_segments: !s.segments.is_empty()
+                && s.outcomes
+                    .iter()
+                    .filter(|o| o.of.as_deref().is_none_or(|b| b == "enrolled"))
+                    .count()
+                    == 1,
             segments,
             segment_rate,
             segment_price,
@@ -719,6 +740,7 @@ impl Model {
             lots,
             payer_caps,
             payer_weights,
+            paid_by_all: s.outcomes.iter().map(|o| o.paid_by.is_none()).collect(),
             payer_split,
             service_fee: s.payment.service_fee.unwrap_or(0.0),
             service_fee_declared: s.payment.service_fee.is_some(),
