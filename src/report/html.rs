@@ -301,7 +301,7 @@ pub fn render(
                 format!(
                     "{}<br><span class=\"note\">{}</span>",
                     esc(&o.id),
-                    esc(o.label.as_deref().unwrap_or(""))
+                    esc(&outcome_note(o))
                 ),
                 esc(o.of.as_deref().unwrap_or("enrolled")),
                 esc(&describe(&o.rate, lang)),
@@ -327,10 +327,51 @@ pub fn render(
             3,
         );
     }
-    let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_parties);
-    head(&mut h, &[s.c_name, s.c_share]);
-    for (n, sh) in &model.payers {
-        row(&mut h, &[esc(n), pct(*sh, lang)], 1);
+    let _ = writeln!(h, "</table>");
+    if model.segmented {
+        let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.h_segments);
+        head(
+            &mut h,
+            &[s.c_name, s.c_share, s.c_rate_multiplier, s.c_price_multiplier],
+        );
+        let ns = model.segments.len();
+        let per_outcome = |v: &[f64], g: usize| {
+            let parts: Vec<String> = model
+                .outcomes
+                .iter()
+                .enumerate()
+                .filter(|(o, _)| v[o * ns + g] != 1.0)
+                .map(|(o, out)| format!("{} × {}", esc(&out.id), number(v[o * ns + g], 2, lang)))
+                .collect();
+            if parts.is_empty() {
+                "1".to_owned()
+            } else {
+                parts.join("<br>")
+            }
+        };
+        for (g, seg) in model.segments.iter().enumerate() {
+            row(
+                &mut h,
+                &[
+                    esc(&seg.name),
+                    pct(seg.share, lang),
+                    per_outcome(&model.segment_rate, g),
+                    per_outcome(&model.segment_price, g),
+                ],
+                1,
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.h_parties);
+    head(&mut h, &[s.c_name, s.c_share, s.c_payer_cap]);
+    for ((n, sh), cap) in model.payers.iter().zip(&model.payer_caps) {
+        let cap = if cap.is_finite() {
+            money(*cap)
+        } else {
+            s.none.to_owned()
+        };
+        row(&mut h, &[esc(n), pct(*sh, lang), cap], 1);
     }
     h.push_str("</table>\n<table>\n");
     for (k, v) in [
@@ -342,6 +383,14 @@ pub fn render(
         (
             s.payment_lag,
             format!("{} ({})", model.payment_lag, s.months),
+        ),
+        (
+            s.service_fee,
+            if model.service_fee_declared {
+                pct(model.service_fee, lang)
+            } else {
+                s.none.to_owned()
+            },
         ),
     ] {
         row(&mut h, &[esc(k), esc(&v)], 1);
@@ -361,13 +410,28 @@ pub fn render(
         );
     }
     h.push_str("</table>\n");
+    let by = |b: crate::scenario::SupportBy| match b {
+        crate::scenario::SupportBy::Payer => s.by_payer,
+        crate::scenario::SupportBy::Guarantor => s.by_guarantor,
+    };
     if let Some((amount, k)) = model.guarantee {
         let _ = writeln!(
             h,
-            "<p>{}: {} → {}</p>",
+            "<p>{}: {} → {} ({})</p>",
             s.guarantee,
             money(amount),
-            esc(&model.tranches[k].name)
+            esc(&model.tranches[k].name),
+            by(model.guarantee_by)
+        );
+    }
+    if let Some(f) = model.floor {
+        let _ = writeln!(
+            h,
+            "<p>{}: {} → {} ({})</p>",
+            s.principal_floor,
+            pct(f.share, lang),
+            esc(&model.tranches[f.tranche].name),
+            by(f.by)
         );
     }
     if let Some(k) = model.committed_capital {
@@ -475,4 +539,19 @@ pub fn render(
     }
     h.push_str("</main></body></html>\n");
     h
+}
+
+/// The label of an outcome and its section 8 terms (paid_by, counterfactual, measurement).
+fn outcome_note(o: &crate::scenario::Outcome) -> String {
+    let mut parts: Vec<String> = o.label.iter().cloned().collect();
+    if let Some(p) = &o.paid_by {
+        parts.push(format!("paid_by: {}", p.join(", ")));
+    }
+    if let Some(r) = o.counterfactual_rate {
+        parts.push(format!("counterfactual_rate: {r}"));
+    }
+    if let Some(m) = &o.measurement {
+        parts.push(format!("measurement: ±{} (sd)", m.relative_sd));
+    }
+    parts.join("; ")
 }

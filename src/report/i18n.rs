@@ -192,6 +192,22 @@ pub struct Strings {
     pub evaluation_cost: &'static str,
     /// Label: payment lag.
     pub payment_lag: &'static str,
+    /// Label: service fee (hybrid contract).
+    pub service_fee: &'static str,
+    /// Column: a payer's own cap.
+    pub c_payer_cap: &'static str,
+    /// Heading: population segments.
+    pub h_segments: &'static str,
+    /// Column: rate multipliers.
+    pub c_rate_multiplier: &'static str,
+    /// Column: price multipliers.
+    pub c_price_multiplier: &'static str,
+    /// Label: principal floor.
+    pub principal_floor: &'static str,
+    /// "paid by the payers".
+    pub by_payer: &'static str,
+    /// "paid by a guarantor".
+    pub by_guarantor: &'static str,
     /// Label: horizon.
     pub horizon: &'static str,
     /// "months".
@@ -293,6 +309,14 @@ pub static EN: Strings = Strings {
     payers: "Payers",
     evaluation_cost: "Evaluation cost",
     payment_lag: "Payment lag",
+    service_fee: "Service fee (share of each month's delivery cost)",
+    c_payer_cap: "Own cap",
+    h_segments: "Population segments",
+    c_rate_multiplier: "Rate multiplier",
+    c_price_multiplier: "Price multiplier",
+    principal_floor: "Principal floor",
+    by_payer: "paid by the payers",
+    by_guarantor: "paid by a guarantor",
     horizon: "Horizon",
     months: "months",
     loss_investors: "Expected loss borne by investors",
@@ -383,6 +407,14 @@ pub static ES: Strings = Strings {
     payers: "Pagadores",
     evaluation_cost: "Costo de evaluación",
     payment_lag: "Rezago de pago",
+    service_fee: "Tarifa de servicio (parte del costo mensual de prestación)",
+    c_payer_cap: "Tope propio",
+    h_segments: "Segmentos de población",
+    c_rate_multiplier: "Multiplicador de tasa",
+    c_price_multiplier: "Multiplicador de precio",
+    principal_floor: "Piso de capital",
+    by_payer: "a cargo de los pagadores",
+    by_guarantor: "a cargo de un garante",
     horizon: "Horizonte",
     months: "meses",
     loss_investors: "Pérdida esperada de los inversionistas",
