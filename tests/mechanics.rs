@@ -107,11 +107,7 @@ fn tiers_price_the_nth_paid_outcome_by_its_tier() {
     // max_paid stops the count before the last tier is reached.
     let capped = outcomes.replace("price:\n", "max_paid: 400\n    price:\n");
     let (cols, _) = run(&model(&deterministic(&capped, "")), 50);
-    every_trial(
-        &cols,
-        "payer_cost",
-        370.0 * 1100.0 + 30.0 * 1000.0,
-    );
+    every_trial(&cols, "payer_cost", 370.0 * 1100.0 + 30.0 * 1000.0);
     every_trial(&cols, "paid.job", 400.0);
 }
 
@@ -147,7 +143,11 @@ simulation: {trials: 400, seed: 9}
     for t in 0..400 {
         assert_eq!(a[t] + b[t], 500.0);
         let want = tier(0.0, a[t]) + 2.0 * tier(a[t], b[t]);
-        assert!((cost[t] - want).abs() < 1e-6, "trial {t}: {} vs {want}", cost[t]);
+        assert!(
+            (cost[t] - want).abs() < 1e-6,
+            "trial {t}: {} vs {want}",
+            cost[t]
+        );
     }
     // The segment split is Binomial(500, 0.5).
     within_5_se(&s, "outcome.job.a", 250.0);
@@ -171,7 +171,10 @@ outcomes:
 simulation: {trials: 4000, seed: 5}
 ";
     let m = model(text);
-    assert!(!m.joint_segments, "two outcomes of enrolled read the segment sizes");
+    assert!(
+        !m.joint_segments,
+        "two outcomes of enrolled read the segment sizes"
+    );
     let (_, s) = run(&m, 4000);
     let n = 4000.0;
     within_5_se(&s, "outcome.job.women", n * 0.5 * 0.6);
@@ -305,7 +308,10 @@ simulation: {trials: 4000, seed: 8}
 fn measurement_with_relative_sd_0_equals_no_measurement() {
     let base = std::fs::read_to_string(common::root().join("scenarios/bench/reference.yaml"))
         .unwrap()
-        .replace("simulation:\n  trials: 100000", "simulation:\n  trials: 3000");
+        .replace(
+            "simulation:\n  trials: 100000",
+            "simulation:\n  trials: 3000",
+        );
     let measured = base.replace(
         "    price: 900000\n",
         "    price: 900000\n    measurement: {relative_sd: 0}\n",
@@ -328,7 +334,11 @@ finance: {recycling: false}";
     every_trial(&cols, "delivery_cost", delivery);
     every_trial(&cols, "service_fee_paid", 0.25 * delivery);
     every_trial(&cols, "investor_contributions", 0.75 * delivery);
-    every_trial(&cols, "payer_cost", 500.0 * 100.0 + 0.25 * delivery + 1000.0);
+    every_trial(
+        &cols,
+        "payer_cost",
+        500.0 * 100.0 + 0.25 * delivery + 1000.0,
+    );
 }
 
 #[test]
@@ -361,7 +371,11 @@ fn paid_by_and_payer_caps_split_what_each_payer_pays() {
     // agency 21,600. Budget left 36,000 - 31,600 = 4,400 for month 1
     // (invoiced 30,000: city 12,000 x 4,400/30,000 -> its cap has 0 left, agency 8,000 + 10,000 -> 2,640).
     every_trial(&cols, "payer_cost.city", 10_000.0);
-    every_trial(&cols, "payer_cost.agency", 21_600.0 + 18_000.0 * 4_400.0 / 30_000.0);
+    every_trial(
+        &cols,
+        "payer_cost.agency",
+        21_600.0 + 18_000.0 * 4_400.0 / 30_000.0,
+    );
     every_trial(&cols, "budget_cap_hit", 1.0);
     assert_eq!(s["probabilities"]["prob_budget_cap_hit"]["value"], 1.0);
 }
@@ -379,7 +393,10 @@ fn guarantee_and_floor_by_payer_or_guarantor() {
   principal_floor: {{share: 0.5, by: {f_by}}}"
         )
     };
-    let (cols, s) = run(&model(&deterministic(outcomes, &both("payer", "guarantor"))), 50);
+    let (cols, s) = run(
+        &model(&deterministic(outcomes, &both("payer", "guarantor"))),
+        50,
+    );
     // Guarantee 30,000 (by the payer), then the floor tops 10,000 + 30,000 up to 50,000.
     every_trial(&cols, "payer_support", 30_000.0);
     every_trial(&cols, "floor_paid", 10_000.0);
@@ -390,7 +407,10 @@ fn guarantee_and_floor_by_payer_or_guarantor() {
     assert_eq!(s["probabilities"]["prob_guarantee_called"]["value"], 1.0);
     assert_eq!(s["probabilities"]["prob_floor_called"]["value"], 1.0);
 
-    let (cols, _) = run(&model(&deterministic(outcomes, &both("guarantor", "payer"))), 50);
+    let (cols, _) = run(
+        &model(&deterministic(outcomes, &both("guarantor", "payer"))),
+        50,
+    );
     every_trial(&cols, "guarantee_paid", 30_000.0);
     every_trial(&cols, "payer_support", 10_000.0);
     every_trial(&cols, "payer_cost", 10_000.0 + 10_000.0);

@@ -375,7 +375,9 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
     let p = &ws.params;
     ws.cost.fill(0.0);
     ws.outcome_total.fill(0);
-    ws.segment_total.fill(0);
+    if model.segmented {
+        ws.segment_total.fill(0);
+    }
     ws.unpaid.fill(0);
     ws.cash.fill(0);
     let mut last_cash = 0;
@@ -522,7 +524,9 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
             }
             for s in 0..ns {
                 let k: u64 = cells[s * spread..(s + 1) * spread].iter().sum();
-                ws.segment_total[o * ns + s] += k;
+                if model.segmented {
+                    ws.segment_total[o * ns + s] += k;
+                }
                 ws.outcome_total[o] += k;
             }
             // Counts eligible for payment.

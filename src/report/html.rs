@@ -332,7 +332,12 @@ pub fn render(
         let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.h_segments);
         head(
             &mut h,
-            &[s.c_name, s.c_share, s.c_rate_multiplier, s.c_price_multiplier],
+            &[
+                s.c_name,
+                s.c_share,
+                s.c_rate_multiplier,
+                s.c_price_multiplier,
+            ],
         );
         let ns = model.segments.len();
         let per_outcome = |v: &[f64], g: usize| {
