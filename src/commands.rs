@@ -76,29 +76,7 @@ pub fn schema() -> i32 {
     exit::OK
 }
 
-/// Writes a file through a temporary file in the same folder and a rename,
-/// so that readers never see a half-written file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+pub use crate::output::write_atomic;
 
 /// Options of `ibsim run`.
 #[derive(Debug, Clone)]
@@ -126,6 +104,8 @@ pub struct RunArgs {
     pub until_se: Option<String>,
     /// `--shard K/N`: run only shard K of N and write a shard file.
     pub shard: Option<crate::shard::ShardSpec>,
+    /// Run even when estimated to take hours; replace another scenario's output folder.
+    pub force: bool,
 }
 
 /// The result of a whole run, kept in memory for reports and analyses.
@@ -163,6 +143,19 @@ pub fn simulate_run(args: &RunArgs) -> Result<RunResult, i32> {
     if args.threads == Some(0) {
         eprintln!("error: --threads must be at least 1");
         return Err(exit::USAGE);
+    }
+    check_cost(&model, trials, 1, args.threads, args.force)?;
+    if !args.out.as_os_str().is_empty() && !args.force {
+        // Refuse another scenario's output folder now, not after the run.
+        let owner = crate::output::Owner {
+            file: file_name(&args.scenario),
+            name: model.name.clone(),
+        };
+        let dir = args.out.join(crate::output::folder_name(&args.scenario));
+        if let Err(e) = crate::output::claim(&dir, &owner, false) {
+            eprintln!("error: {e}");
+            return Err(exit::FAILURE);
+        }
     }
     let seed = args.seed.unwrap_or(model.seed);
     let draws = crate::engine::Draws {
@@ -304,11 +297,7 @@ pub fn run(args: &RunArgs) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let stem = args
-        .scenario
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
+    let stem = crate::output::folder_name(&args.scenario);
     let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
     write_outputs(
         &result,
@@ -328,10 +317,15 @@ fn write_outputs(
     threads: usize,
     args: &RunArgs,
 ) -> i32 {
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        eprintln!("error: cannot create output folder {}: {e}", dir.display());
-        return exit::FAILURE;
-    }
+    let staging = match crate::output::Staging::new(dir, owner_of(&result.summary), args.force) {
+        Ok(st) => st,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let final_dir = dir;
+    let dir = staging.path();
     let trials = result.columns.len() as f64;
     let run_info = serde_json::json!({
         "ibsim_version": env!("CARGO_PKG_VERSION"),
@@ -377,6 +371,11 @@ fn write_outputs(
             return exit::FAILURE;
         }
     }
+    if let Err(e) = staging.commit() {
+        eprintln!("error: {e}");
+        return exit::FAILURE;
+    }
+    let dir = final_dir;
     if !args.quiet {
         let m = &result.model;
         let last = &m.outcomes[m.last_outcome].id;
@@ -398,6 +397,20 @@ fn write_outputs(
         );
     }
     exit::OK
+}
+
+/// Whose outputs a summary (or sweep) belongs to: its `scenario.file` and `scenario.name`.
+fn owner_of(summary: &serde_json::Value) -> crate::output::Owner {
+    crate::output::Owner {
+        file: summary["scenario"]["file"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        name: summary["scenario"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    }
 }
 
 /// Prints a scenario's problems, one per line; the exit code of an invalid scenario.
@@ -447,6 +460,9 @@ fn run_shard(args: &RunArgs, spec: crate::shard::ShardSpec) -> i32 {
         sampling: model.sampling,
     };
     let range = spec.range(trials);
+    if let Err(c) = check_cost(&model, range.end - range.start, 1, args.threads, args.force) {
+        return c;
+    }
     let start = std::time::Instant::now();
     let cols =
         match crate::engine::runner::simulate(&model, &draws, range.clone(), args.threads, &|_| {})
@@ -470,14 +486,20 @@ fn run_shard(args: &RunArgs, spec: crate::shard::ShardSpec) -> i32 {
         "sampling": model.sampling.as_str(),
     });
     let bytes = crate::shard::encode(&identity, spec, &cols);
-    let stem = args
-        .scenario
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
-    let dir = args.out.join(&stem);
+    let dir = args.out.join(crate::output::folder_name(&args.scenario));
+    let owner = crate::output::Owner {
+        file: file_name(&args.scenario),
+        name: model.name.clone(),
+    };
+    if let Err(e) = crate::output::claim(&dir, &owner, args.force) {
+        eprintln!("error: {e}");
+        return exit::FAILURE;
+    }
     let path = dir.join(format!("shard-{}-of-{}.ibshard", spec.index, spec.count));
-    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| write_atomic(&path, &bytes)) {
+    if let Err(e) = std::fs::create_dir_all(&dir)
+        .and_then(|()| write_atomic(&path, &bytes))
+        .and_then(|()| crate::output::mark(&dir, &owner))
+    {
         eprintln!("error: cannot write {}: {e}", path.display());
         return exit::FAILURE;
     }
@@ -506,6 +528,8 @@ pub struct MergeArgs {
     pub no_report: bool,
     /// Print nothing but errors.
     pub quiet: bool,
+    /// Replace an output folder that holds another scenario's outputs.
+    pub force: bool,
 }
 
 /// `ibsim merge SHARD... --out DIR`: checks the shards, puts the trials back
@@ -571,10 +595,7 @@ pub fn merge(args: &MergeArgs) -> i32 {
         summary,
         seconds: start.elapsed().as_secs_f64(),
     };
-    let stem = Path::new(&file)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
+    let stem = crate::output::folder_name(Path::new(&file));
     let run_args = RunArgs {
         scenario: file.clone().into(),
         trials: None,
@@ -587,6 +608,7 @@ pub fn merge(args: &MergeArgs) -> i32 {
         no_report: args.no_report,
         until_se: None,
         shard: None,
+        force: args.force,
     };
     write_outputs(
         &result,
@@ -616,11 +638,72 @@ pub struct AnalysisArgs {
     pub lang: crate::report::i18n::Lang,
     /// Print nothing but errors.
     pub quiet: bool,
+    /// Run even when estimated to take hours; replace another scenario's output folder.
+    pub force: bool,
+}
+
+/// Where an analysis writes: its output folder and whose it is.
+struct Destination {
+    dir: std::path::PathBuf,
+    owner: crate::output::Owner,
+    force: bool,
+}
+
+impl Destination {
+    /// For `scenario` (file `file`) under `out`; refuses a folder holding
+    /// another scenario's outputs now, before any work, unless `force`.
+    fn new(
+        out: &Path,
+        file: &Path,
+        s: &scenario::Scenario,
+        force: bool,
+    ) -> Result<Destination, i32> {
+        let d = Destination {
+            dir: out.join(crate::output::folder_name(file)),
+            owner: crate::output::Owner {
+                file: file_name(file),
+                name: s.name.clone(),
+            },
+            force,
+        };
+        if !force && let Err(e) = crate::output::claim(&d.dir, &d.owner, false) {
+            eprintln!("error: {e}");
+            return Err(exit::FAILURE);
+        }
+        Ok(d)
+    }
+
+    /// A staging folder for this destination's files.
+    fn stage(&self) -> Result<crate::output::Staging, i32> {
+        crate::output::Staging::new(&self.dir, self.owner.clone(), self.force).map_err(|e| {
+            eprintln!("error: {e}");
+            exit::FAILURE
+        })
+    }
+}
+
+/// Checks the estimated time and memory of `points` runs of `trials` trials;
+/// prints why and returns the usage exit code when the run is refused.
+fn check_cost(
+    model: &crate::model::Model,
+    trials: u64,
+    points: u64,
+    threads: Option<usize>,
+    force: bool,
+) -> Result<(), i32> {
+    let threads = threads.unwrap_or_else(rayon::current_num_threads);
+    match crate::limits::check_run(model, trials, points, threads, force) {
+        Ok(()) => Ok(()),
+        Err(crate::limits::Refusal::TooLong(m) | crate::limits::Refusal::TooBig(m)) => {
+            eprintln!("error: {m}");
+            Err(exit::USAGE)
+        }
+    }
 }
 
 fn load_for_analysis(
     args: &AnalysisArgs,
-) -> Result<(scenario::Scenario, u64, u64, std::path::PathBuf), i32> {
+) -> Result<(scenario::Scenario, u64, u64, Destination), i32> {
     let loaded = scenario::load(&args.scenario).map_err(|diags| {
         for d in &diags {
             eprintln!("{d}");
@@ -633,20 +716,12 @@ fn load_for_analysis(
         eprintln!("error: --trials must be at least 2");
         return Err(exit::USAGE);
     }
-    let stem = args
-        .scenario
-        .file_stem()
-        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
-    let dir = args.out.join(stem);
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        eprintln!("error: cannot create output folder {}: {e}", dir.display());
-        exit::FAILURE
-    })?;
+    let dest = Destination::new(&args.out, &args.scenario, &loaded.scenario, args.force)?;
     Ok((
         loaded.scenario,
         trials,
         args.seed.unwrap_or(model.seed),
-        dir,
+        dest,
     ))
 }
 
@@ -689,11 +764,25 @@ pub fn sweep(
             }
         }
     }
-    let (s, trials, seed, dir) = match load_for_analysis(args) {
+    let (s, trials, seed, dest) = match load_for_analysis(args) {
         Ok(x) => x,
         Err(c) => return c,
     };
     if let Err(c) = check_paths(&s, &vary) {
+        return c;
+    }
+    let points = crate::analysis::sweep::grid_points(&vary).len() as u64;
+    let points = shard.map_or(points, |sp| {
+        let r = sp.range(points);
+        r.end - r.start
+    });
+    if let Err(c) = check_cost(
+        &crate::model::Model::compile(&s),
+        trials,
+        points,
+        args.threads,
+        args.force,
+    ) {
         return c;
     }
     let quiet = args.quiet
@@ -730,7 +819,7 @@ pub fn sweep(
     if let (Some(spec), Some(only)) = (shard, only) {
         let text = std::fs::read_to_string(&args.scenario).unwrap_or_default();
         let header = serde_json::json!({
-            "scenario": {"file": file_name(&args.scenario), "sha256": sha256_hex(&text)},
+            "scenario": {"file": file_name(&args.scenario), "name": s.name, "sha256": sha256_hex(&text)},
             "seed": seed,
             "trials": trials,
             "vary": vary.iter().map(|v| serde_json::json!({"path": v.path, "lo": v.lo.to_bits(), "hi": v.hi.to_bits(), "steps": v.steps})).collect::<Vec<_>>(),
@@ -748,11 +837,14 @@ pub fn sweep(
             .map(|(j, r)| (only.start + j, r))
             .collect();
         let bytes = crate::shard::encode_sweep(&header, spec, &rows, result.cap);
-        let path = dir.join(format!(
+        let path = dest.dir.join(format!(
             "sweep-shard-{}-of-{}.ibshard",
             spec.index, spec.count
         ));
-        if let Err(e) = write_atomic(&path, &bytes) {
+        if let Err(e) = std::fs::create_dir_all(&dest.dir)
+            .and_then(|()| write_atomic(&path, &bytes))
+            .and_then(|()| crate::output::mark(&dest.dir, &dest.owner))
+        {
             eprintln!("error: cannot write {}: {e}", path.display());
             return exit::FAILURE;
         }
@@ -766,21 +858,22 @@ pub fn sweep(
         }
         return exit::OK;
     }
-    write_sweep_outputs(&result, limits, &dir, args.lang, args.quiet)
+    write_sweep_outputs(&result, limits, &dest, args.lang, args.quiet)
 }
 
 /// Writes `sweep.json`, `sweep.csv` and the chart of a sweep, and prints its table.
 fn write_sweep_outputs(
     result: &crate::analysis::sweep::SweepResult,
     limits: &crate::analysis::sweep::Limits,
-    dir: &Path,
+    dest: &Destination,
     lang: crate::report::i18n::Lang,
     quiet: bool,
 ) -> i32 {
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        eprintln!("error: cannot create output folder {}: {e}", dir.display());
-        return exit::FAILURE;
-    }
+    let staging = match dest.stage() {
+        Ok(st) => st,
+        Err(c) => return c,
+    };
+    let dir = staging.path();
     let files = [
         (
             dir.join("sweep.json"),
@@ -798,6 +891,11 @@ fn write_sweep_outputs(
         eprintln!("error: {e}");
         return exit::FAILURE;
     }
+    if let Err(e) = staging.commit() {
+        eprintln!("error: {e}");
+        return exit::FAILURE;
+    }
+    let dir = &dest.dir;
     if !quiet {
         print!("{}", crate::report::sweep_chart::table(result, lang));
         println!(
@@ -827,7 +925,7 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
             return exit::USAGE;
         }
     };
-    let (s, trials, seed, dir) = match load_for_analysis(args) {
+    let (s, trials, seed, dest) = match load_for_analysis(args) {
         Ok(x) => x,
         Err(c) => return c,
     };
@@ -835,6 +933,11 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
         return c;
     }
     let model = crate::model::Model::compile(&s);
+    // The grid, then bisection steps (about 30 per target at most).
+    let runs = (grid + 30 * targets.len()) as u64;
+    if let Err(c) = check_cost(&model, trials, runs, args.threads, args.force) {
+        return c;
+    }
     let layout = crate::engine::Layout::new(&model);
     let metrics: Vec<String> = layout
         .names
@@ -868,14 +971,25 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
             return exit::FAILURE;
         }
     };
-    let path = dir.join("solve.json");
+    let staging = match dest.stage() {
+        Ok(st) => st,
+        Err(c) => return c,
+    };
+    let staged = staging.path().join("solve.json");
     if let Err(e) = write_atomic(
-        &path,
+        &staged,
         crate::report::json_text(&result.to_json()).as_bytes(),
-    ) {
-        eprintln!("error: cannot write {}: {e}", path.display());
+    )
+    .map_err(|e| e.to_string())
+    .and_then(|()| staging.commit())
+    {
+        eprintln!(
+            "error: cannot write solve.json into {}: {e}",
+            dest.dir.display()
+        );
         return exit::FAILURE;
     }
+    let path = dest.dir.join("solve.json");
     if !args.quiet {
         print!("{}", result.render(args.lang));
         println!(
@@ -889,7 +1003,7 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
 
 /// `ibsim sensitivity`: rank correlations and P10/P90 swings of every uncertain input.
 pub fn sensitivity(args: &AnalysisArgs) -> i32 {
-    let (s, trials, seed, dir) = match load_for_analysis(args) {
+    let (s, trials, seed, dest) = match load_for_analysis(args) {
         Ok(x) => x,
         Err(c) => return c,
     };
@@ -901,6 +1015,10 @@ pub fn sensitivity(args: &AnalysisArgs) -> i32 {
         );
         return exit::FAILURE;
     }
+    let runs = 1 + 2 * model.params.len() as u64;
+    if let Err(c) = check_cost(&model, trials, runs, args.threads, args.force) {
+        return c;
+    }
     let res = match crate::analysis::sensitivity::analyse(&model, trials, seed, args.threads) {
         Ok(r) => r,
         Err(e) => {
@@ -908,17 +1026,29 @@ pub fn sensitivity(args: &AnalysisArgs) -> i32 {
             return exit::FAILURE;
         }
     };
-    let path = dir.join("sensitivity.json");
-    if let Err(e) = write_atomic(&path, crate::report::json_text(&res.to_json()).as_bytes()) {
-        eprintln!("error: cannot write {}: {e}", path.display());
+    let staging = match dest.stage() {
+        Ok(st) => st,
+        Err(c) => return c,
+    };
+    let staged = staging.path().join("sensitivity.json");
+    if let Err(e) = write_atomic(&staged, crate::report::json_text(&res.to_json()).as_bytes()) {
+        eprintln!("error: cannot write {}: {e}", staged.display());
         return exit::FAILURE;
     }
-    if let Err(e) =
-        crate::report::tornado::write(&res, &model.currency, &dir.join("charts"), args.lang)
-    {
+    if let Err(e) = crate::report::tornado::write(
+        &res,
+        &model.currency,
+        &staging.path().join("charts"),
+        args.lang,
+    ) {
         eprintln!("error: {e}");
         return exit::FAILURE;
     }
+    if let Err(e) = staging.commit() {
+        eprintln!("error: {e}");
+        return exit::FAILURE;
+    }
+    let path = dest.dir.join("sensitivity.json");
     if !args.quiet {
         print!("{}", res.table(args.lang));
         println!(
@@ -961,6 +1091,8 @@ pub struct CheckArgs {
     pub update: bool,
     /// Print nothing when consistent.
     pub quiet: bool,
+    /// Run even when estimated to take hours.
+    pub force: bool,
 }
 
 /// `ibsim check SCENARIO --baseline FILE`: 0 when consistent, 1 with a table
@@ -1012,6 +1144,7 @@ pub fn check(args: &CheckArgs) -> i32 {
         no_report: true,
         until_se: None,
         shard: None,
+        force: args.force,
     };
     let result = match simulate_run(&run) {
         Ok(r) => r,
@@ -1148,15 +1281,10 @@ fn merge_sweep(args: &MergeArgs) -> i32 {
         cap,
     };
     let file = h["scenario"]["file"].as_str().unwrap_or("scenario.yaml");
-    let stem = Path::new(file)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
-    write_sweep_outputs(
-        &result,
-        &limits,
-        &args.out.join(stem),
-        args.lang,
-        args.quiet,
-    )
+    let dest = Destination {
+        dir: args.out.join(crate::output::folder_name(Path::new(file))),
+        owner: owner_of(&h),
+        force: args.force,
+    };
+    write_sweep_outputs(&result, &limits, &dest, args.lang, args.quiet)
 }

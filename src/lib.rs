@@ -4,14 +4,17 @@
 //! [`scenario`] (read, validate) -> [`model`] (compiled, flat) -> [`engine`]
 //! (one trial; parallel runner) -> [`summary`] (metrics' statistics) ->
 //! [`analysis`] (sweep, solve, sensitivity) -> [`report`] (tables, charts,
-//! files); [`check`] compares a run with a stored summary. The `ibsim`
+//! files); [`check`] compares a run with a stored summary; [`limits`] bounds
+//! what a scenario and a run may ask for. The `ibsim`
 //! binary only parses arguments and calls [`commands`].
 
 pub mod analysis;
 pub mod check;
 pub mod commands;
 pub mod engine;
+pub mod limits;
 pub mod model;
+pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod schema;
@@ -31,4 +34,6 @@ pub mod exit {
     pub const FAILURE: i32 = 1;
     /// Wrong command-line usage.
     pub const USAGE: i32 = 2;
+    /// Interrupted (SIGINT), as shells report 128 + 2.
+    pub const INTERRUPTED: i32 = 130;
 }

@@ -121,6 +121,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Replace an output folder that holds another scenario's outputs.
+        #[arg(long)]
+        force: bool,
     },
     /// Compare a run with a stored summary.json: exact when seed, trials and
     /// model version match, else within --sigma standard errors; exit 1 if anything moved.
@@ -151,6 +154,9 @@ enum Command {
         /// Print nothing when consistent.
         #[arg(long, short)]
         quiet: bool,
+        /// Run even when the run is estimated to take more than an hour.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -175,6 +181,10 @@ struct CommonFlags {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Run even when the run is estimated to take more than an hour, and
+    /// replace an output folder that holds another scenario's outputs.
+    #[arg(long)]
+    force: bool,
 }
 
 impl CommonFlags {
@@ -188,6 +198,7 @@ impl CommonFlags {
             out: self.out,
             lang: ibsim::report::i18n::Lang::parse(&self.lang).unwrap_or_default(),
             quiet: self.quiet,
+            force: self.force,
         }
     }
 }
@@ -204,6 +215,7 @@ fn shard_flag(flag: Option<String>) -> Result<Option<ibsim::shard::ShardSpec>, i
 }
 
 fn main() {
+    ibsim::output::install_interrupt_handler();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Validate { files } => ibsim::commands::validate(&files),
@@ -238,6 +250,7 @@ fn main() {
                 no_report,
                 until_se,
                 shard,
+                force: a.force,
             })
         }
         Command::Merge {
@@ -246,12 +259,14 @@ fn main() {
             lang,
             no_report,
             quiet,
+            force,
         } => ibsim::commands::merge(&ibsim::commands::MergeArgs {
             shards,
             out,
             lang: ibsim::report::i18n::Lang::parse(&lang).unwrap_or_default(),
             no_report,
             quiet,
+            force,
         }),
         Command::Sweep {
             scenario,
@@ -291,6 +306,7 @@ fn main() {
             sigma,
             update,
             quiet,
+            force,
         } => ibsim::commands::check(&ibsim::commands::CheckArgs {
             scenario,
             baseline,
@@ -301,6 +317,7 @@ fn main() {
             sigma,
             update,
             quiet,
+            force,
         }),
         Command::Sensitivity { scenario, common } => {
             ibsim::commands::sensitivity(&common.into_args(scenario, Vec::new()))

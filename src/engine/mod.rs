@@ -323,7 +323,8 @@ pub fn trial_params(model: &Model, draws: &Draws, trial: u64, ws: &mut Workspace
 fn cohort_size(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {
         // v + 0.5 > 0, so the cast truncates down: floor without a libm call.
-        (v + 0.5).min(9.0e15) as u64
+        // Sizes beyond the documented limit (a distribution's far tail) are clamped to it.
+        (v + 0.5).min(crate::scenario::validate::MAX_COHORT_SIZE) as u64
     } else {
         0
     }

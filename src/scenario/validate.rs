@@ -16,6 +16,9 @@ pub const MAX_HORIZON_MONTHS: i64 = 1200;
 pub const MAX_COHORT_SIZE: f64 = 1e9;
 /// Most trials one run may ask for.
 pub const MAX_TRIALS: i64 = 1_000_000_000;
+/// Largest amount (price, cost, cap) or multiplier: far above any real
+/// currency's figures, far below where sums of them stop being finite.
+pub const MAX_AMOUNT: f64 = 1e18;
 /// Largest relative sd of a measurement error (a 1000% error is already noise).
 pub const MAX_RELATIVE_SD: f64 = 10.0;
 /// Tolerance on shares summing to one (SPEC section 9).
@@ -72,6 +75,21 @@ impl Checker {
     fn non_negative(&mut self, path: &str, v: f64) {
         if self.finite(path, v) && v < 0.0 {
             self.err(path, format!("{v} is negative: expected a number >= 0"));
+        } else if v > MAX_AMOUNT {
+            self.err(
+                path,
+                format!("{v:e} is too large: amounts and multipliers go up to {MAX_AMOUNT:e}"),
+            );
+        }
+    }
+
+    /// At most `max` items in a list.
+    fn at_most(&mut self, path: &str, len: usize, max: usize, what: &str) {
+        if len > max {
+            self.err(
+                path,
+                format!("{len} {what}: at most {max} are supported (see the limits in docs/scenario-format.md)"),
+            );
         }
     }
 
@@ -275,6 +293,12 @@ impl Checker {
                 (Some(0.0), None)
             }
             Dist::Discrete(dd) => {
+                self.at_most(
+                    &p("values"),
+                    dd.values.len(),
+                    crate::limits::MAX_LIST,
+                    "values",
+                );
                 if dd.values.is_empty() {
                     self.err(p("values"), "discrete needs at least one value");
                 }
@@ -336,7 +360,32 @@ impl Checker {
                     );
                 }
             }
+            Support::Count => {
+                if hi.is_some_and(|v| v > MAX_COHORT_SIZE) {
+                    self.err(
+                        path,
+                        format!(
+                            "a cohort size goes up to {MAX_COHORT_SIZE:e}; this {k} reaches {}",
+                            hi.map_or("+inf".into(), fmt_g)
+                        ),
+                    );
+                }
+                if let Dist::Lognormal(l) = d
+                    && l.mean > MAX_COHORT_SIZE
+                {
+                    self.err(path, format!("a cohort size goes up to {MAX_COHORT_SIZE:e}; this lognormal has mean {}", l.mean));
+                }
+            }
             Support::NonNegative => {
+                if hi.is_some_and(|v| v > MAX_AMOUNT)
+                    || matches!(d, Dist::Lognormal(l) if l.mean > MAX_AMOUNT)
+                    || matches!(d, Dist::Normal(n) if n.mean > MAX_AMOUNT)
+                {
+                    self.err(
+                        path,
+                        format!("amounts go up to {MAX_AMOUNT:e}; this {k} goes beyond"),
+                    );
+                }
                 if lo.is_some_and(|v| v < 0.0) {
                     self.err(
                         path,
@@ -347,7 +396,6 @@ impl Checker {
                     );
                 }
             }
-            Support::Count => {}
         }
     }
 }
@@ -424,6 +472,12 @@ impl Checker {
         match p {
             Price::Fixed(v) => self.non_negative(path, *v),
             Price::Tiered { tiers } => {
+                self.at_most(
+                    &format!("{path}.tiers"),
+                    tiers.len(),
+                    crate::limits::MAX_LIST,
+                    "tiers",
+                );
                 if tiers.is_empty() {
                     self.err(
                         format!("{path}.tiers"),
@@ -577,14 +631,17 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             "cohorts",
             "missing cohorts: give a `cohorts` list or an `enrolment` shorthand",
         ),
-        (Some(list), None) => check_cohorts(&mut c, list, horizon),
+        (Some(list), None) => {
+            c.at_most("cohorts", list.len(), crate::limits::MAX_COHORTS, "cohorts");
+            check_cohorts(&mut c, list, horizon);
+        }
         (None, Some(e)) => {
             let n_ok = c.whole_in(
                 "enrolment.cohorts",
                 e.cohorts,
                 1,
-                100_000,
-                "at least 1 cohort",
+                crate::limits::MAX_COHORTS as i64,
+                &format!("1 to {} cohorts", crate::limits::MAX_COHORTS),
             );
             let first = e.first_month.unwrap_or(Whole(0));
             let every = e.every_months.unwrap_or(Whole(1));
@@ -630,6 +687,12 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             "no outcomes: the funnel needs at least one outcome",
         );
     }
+    c.at_most(
+        "outcomes",
+        s.outcomes.len(),
+        crate::limits::MAX_OUTCOMES,
+        "outcomes",
+    );
     let mut ids: Vec<&str> = Vec::new();
     for (i, o) in s.outcomes.iter().enumerate() {
         let p = format!("outcomes[{i}]");
@@ -736,6 +799,24 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     check_segments(&mut c, s, &ids);
 
     // Correlations.
+    c.at_most(
+        "correlations",
+        s.correlations.len(),
+        crate::limits::MAX_SHOCKS,
+        "correlations",
+    );
+    c.at_most(
+        "shocks",
+        s.shocks.len(),
+        crate::limits::MAX_SHOCKS,
+        "shocks",
+    );
+    c.at_most(
+        "segments",
+        s.segments.len(),
+        crate::limits::MAX_SEGMENTS,
+        "segments",
+    );
     check_correlations(&mut c, s, &ids);
 
     // Shocks.
@@ -786,6 +867,12 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     // Payment.
     let pay = &s.payment;
     if let Some(payers) = &pay.payers {
+        c.at_most(
+            "payment.payers",
+            payers.len(),
+            crate::limits::MAX_PARTIES,
+            "payers",
+        );
         if payers.is_empty() {
             c.err(
                 "payment.payers",
@@ -862,6 +949,12 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     }
     let mut tranche_names: Vec<&str> = Vec::new();
     if let Some(tr) = &fin.tranches {
+        c.at_most(
+            "finance.tranches",
+            tr.len(),
+            crate::limits::MAX_PARTIES,
+            "tranches",
+        );
         if tr.is_empty() {
             c.err(
                 "finance.tranches",
@@ -927,6 +1020,18 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             0.0,
             1.0,
             "a fraction from 0 to 1",
+        );
+    }
+
+    // The per-trial state the funnel implies.
+    let cells = crate::limits::cells(s);
+    if cells > crate::limits::MAX_CELLS {
+        c.err(
+            "outcomes",
+            format!(
+                "a trial would keep {cells} counts (cohorts x segments x the months each outcome's successes may fall in), above {}: use fewer cohorts, segments or lag months",
+                crate::limits::MAX_CELLS
+            ),
         );
     }
 
