@@ -1,0 +1,425 @@
+//! Property tests: randomly generated VALID scenarios (every section 2 and
+//! section 8 mechanism mixed at random), and in every trial the invariants of
+//! SPEC section 9 and issue 9: money conserved, caps never exceeded, tranche
+//! IRR never above its cap, paid counts never above achieved ones (without a
+//! measurement error), payer cost never negative, peak funding >= 0, the
+//! guarantee within its amount, the floor kept.
+//!
+//! A failing case is shrunk by proptest to a small scenario; it is printed as
+//! YAML and belongs in `shrunk_cases_stay_fixed` below once fixed.
+
+use ibsim::engine::{Discounts, Draws, Layout, Workspace, run_trial};
+use ibsim::model::Model;
+use ibsim::scenario::parse_str;
+use proptest::prelude::*;
+
+/// Normalised shares from positive weights, written with full precision.
+fn shares(w: &[u32]) -> Vec<f64> {
+    let total: f64 = w.iter().map(|&x| f64::from(x)).sum();
+    let mut s: Vec<f64> = w.iter().map(|&x| f64::from(x) / total).collect();
+    // Make the sum exactly representable as 1 within 1e-9.
+    let rest: f64 = s[1..].iter().sum();
+    s[0] = 1.0 - rest;
+    s
+}
+
+#[derive(Debug, Clone)]
+struct Gen {
+    horizon: u32,
+    cohorts: Vec<(u32, u32, bool)>,
+    segments: Vec<(u32, u32, u32)>,
+    outcomes: Vec<OutGen>,
+    payers: Vec<(u32, Option<u32>)>,
+    budget_cap: Option<u32>,
+    pay_lag: u32,
+    service_fee: Option<u32>,
+    tranches: Vec<(u32, u32, Option<u32>)>,
+    guarantee: Option<(u32, bool)>,
+    floor: Option<(u32, bool)>,
+    recycling: bool,
+    excess_to_provider: bool,
+    success_share: u32,
+    costs: (u32, u32, u32),
+    seed: u32,
+}
+
+#[derive(Debug, Clone)]
+struct OutGen {
+    of_previous: bool,
+    rate: (u32, u32),
+    lag: (u32, u32),
+    price: u32,
+    tiers: bool,
+    max_paid: Option<u32>,
+    paid_by_last: bool,
+    counterfactual: Option<u32>,
+    measurement: Option<u32>,
+    cohort_sd: bool,
+}
+
+fn out_gen() -> impl Strategy<Value = OutGen> {
+    (
+        any::<bool>(),
+        (0u32..=100, 0u32..=30),
+        (0u32..=5, 0u32..=3),
+        0u32..=5000,
+        any::<bool>(),
+        proptest::option::of(0u32..400),
+        any::<bool>(),
+        proptest::option::of(0u32..=60),
+        proptest::option::of(0u32..=50),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(of_previous, rate, lag, price, tiers, max_paid, paid_by_last, cf, m, cohort_sd)| {
+                OutGen {
+                    of_previous,
+                    rate,
+                    lag,
+                    price,
+                    tiers,
+                    max_paid,
+                    paid_by_last,
+                    counterfactual: cf,
+                    measurement: m,
+                    cohort_sd,
+                }
+            },
+        )
+}
+
+fn scenarios() -> impl Strategy<Value = Gen> {
+    (
+        (
+            6u32..=48,
+            proptest::collection::vec((0u32..40, 0u32..=400, any::<bool>()), 1..4),
+            proptest::collection::vec((1u32..=10, 50u32..=150, 50u32..=200), 0..4),
+            proptest::collection::vec(out_gen(), 1..4),
+            proptest::collection::vec((1u32..=10, proptest::option::of(0u32..200_000)), 1..4),
+            proptest::option::of(0u32..400_000),
+            0u32..=3,
+            proptest::option::of(0u32..=50),
+        ),
+        (
+            proptest::collection::vec((1u32..=10, 1u32..=2, proptest::option::of(0u32..=30)), 1..4),
+            proptest::option::of((0u32..50_000, any::<bool>())),
+            proptest::option::of((0u32..=100, any::<bool>())),
+            any::<bool>(),
+            any::<bool>(),
+            0u32..=30,
+            (0u32..=50_000, 0u32..=100, 0u32..=2000),
+            any::<u32>(),
+        ),
+    )
+        .prop_map(
+            |(
+                (horizon, cohorts, segments, outcomes, payers, budget_cap, pay_lag, service_fee),
+                (
+                    tranches,
+                    guarantee,
+                    floor,
+                    recycling,
+                    excess_to_provider,
+                    success_share,
+                    costs,
+                    seed,
+                ),
+            )| Gen {
+                horizon,
+                cohorts,
+                segments,
+                outcomes,
+                payers,
+                budget_cap,
+                pay_lag,
+                service_fee,
+                tranches,
+                guarantee,
+                floor,
+                recycling,
+                excess_to_provider,
+                success_share,
+                costs,
+                seed,
+            },
+        )
+}
+
+impl Gen {
+    /// The scenario as YAML.
+    fn yaml(&self) -> String {
+        let h = self.horizon;
+        let mut y = format!("name: generated\ncurrency: USD\nhorizon_months: {h}\ncohorts:\n");
+        for (i, (start, size, spread)) in self.cohorts.iter().enumerate() {
+            let size = if *spread && *size > 0 {
+                format!("{{uniform: {{min: 0, max: {size}}}}}")
+            } else {
+                size.to_string()
+            };
+            y += &format!(
+                "  - {{name: c{i}, start_month: {}, size: {size}}}\n",
+                start % h
+            );
+        }
+        if self.segments.len() >= 2 {
+            let sh = shares(&self.segments.iter().map(|s| s.0).collect::<Vec<_>>());
+            y += "segments:\n";
+            for (i, ((_, rm, pm), s)) in self.segments.iter().zip(&sh).enumerate() {
+                y += &format!(
+                    "  - {{name: s{i}, share: {s:?}, rate_multiplier: {{o0: {}}}, price_multiplier: {}}}\n",
+                    f64::from(*rm) / 100.0,
+                    f64::from(*pm) / 100.0
+                );
+            }
+        }
+        let payer_names: Vec<String> = (0..self.payers.len()).map(|i| format!("p{i}")).collect();
+        y += "outcomes:\n";
+        for (i, o) in self.outcomes.iter().enumerate() {
+            let mean = f64::from(o.rate.0) / 100.0;
+            let sd = f64::from(o.rate.1) / 100.0;
+            let rate = if sd > 0.0 && mean > 0.0 && mean < 1.0 && sd * sd < mean * (1.0 - mean) {
+                format!("{{beta: {{mean: {mean}, sd: {sd}}}}}")
+            } else {
+                mean.to_string()
+            };
+            let lag = if o.lag.1 == 0 {
+                o.lag.0.to_string()
+            } else {
+                format!(
+                    "{{uniform: {{min: {}, max: {}}}}}",
+                    o.lag.0,
+                    o.lag.0 + o.lag.1
+                )
+            };
+            let price = if o.tiers {
+                format!(
+                    "{{tiers: [{{up_to: 20, price: {}}}, {{up_to: 60, price: {}}}, {{price: {}}}]}}",
+                    o.price,
+                    o.price / 2,
+                    o.price * 2
+                )
+            } else {
+                o.price.to_string()
+            };
+            y += &format!(
+                "  - id: o{i}\n    rate: {rate}\n    lag_months: {lag}\n    price: {price}\n"
+            );
+            if i > 0 && o.of_previous {
+                y += &format!("    of: o{}\n", i - 1);
+            }
+            if o.cohort_sd {
+                y += "    cohort_sd: 0.05\n";
+            }
+            if let Some(m) = o.max_paid {
+                y += &format!("    max_paid: {m}\n");
+            }
+            if o.paid_by_last {
+                y += &format!("    paid_by: [{}]\n", payer_names[payer_names.len() - 1]);
+            }
+            if let Some(c) = o.counterfactual {
+                y += &format!("    counterfactual_rate: {}\n", f64::from(c) / 100.0);
+            }
+            if let Some(m) = o.measurement {
+                y += &format!(
+                    "    measurement: {{relative_sd: {}}}\n",
+                    f64::from(m) / 100.0
+                );
+            }
+        }
+        let (upfront, per_participant, fixed) = self.costs;
+        y += &format!(
+            "costs: {{upfront: {upfront}, per_participant: {per_participant}, fixed_monthly: {fixed}}}\n"
+        );
+        let psh = shares(&self.payers.iter().map(|p| p.0).collect::<Vec<_>>());
+        y += "payment:\n  payers:\n";
+        for (i, ((_, cap), s)) in self.payers.iter().zip(&psh).enumerate() {
+            let cap = cap.map_or(String::new(), |c| format!(", cap: {c}"));
+            y += &format!("    - {{name: p{i}, share: {s:?}{cap}}}\n");
+        }
+        if let Some(b) = self.budget_cap {
+            y += &format!("  budget_cap: {b}\n");
+        }
+        y += &format!("  lag_months: {}\n  evaluation_cost: 500\n", self.pay_lag);
+        if let Some(f) = self.service_fee {
+            y += &format!("  service_fee: {}\n", f64::from(f) / 100.0);
+        }
+        let tsh = shares(&self.tranches.iter().map(|t| t.0).collect::<Vec<_>>());
+        y += &format!(
+            "finance:\n  recycling: {}\n  excess_to: {}\n  provider_success_share: {}\n  committed_capital: 100000\n  tranches:\n",
+            self.recycling,
+            if self.excess_to_provider {
+                "provider"
+            } else {
+                "payer"
+            },
+            f64::from(self.success_share) / 100.0
+        );
+        for (i, ((_, sen, cap), s)) in self.tranches.iter().zip(&tsh).enumerate() {
+            let cap = cap.map_or(String::new(), |c| {
+                format!(", cap_irr: {}", f64::from(c) / 100.0)
+            });
+            y += &format!("    - {{name: t{i}, share: {s:?}, seniority: {sen}{cap}}}\n");
+        }
+        let by = |payer: bool| if payer { "payer" } else { "guarantor" };
+        if let Some((amount, payer)) = self.guarantee {
+            y += &format!(
+                "  guarantee: {{amount: {amount}, covers: t0, by: {}}}\n",
+                by(payer)
+            );
+        }
+        if let Some((share, payer)) = self.floor {
+            y += &format!(
+                "  principal_floor: {{covers: t{}, share: {}, by: {}}}\n",
+                self.tranches.len() - 1,
+                f64::from(share) / 100.0,
+                by(payer)
+            );
+        }
+        y += &format!("simulation: {{trials: 20, seed: {}}}\n", self.seed);
+        y
+    }
+}
+
+/// Every invariant, in every trial; `Err` names the first one broken.
+fn check(text: &str, trials: u64) -> Result<(), String> {
+    let loaded = parse_str(text, "generated.yaml")
+        .map_err(|d| format!("generator wrote an invalid scenario: {}", d[0]))?;
+    let m = Model::compile(&loaded.scenario);
+    let layout = Layout::new(&m);
+    let disc = Discounts::new(&m);
+    let draws = Draws {
+        seed: m.seed,
+        trials,
+        sampling: m.sampling,
+    };
+    let mut ws = Workspace::new(&m, &layout);
+    let col = |ws: &Workspace, name: &str| ws.row[layout.index_of(name).unwrap()];
+    for t in 0..trials {
+        run_trial(&m, &layout, &disc, &draws, t, &mut ws);
+        let x = ws.totals;
+        let scale = x
+            .gross_payments
+            .max(x.delivery_cost)
+            .max(x.contributions)
+            .max(1.0);
+        let (lhs, rhs) = (
+            x.gross_payments + x.contributions + x.service_fees,
+            x.distributions + x.success_share + x.excess + x.delivery_cost,
+        );
+        if (lhs - rhs).abs() > 1e-9 * scale {
+            return Err(format!("trial {t}: money not conserved: {lhs} vs {rhs}"));
+        }
+        if !m.recycling && (x.contributions + x.service_fees - x.delivery_cost).abs() > 1e-9 * scale
+        {
+            return Err(format!("trial {t}: contributions + fees != delivery cost"));
+        }
+        if let Some(cap) = m.budget_cap
+            && x.gross_payments > cap * (1.0 + 1e-12) + 1e-9
+        {
+            return Err(format!("trial {t}: budget cap exceeded"));
+        }
+        if m.payer_split {
+            for (j, cap) in m.payer_caps.iter().enumerate() {
+                if ws.payer_paid[j] > cap * (1.0 + 1e-12) + 1e-9 {
+                    return Err(format!("trial {t}: payer {j} above its cap"));
+                }
+            }
+        }
+        for o in &m.outcomes {
+            let paid = col(&ws, &format!("paid.{}", o.id));
+            if paid > o.max_paid as f64 {
+                return Err(format!("trial {t}: max_paid of {} exceeded", o.id));
+            }
+            if o.measurement.is_none() && paid > col(&ws, &format!("outcome.{}", o.id)) {
+                return Err(format!("trial {t}: {} paid above achieved", o.id));
+            }
+        }
+        for tr in &m.tranches {
+            if let Some(cap) = tr.cap_irr {
+                let irr = col(&ws, &format!("tranche.{}.irr", tr.name));
+                if irr > cap + 1e-9 {
+                    return Err(format!(
+                        "trial {t}: {} IRR {irr} above its cap {cap}",
+                        tr.name
+                    ));
+                }
+            }
+        }
+        let payer_cost = col(&ws, "payer_cost");
+        if payer_cost < -1e-9 * scale {
+            return Err(format!("trial {t}: payer cost {payer_cost} < 0"));
+        }
+        if col(&ws, "peak_funding") < 0.0 {
+            return Err(format!("trial {t}: negative peak funding"));
+        }
+        if let Some((amount, _)) = m.guarantee
+            && !(0.0..=amount).contains(&x.guarantee)
+        {
+            return Err(format!(
+                "trial {t}: guarantee {} outside [0, {amount}]",
+                x.guarantee
+            ));
+        }
+        if let Some(f) = m.floor {
+            let moic = col(&ws, &format!("tranche.{}.moic", m.tranches[f.tranche].name));
+            if moic < f.share - 1e-9 {
+                return Err(format!(
+                    "trial {t}: floor {} not kept (MOIC {moic})",
+                    f.share
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_for_random_valid_scenarios(g in scenarios()) {
+        let text = g.yaml();
+        if let Err(e) = check(&text, 20) {
+            prop_assert!(false, "{e}\n--- scenario ---\n{text}");
+        }
+    }
+}
+
+/// Cases proptest once shrunk to, kept as plain tests.
+#[test]
+fn shrunk_cases_stay_fixed() {
+    for text in SHRUNK {
+        check(text, 20).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    }
+}
+
+const SHRUNK: &[&str] = &[
+    // Proptest's first find: a tight beta rate (a = 319.8, b = 1279.2) made
+    // puruspe's incomplete beta return ~1 in the lower tail and its inverse
+    // panic ("Bad x in routine betai") while compiling the scenario.
+    "name: generated
+currency: USD
+horizon_months: 6
+cohorts:
+  - {name: c0, start_month: 0, size: 0}
+outcomes:
+  - id: o0
+    rate: {beta: {mean: 0.2, sd: 0.01}}
+    lag_months: 0
+    price: 0
+costs: {upfront: 0, per_participant: 0, fixed_monthly: 0}
+payment:
+  payers:
+    - {name: p0, share: 1.0}
+  lag_months: 0
+  evaluation_cost: 500
+finance:
+  recycling: false
+  excess_to: payer
+  provider_success_share: 0
+  committed_capital: 100000
+  tranches:
+    - {name: t0, share: 1.0, seniority: 1}
+simulation: {trials: 20, seed: 0}
+",
+];
