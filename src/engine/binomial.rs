@@ -45,7 +45,8 @@ fn stirling_tail(k: f64) -> f64 {
 /// A Binomial(n, p) variate.
 #[inline]
 pub fn sample<R: Rng>(n: u64, p: f64, rng: &mut R) -> u64 {
-    if n == 0 || p <= 0.0 {
+    // (A NaN probability, which validation keeps out, must not loop forever.)
+    if n == 0 || p <= 0.0 || p.is_nan() {
         return 0;
     }
     if p >= 1.0 {
@@ -188,6 +189,7 @@ mod tests {
         assert_eq!(sample(0, 0.3, &mut rng), 0);
         assert_eq!(sample(10, 0.0, &mut rng), 0);
         assert_eq!(sample(10, 1.0, &mut rng), 10);
+        assert_eq!(sample(1000, f64::NAN, &mut rng), 0);
         for _ in 0..1000 {
             assert!(sample(25, 0.999, &mut rng) <= 25);
             assert!(sample(3, 0.5, &mut rng) <= 3);
