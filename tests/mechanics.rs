@@ -431,22 +431,11 @@ fn check_every_trial(text: &str, trials: u64) {
     for t in 0..trials {
         run_trial(&m, &layout, &disc, &draws, t, &mut ws);
         let x = ws.totals;
-        let scale = x.gross_payments.max(x.delivery_cost).max(1.0);
         // SPEC section 9 with service fees.
-        let (lhs, rhs) = if m.recycling {
-            (
-                x.gross_payments + x.contributions + x.service_fees,
-                x.distributions + x.success_share + x.excess + x.delivery_cost,
-            )
-        } else {
-            (
-                x.contributions + x.service_fees + x.gross_payments,
-                x.delivery_cost + x.distributions + x.success_share + x.excess,
-            )
-        };
         assert!(
-            (lhs - rhs).abs() <= 1e-9 * scale,
-            "trial {t}: money not conserved {lhs} vs {rhs}"
+            x.is_conserved(),
+            "trial {t}: money not conserved, gap {}",
+            x.conservation_gap()
         );
         for (j, cap) in m.payer_caps.iter().enumerate() {
             assert!(

@@ -302,12 +302,11 @@ fn check(text: &str, trials: u64) -> Result<(), String> {
             .max(x.delivery_cost)
             .max(x.contributions)
             .max(1.0);
-        let (lhs, rhs) = (
-            x.gross_payments + x.contributions + x.service_fees,
-            x.distributions + x.success_share + x.excess + x.delivery_cost,
-        );
-        if (lhs - rhs).abs() > 1e-9 * scale {
-            return Err(format!("trial {t}: money not conserved: {lhs} vs {rhs}"));
+        if !x.is_conserved() {
+            return Err(format!(
+                "trial {t}: money not conserved, gap {}",
+                x.conservation_gap()
+            ));
         }
         if !m.recycling && (x.contributions + x.service_fees - x.delivery_cost).abs() > 1e-9 * scale
         {

@@ -194,6 +194,28 @@ pub struct MoneyTotals {
     pub payer_support: f64,
 }
 
+impl MoneyTotals {
+    /// What comes in minus what goes out (SPEC section 9): gross payments,
+    /// contributions and service fees, less distributions, the success
+    /// share, excess and the delivery cost. Zero up to rounding in every
+    /// trial, with or without recycling.
+    pub fn conservation_gap(&self) -> f64 {
+        (self.gross_payments + self.contributions + self.service_fees)
+            - (self.distributions + self.success_share + self.excess + self.delivery_cost)
+    }
+
+    /// Whether [`MoneyTotals::conservation_gap`] is within 1e-9 of the
+    /// trial's largest flow.
+    pub fn is_conserved(&self) -> bool {
+        let scale = self
+            .gross_payments
+            .max(self.delivery_cost)
+            .max(self.contributions)
+            .max(1.0);
+        self.conservation_gap().abs() <= 1e-9 * scale
+    }
+}
+
 impl Workspace {
     /// Buffers for `model`.
     pub fn new(model: &Model, layout: &Layout) -> Workspace {
