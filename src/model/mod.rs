@@ -774,13 +774,6 @@ impl Model {
             sampling: s.simulation.sampling.unwrap_or_default(),
         }
     }
-
-    /// Whether any outcome is paid on something other than its true count.
-    pub fn adjusts_counts(&self) -> bool {
-        self.outcomes
-            .iter()
-            .any(|o| o.counterfactual.is_some() || o.measurement.is_some())
-    }
 }
 
 fn compile_copula(s: &Scenario, outcomes: &[OutcomeModel]) -> Option<Copula> {
