@@ -3,8 +3,8 @@
 
 mod common;
 
+use ibsim::engine::Draws;
 use ibsim::engine::runner::{TrialColumns, simulate};
-use ibsim::engine::{Discounts, Draws, Layout, Workspace, run_trial};
 use ibsim::model::Model;
 use ibsim::scenario::parse_str;
 use serde_json::Value;
@@ -416,81 +416,10 @@ fn guarantee_and_floor_by_payer_or_guarantor() {
     every_trial(&cols, "payer_cost", 10_000.0 + 10_000.0);
 }
 
-/// Per-trial invariants of the section 8 mechanics on a scenario.
+/// Per-trial invariants (tests/common/invariants.rs) on a scenario.
 fn check_every_trial(text: &str, trials: u64) {
-    let m = model(text);
-    let layout = Layout::new(&m);
-    let disc = Discounts::new(&m);
-    let draws = Draws {
-        seed: m.seed,
-        trials,
-        sampling: m.sampling,
-    };
-    let mut ws = Workspace::new(&m, &layout);
-    let col = |ws: &Workspace, name: &str| ws.row[layout.index_of(name).unwrap()];
-    for t in 0..trials {
-        run_trial(&m, &layout, &disc, &draws, t, &mut ws);
-        let x = ws.totals;
-        // SPEC section 9 with service fees.
-        assert!(
-            x.is_conserved(),
-            "trial {t}: money not conserved, gap {}",
-            x.conservation_gap()
-        );
-        for (j, cap) in m.payer_caps.iter().enumerate() {
-            assert!(
-                ws.payer_paid[j] <= cap * (1.0 + 1e-12) || !m.payer_split,
-                "trial {t}: payer {j} paid {} above its cap {cap}",
-                ws.payer_paid[j]
-            );
-        }
-        if let Some(cap) = m.budget_cap {
-            assert!(x.gross_payments <= cap * (1.0 + 1e-12), "trial {t}");
-        }
-        let by_payer: f64 = m
-            .payers
-            .iter()
-            .map(|(n, _)| col(&ws, &format!("payer_cost.{n}")))
-            .sum();
-        let total = col(&ws, "payer_cost");
-        assert!(
-            (by_payer - total).abs() <= 1e-9 * total.abs().max(1.0),
-            "trial {t}: payer costs sum to {by_payer}, not {total}"
-        );
-        assert!(total >= 0.0, "trial {t}: negative payer cost");
-        if let Some(f) = m.floor {
-            let name = &m.tranches[f.tranche].name;
-            let moic = col(&ws, &format!("tranche.{name}.moic"));
-            assert!(
-                moic.is_nan() || moic >= f.share - 1e-9,
-                "trial {t}: floor breached, MOIC {moic}"
-            );
-        }
-        for o in &m.outcomes {
-            let paid = col(&ws, &format!("paid.{}", o.id));
-            assert!(paid <= o.max_paid as f64, "trial {t}: max_paid exceeded");
-            if o.measurement.is_none() {
-                assert!(paid <= col(&ws, &format!("outcome.{}", o.id)), "trial {t}");
-            }
-            if m.segmented {
-                let parts: f64 = m
-                    .segments
-                    .iter()
-                    .map(|g| col(&ws, &format!("outcome.{}.{}", o.id, g.name)))
-                    .sum();
-                assert_eq!(parts, col(&ws, &format!("outcome.{}", o.id)), "trial {t}");
-            }
-        }
-        for tr in &m.tranches {
-            if let Some(cap) = tr.cap_irr {
-                let irr = col(&ws, &format!("tranche.{}.irr", tr.name));
-                assert!(irr.is_nan() || irr <= cap + 1e-9, "trial {t}: IRR {irr}");
-            }
-        }
-        if let Some((amount, _)) = m.guarantee {
-            assert!((0.0..=amount).contains(&x.guarantee), "trial {t}");
-        }
-        assert!(col(&ws, "peak_funding") >= 0.0);
+    if let Err(e) = common::invariants::every_trial(text, trials) {
+        panic!("{e}");
     }
 }
 

@@ -8,9 +8,8 @@
 //! A failing case is shrunk by proptest to a small scenario; it is printed as
 //! YAML and belongs in `shrunk_cases_stay_fixed` below once fixed.
 
-use ibsim::engine::{Discounts, Draws, Layout, Workspace, run_trial};
-use ibsim::model::Model;
-use ibsim::scenario::parse_str;
+mod common;
+
 use proptest::prelude::*;
 
 /// Normalised shares from positive weights, written with full precision.
@@ -280,105 +279,13 @@ impl Gen {
     }
 }
 
-/// Every invariant, in every trial; `Err` names the first one broken.
-fn check(text: &str, trials: u64) -> Result<(), String> {
-    let loaded = parse_str(text, "generated.yaml")
-        .map_err(|d| format!("generator wrote an invalid scenario: {}", d[0]))?;
-    let m = Model::compile(&loaded.scenario);
-    let layout = Layout::new(&m);
-    let disc = Discounts::new(&m);
-    let draws = Draws {
-        seed: m.seed,
-        trials,
-        sampling: m.sampling,
-    };
-    let mut ws = Workspace::new(&m, &layout);
-    let col = |ws: &Workspace, name: &str| ws.row[layout.index_of(name).unwrap()];
-    for t in 0..trials {
-        run_trial(&m, &layout, &disc, &draws, t, &mut ws);
-        let x = ws.totals;
-        let scale = x
-            .gross_payments
-            .max(x.delivery_cost)
-            .max(x.contributions)
-            .max(1.0);
-        if !x.is_conserved() {
-            return Err(format!(
-                "trial {t}: money not conserved, gap {}",
-                x.conservation_gap()
-            ));
-        }
-        if !m.recycling && (x.contributions + x.service_fees - x.delivery_cost).abs() > 1e-9 * scale
-        {
-            return Err(format!("trial {t}: contributions + fees != delivery cost"));
-        }
-        if let Some(cap) = m.budget_cap
-            && x.gross_payments > cap * (1.0 + 1e-12) + 1e-9
-        {
-            return Err(format!("trial {t}: budget cap exceeded"));
-        }
-        if m.payer_split {
-            for (j, cap) in m.payer_caps.iter().enumerate() {
-                if ws.payer_paid[j] > cap * (1.0 + 1e-12) + 1e-9 {
-                    return Err(format!("trial {t}: payer {j} above its cap"));
-                }
-            }
-        }
-        for o in &m.outcomes {
-            let paid = col(&ws, &format!("paid.{}", o.id));
-            if paid > o.max_paid as f64 {
-                return Err(format!("trial {t}: max_paid of {} exceeded", o.id));
-            }
-            if o.measurement.is_none() && paid > col(&ws, &format!("outcome.{}", o.id)) {
-                return Err(format!("trial {t}: {} paid above achieved", o.id));
-            }
-        }
-        for tr in &m.tranches {
-            if let Some(cap) = tr.cap_irr {
-                let irr = col(&ws, &format!("tranche.{}.irr", tr.name));
-                if irr > cap + 1e-9 {
-                    return Err(format!(
-                        "trial {t}: {} IRR {irr} above its cap {cap}",
-                        tr.name
-                    ));
-                }
-            }
-        }
-        let payer_cost = col(&ws, "payer_cost");
-        if payer_cost < -1e-9 * scale {
-            return Err(format!("trial {t}: payer cost {payer_cost} < 0"));
-        }
-        if col(&ws, "peak_funding") < 0.0 {
-            return Err(format!("trial {t}: negative peak funding"));
-        }
-        if let Some((amount, _)) = m.guarantee
-            && !(0.0..=amount).contains(&x.guarantee)
-        {
-            return Err(format!(
-                "trial {t}: guarantee {} outside [0, {amount}]",
-                x.guarantee
-            ));
-        }
-        if let Some(f) = m.floor {
-            let moic = col(&ws, &format!("tranche.{}.moic", m.tranches[f.tranche].name));
-            if moic < f.share - 1e-9 {
-                return Err(format!(
-                    "trial {t}: floor {} not kept (MOIC {moic})",
-                    f.share
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
     fn invariants_hold_for_random_valid_scenarios(g in scenarios()) {
         let text = g.yaml();
-        if let Err(e) = check(&text, 20) {
+        if let Err(e) = common::invariants::every_trial(&text, 20) {
             prop_assert!(false, "{e}\n--- scenario ---\n{text}");
         }
     }
@@ -388,7 +295,7 @@ proptest! {
 #[test]
 fn shrunk_cases_stay_fixed() {
     for text in SHRUNK {
-        check(text, 20).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        common::invariants::every_trial(text, 20).unwrap_or_else(|e| panic!("{e}\n{text}"));
     }
 }
 

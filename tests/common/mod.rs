@@ -1,6 +1,8 @@
 //! A small harness driving the real `ibsim` binary (ripgrep-style).
 #![allow(dead_code)]
 
+pub mod invariants;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
