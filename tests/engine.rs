@@ -2,39 +2,10 @@
 
 mod common;
 
-use ibsim::engine::runner::{TrialColumns, simulate};
-use ibsim::engine::{Discounts, Draws, Layout, Workspace, run_trial};
-use ibsim::model::Model;
-use ibsim::scenario::parse_str;
+use common::library::{draws, model, run};
+use ibsim::engine::runner::simulate;
+use ibsim::engine::{Discounts, Layout, Workspace, run_trial};
 use serde_json::Value;
-
-fn model(text: &str) -> Model {
-    let loaded = parse_str(text, "test.yaml").unwrap_or_else(|d| panic!("{}", d[0]));
-    Model::compile(&loaded.scenario)
-}
-
-fn draws(m: &Model, trials: u64) -> Draws {
-    Draws {
-        seed: m.seed,
-        trials,
-        sampling: m.sampling,
-    }
-}
-
-fn run(m: &Model, trials: u64, threads: usize) -> (TrialColumns, Value) {
-    let cols = simulate(m, &draws(m, trials), 0..trials, Some(threads), &|_| {}).unwrap();
-    let id = ibsim::summary::RunIdentity {
-        name: m.name.clone(),
-        file: "test.yaml".into(),
-        sha256: String::new(),
-        currency: m.currency.clone(),
-        trials,
-        seed: m.seed,
-        sampling: m.sampling.as_str().into(),
-    };
-    let s = ibsim::summary::summarize(m, &cols, &id);
-    (cols, s)
-}
 
 fn metric(s: &Value, key: &str, field: &str) -> f64 {
     s["metrics"][key][field].as_f64().unwrap_or(f64::NAN)

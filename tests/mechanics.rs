@@ -3,35 +3,13 @@
 
 mod common;
 
-use ibsim::engine::Draws;
-use ibsim::engine::runner::{TrialColumns, simulate};
-use ibsim::model::Model;
-use ibsim::scenario::parse_str;
+use common::library::model;
+use ibsim::engine::runner::TrialColumns;
 use serde_json::Value;
 
-fn model(text: &str) -> Model {
-    let loaded = parse_str(text, "test.yaml").unwrap_or_else(|d| panic!("{}", d[0]));
-    Model::compile(&loaded.scenario)
-}
-
-fn run(m: &Model, trials: u64) -> (TrialColumns, Value) {
-    let draws = Draws {
-        seed: m.seed,
-        trials,
-        sampling: m.sampling,
-    };
-    let cols = simulate(m, &draws, 0..trials, Some(2), &|_| {}).unwrap();
-    let id = ibsim::summary::RunIdentity {
-        name: m.name.clone(),
-        file: "test.yaml".into(),
-        sha256: String::new(),
-        currency: m.currency.clone(),
-        trials,
-        seed: m.seed,
-        sampling: m.sampling.as_str().into(),
-    };
-    let s = ibsim::summary::summarize(m, &cols, &id);
-    (cols, s)
+/// Simulates and summarises on two threads.
+fn run(m: &ibsim::model::Model, trials: u64) -> (TrialColumns, Value) {
+    common::library::run(m, trials, 2)
 }
 
 fn column<'a>(cols: &'a TrialColumns, name: &str) -> &'a [f64] {

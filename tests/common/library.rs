@@ -1,0 +1,39 @@
+//! Library-level helpers shared by the engine and mechanics tests: compile a
+//! scenario from text, simulate and summarise it.
+
+use ibsim::engine::Draws;
+use ibsim::engine::runner::{TrialColumns, simulate};
+use ibsim::model::Model;
+use serde_json::Value;
+
+/// Compiles a scenario given as YAML text (panics with the first problem).
+pub fn model(text: &str) -> Model {
+    let loaded =
+        ibsim::scenario::parse_str(text, "test.yaml").unwrap_or_else(|d| panic!("{}", d[0]));
+    Model::compile(&loaded.scenario)
+}
+
+/// The draws of a run of `trials` trials with the scenario's seed and sampling.
+pub fn draws(m: &Model, trials: u64) -> Draws {
+    Draws {
+        seed: m.seed,
+        trials,
+        sampling: m.sampling,
+    }
+}
+
+/// Simulates `trials` trials on `threads` threads and summarises them.
+pub fn run(m: &Model, trials: u64, threads: usize) -> (TrialColumns, Value) {
+    let cols = simulate(m, &draws(m, trials), 0..trials, Some(threads), &|_| {}).unwrap();
+    let id = ibsim::summary::RunIdentity {
+        name: m.name.clone(),
+        file: "test.yaml".into(),
+        sha256: String::new(),
+        currency: m.currency.clone(),
+        trials,
+        seed: m.seed,
+        sampling: m.sampling.as_str().into(),
+    };
+    let s = ibsim::summary::summarize(m, &cols, &id);
+    (cols, s)
+}
