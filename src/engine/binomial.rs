@@ -15,7 +15,7 @@
 use rand::Rng;
 use rand_distr::{Binomial, Distribution};
 
-use super::open_unit;
+use super::{count_f64, open_unit, trunc_count};
 
 /// log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2π)/2], exactly for k <= 9
 /// (Hörmann's table) and by Stirling's series (four terms, error < 4e-13) beyond.
@@ -53,7 +53,7 @@ pub fn sample<R: Rng>(n: u64, p: f64, rng: &mut R) -> u64 {
         return n;
     }
     let (q, flipped) = if p > 0.5 { (1.0 - p, true) } else { (p, false) };
-    let nf = n as f64;
+    let nf = count_f64(n);
     let k = if nf * q < 10.0 {
         // Inversion for small means; never fails for 0 < q <= 0.5.
         Binomial::new(n, q).map_or(0, |b| b.sample(rng))
@@ -78,7 +78,7 @@ fn btrd<R: Rng>(n: f64, p: f64, rng: &mut R) -> u64 {
             let u = v / v_r - 0.43;
             let x = (2.0 * a / (0.5 - u.abs()) + b) * u + c;
             // x >= 0 here (the box lies inside the support), so `as` is floor.
-            return x as u64;
+            return trunc_count(x);
         }
         if let Some(k) = outside_box(n, p, spq, a, b, c, v_r, v, rng) {
             return k;
@@ -114,11 +114,11 @@ fn outside_box<R: Rng>(
         return None;
     }
     // x >= 0 here, so truncation is floor (without a libm call).
-    let k = (x as u64) as f64;
+    let k = count_f64(trunc_count(x));
     // Step 3.2.
     let alpha = (2.83 + 5.1 / b) * spq;
     v *= alpha / (a / (us * us) + b);
-    let m = (((n + 1.0) * p) as u64) as f64;
+    let m = count_f64(trunc_count((n + 1.0) * p));
     let km = (k - m).abs();
     let r = p / (1.0 - p);
     if km <= 15.0 {
@@ -138,7 +138,7 @@ fn outside_box<R: Rng>(
         } else {
             v * num <= den
         }
-        .then_some(k as u64);
+        .then_some(trunc_count(k));
     }
     // Step 3.4: squeeze on log f(k)/f(m).
     let npq = spq * spq;
@@ -146,7 +146,7 @@ fn outside_box<R: Rng>(
     let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
     let t = -km * km / (2.0 * npq);
     if lv < t - rho {
-        return Some(k as u64);
+        return Some(trunc_count(k));
     }
     if lv > t + rho {
         return None;
@@ -158,7 +158,7 @@ fn outside_box<R: Rng>(
     let bound = h + (n + 1.0) * (nm / nk).ln() + (k + 0.5) * (nk * r / (k + 1.0)).ln()
         - stirling_tail(k)
         - stirling_tail(n - k);
-    (lv <= bound).then_some(k as u64)
+    (lv <= bound).then_some(trunc_count(k))
 }
 
 #[cfg(test)]

@@ -34,10 +34,27 @@ pub fn trial_rng(seed: u64, trial: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(mix64(mix64(seed) ^ trial))
 }
 
+/// A count as a float. Counts stay far below 2^53 (cohort sizes are capped
+/// at 1e9), so this is exact, and the signed conversion is one instruction
+/// where `u64 as f64` is a branch and several on x86-64 before AVX-512.
+#[inline(always)]
+pub(crate) fn count_f64(k: u64) -> f64 {
+    debug_assert!(k < 1 << 53);
+    k as i64 as f64
+}
+
+/// `x as u64` for a float known to lie in [0, 2^63): truncation toward zero
+/// in one instruction (the unsigned conversion needs a range check and more).
+#[inline(always)]
+pub(crate) fn trunc_count(x: f64) -> u64 {
+    debug_assert!((0.0..9.2e18).contains(&x), "{x}");
+    x as i64 as u64
+}
+
 /// A uniform in the open interval (0, 1) from 53 random bits.
 #[inline]
 pub fn open_unit(rng: &mut impl Rng) -> f64 {
-    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / 9_007_199_254_740_992.0)
+    (((rng.next_u64() >> 11) as i64) as f64 + 0.5) * (1.0 / 9_007_199_254_740_992.0)
 }
 
 /// Where a run's per-trial uniforms come from.
@@ -346,7 +363,7 @@ fn cohort_size(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {
         // v + 0.5 > 0, so the cast truncates down: floor without a libm call.
         // Sizes beyond the documented limit (a distribution's far tail) are clamped to it.
-        (v + 0.5).min(crate::scenario::validate::MAX_COHORT_SIZE) as u64
+        trunc_count((v + 0.5).min(crate::scenario::validate::MAX_COHORT_SIZE))
     } else {
         0
     }
@@ -374,10 +391,10 @@ pub fn run_trial(
 /// Rounds half up a measured count, clamping at 0 (SPEC section 10).
 #[inline]
 fn measured(count: u64, factor: f64) -> u64 {
-    let v = count as f64 * factor;
+    let v = count_f64(count) * factor;
     // v + 0.5 >= 0.5 here, so the cast truncates down: floor without a libm call.
     if v > 0.0 {
-        (v + 0.5).min(9.0e15) as u64
+        trunc_count((v + 0.5).min(9.0e15))
     } else {
         0
     }
@@ -410,7 +427,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
             Value::Const(v) => cohort_size(v),
             Value::Param(i) => cohort_size(p[i]),
         };
-        ws.cost[cohort.start] += size as f64 * per_participant;
+        ws.cost[cohort.start] += count_f64(size) * per_participant;
         if ns == 1 {
             ws.segment_size[0] = size;
         } else if !model.joint_segments {
@@ -456,7 +473,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
                 ws.outcome_total[o] += k;
                 let event = cohort.start + out.first_lag;
                 if event < h {
-                    ws.cost[event] += k as f64 * model.costs.per_outcome[o].get(p);
+                    ws.cost[event] += count_f64(k) * model.costs.per_outcome[o].get(p);
                 }
                 let cash = event + plag;
                 if cash < h {
@@ -542,7 +559,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
                 }
                 let event = cohort.start + out.first_lag + j;
                 if event < h {
-                    ws.cost[event] += k as f64 * cost_o;
+                    ws.cost[event] += count_f64(k) * cost_o;
                 }
             }
             for s in 0..ns {
@@ -557,7 +574,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
             pay.copy_from_slice(cells);
             if let Some(rate) = out.counterfactual {
                 // The earliest successes (by month, then segment) are the counterfactual ones.
-                let mut left = (rate * base_total as f64 + 0.5) as u64; // floor: non-negative
+                let mut left = trunc_count(rate * count_f64(base_total) + 0.5); // floor: non-negative
                 'months: for j in 0..spread {
                     for s in 0..ns {
                         if left == 0 {
@@ -685,7 +702,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
                 remaining_max[o] -= pay_n;
                 paid[o] += pay_n;
                 if out.tiers.len() == 1 {
-                    pay_n as f64 * out.tiers[0].1
+                    count_f64(pay_n) * out.tiers[0].1
                 } else {
                     let a = out.tier_amount(tier_position[o], pay_n);
                     tier_position[o] += pay_n;
@@ -714,7 +731,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
                     let multipliers = &model.segment_price[o * ns..(o + 1) * ns];
                     let mut amount = 0.0;
                     for (&k, &m) in month.iter().zip(multipliers) {
-                        amount += k as f64 * price * m;
+                        amount += count_f64(k) * price * m;
                     }
                     amount
                 } else {
@@ -1058,16 +1075,16 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
     let row = &mut ws.row;
     let l = layout;
     for o in 0..no {
-        row[l.outcome + o] = ws.outcome_total[o] as f64;
-        row[l.paid + o] = ws.paid[o] as f64;
-        row[l.unpaid + o] = ws.unpaid[o] as f64;
+        row[l.outcome + o] = count_f64(ws.outcome_total[o]);
+        row[l.paid + o] = count_f64(ws.paid[o]);
+        row[l.unpaid + o] = count_f64(ws.unpaid[o]);
     }
     if let Some(first) = l.outcome_segment {
         for (x, k) in row[first..first + ws.segment_total.len()]
             .iter_mut()
             .zip(&ws.segment_total)
         {
-            *x = *k as f64;
+            *x = count_f64(*k);
         }
     }
     row[l.payer_cost] = payer_cost;

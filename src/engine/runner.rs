@@ -66,7 +66,10 @@ pub fn simulate(
     let n = usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(0);
     let m = layout.len();
     let h = model.horizon;
-    let mut data: Vec<Vec<f64>> = vec![vec![0.0; n]; m];
+    // One zeroed allocation per column (`vec![vec![0.0; n]; m]` would copy
+    // the first column m - 1 times before any work starts); the pages are
+    // touched for the first time by the workers, in parallel.
+    let mut data: Vec<Vec<f64>> = (0..m).map(|_| vec![0.0; n]).collect();
     let kept =
         usize::try_from(POSITION_TRIALS.saturating_sub(range.start).min(n as u64)).unwrap_or(0);
     let mut positions = vec![0.0; kept * h];

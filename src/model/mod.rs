@@ -124,7 +124,7 @@ impl OutcomeModel {
                 continue;
             }
             let take = end.min(up_to) - at;
-            amount += take as f64 * price;
+            amount += crate::engine::count_f64(take) * price;
             at += take;
             if at >= end {
                 break;
