@@ -259,11 +259,13 @@ impl IrrSolver {
             return Some(0.0);
         }
         let (mut g, mut s2, mut sabs) = (0.0, 0.0, 0.0);
-        for (j, &cj) in c.iter().enumerate() {
-            let j = j as f64;
+        // j as a float counter (exact), not a per-element integer conversion.
+        let mut j = 0.0;
+        for &cj in c {
             g -= j * cj;
             s2 += j * (j + 1.0) * cj.abs();
             sabs += cj.abs();
+            j += 1.0;
         }
         let f = Flows {
             c,

@@ -111,6 +111,8 @@ pub struct Workspace {
     cash: Vec<u64>,
     /// One past the last cash month with something to pay (0: none).
     last_cash: usize,
+    /// Whether any outcome has something to pay in each cash month.
+    paying: Vec<bool>,
     /// Delivery cost per month.
     cost: Vec<f64>,
     /// Outcome payments per month (after caps).
@@ -251,6 +253,7 @@ impl Workspace {
             pay_cells: vec![0; n_cells],
             cash: vec![0; no * h * ns],
             last_cash: 0,
+            paying: vec![false; h],
             cost: vec![0.0; h],
             payments: vec![0.0; h],
             flows: vec![0.0; nt * h],
@@ -420,6 +423,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
     }
     ws.unpaid.fill(0);
     ws.cash.fill(0);
+    ws.paying.fill(false);
     let mut last_cash = 0;
     let per_participant = model.costs.per_participant.get(p);
     for (c, cohort) in model.cohorts.iter().enumerate() {
@@ -480,6 +484,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
                     ws.cash[o * h + cash] += k;
                     if k > 0 {
                         last_cash = last_cash.max(cash + 1);
+                        ws.paying[cash] = true;
                     }
                 } else {
                     ws.unpaid[o] += k;
@@ -603,6 +608,7 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
                     ws.unpaid[o] += k;
                 } else if k > 0 {
                     last_cash = last_cash.max(cash + 1);
+                    ws.paying[cash] = true;
                     for s in 0..ns {
                         ws.cash[(o * h + cash) * ns + s] += pay[s * spread + j];
                     }
@@ -645,6 +651,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         payer_paid,
         payer_excess,
         last_cash,
+        paying,
         position: position_out,
         ..
     } = ws;
@@ -690,7 +697,9 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         let mut invoiced = 0.0;
         // (Split by payer:) what every payer pays by share.
         let mut invoiced_all = 0.0;
-        for (o, out) in model.outcomes.iter().enumerate() {
+        // A month where nothing is due skips the outcomes (most months pay nothing).
+        let due: &[_] = if paying[t] { &model.outcomes } else { &[] };
+        for (o, out) in due.iter().enumerate() {
             let amount = if ns == 1 {
                 // One group: the month's count is paid at once (the cohorts'
                 // order cannot change which price a unit gets).
