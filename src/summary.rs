@@ -61,9 +61,8 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
-/// Type-7 quantiles at `levels` of unsorted NaN-free values, by selection
-/// instead of a full sort: the needed order statistics are selected median
-/// first, each half then searched only in its own part. Reorders `v`.
+/// Type-7 quantiles at `levels` of unsorted NaN-free values, from the order
+/// statistics they need ([`order_statistics`]). May reorder `v`.
 pub fn quantiles_by_selection(v: &mut [f64], levels: &[f64], out: &mut [f64]) {
     let n = v.len();
     if n == 0 {
@@ -78,8 +77,7 @@ pub fn quantiles_by_selection(v: &mut [f64], levels: &[f64], out: &mut [f64]) {
     }
     needed.sort_unstable();
     needed.dedup();
-    let mut found: Vec<(usize, f64)> = Vec::with_capacity(needed.len());
-    select_all(v, 0, &needed, &mut found);
+    let found = order_statistics(v, &needed);
     let at = |i: usize| {
         found
             .iter()
@@ -96,6 +94,150 @@ pub fn quantiles_by_selection(v: &mut [f64], levels: &[f64], out: &mut [f64]) {
         } else {
             xj + g * (at((j + 1).min(n - 1)) - xj)
         };
+    }
+}
+
+/// Below this many values, order statistics come from plain selection.
+const BUCKETS_MIN: usize = 1 << 15;
+/// Buckets of the counting pass.
+const BUCKETS: usize = 4096;
+
+/// The order statistics of ranks `needed` (sorted, distinct, 0-based) of
+/// NaN-free `v` in [`f64::total_cmp`]'s order, as (rank, value) pairs.
+///
+/// Exact: a value is picked, never interpolated, so the method cannot change
+/// the answer. Large finite inputs take a counting pass over 4096 equal-width
+/// buckets between the minimum and the maximum (a monotone map, so ranks
+/// follow buckets), then gather only the buckets holding a needed rank and
+/// look inside them the same way: a few streaming passes instead of a
+/// selection over the whole column per quantile level. A bucket's first value
+/// is taken as its likely mode and its copies are only counted, so a point
+/// mass (a capped IRR, a guarantee that was not called) is never searched.
+/// May reorder `v`.
+pub fn order_statistics(v: &mut [f64], needed: &[usize]) -> Vec<(usize, f64)> {
+    let mut found = Vec::with_capacity(needed.len());
+    bucketed(v, 0, needed, 0, &mut found);
+    found
+}
+
+/// [`order_statistics`] of `v`, whose first element has rank `base`, at
+/// recursion depth `depth`.
+fn bucketed(
+    v: &mut [f64],
+    base: usize,
+    needed: &[usize],
+    depth: u32,
+    found: &mut Vec<(usize, f64)>,
+) {
+    if needed.is_empty() {
+        return;
+    }
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &x in v.iter() {
+        lo = if x < lo { x } else { lo };
+        hi = if x > hi { x } else { hi };
+    }
+    if lo == hi {
+        // One value: equal non-zero floats have equal bits; zeros may be -0 or +0.
+        let negative = if lo == 0.0 {
+            v.iter().filter(|x| x.is_sign_negative()).count()
+        } else {
+            0
+        };
+        found.extend(needed.iter().map(|&r| {
+            let x = if lo != 0.0 {
+                lo
+            } else if r - base < negative {
+                -0.0
+            } else {
+                0.0
+            };
+            (r, x)
+        }));
+        return;
+    }
+    let scale = (BUCKETS as f64 - 1.0) / (hi - lo);
+    if v.len() < BUCKETS_MIN || depth >= 3 || !scale.is_finite() || scale <= 0.0 {
+        select_all(v, base, needed, found);
+        return;
+    }
+    // (x - lo) * scale is monotone in x and lies in [0, BUCKETS - 1 + rounding];
+    // it is non-negative, so the signed conversion truncates down.
+    let bucket = |x: f64| (((x - lo) * scale) as i64 as usize).min(BUCKETS - 1);
+    // Four interleaved histograms, so that runs of one bucket do not chain
+    // increments of one counter.
+    let mut counts = vec![[0u32; 4]; BUCKETS];
+    let mut chunks = v.chunks_exact(4);
+    for c in &mut chunks {
+        for (i, &x) in c.iter().enumerate() {
+            counts[bucket(x)][i] += 1;
+        }
+    }
+    for &x in chunks.remainder() {
+        counts[bucket(x)][0] += 1;
+    }
+    let count = |b: usize| counts[b].iter().map(|&c| c as usize).sum::<usize>();
+    // The bucket of every needed rank.
+    const NONE: u8 = u8::MAX;
+    let mut slot_of = [NONE; BUCKETS];
+    let mut slots: Vec<(usize, usize)> = Vec::new(); // (first rank, first needed index)
+    let (mut b, mut below) = (0usize, base);
+    for (i, &r) in needed.iter().enumerate() {
+        while below + count(b) <= r {
+            below += count(b);
+            b += 1;
+        }
+        if slot_of[b] == NONE {
+            slot_of[b] = slots.len() as u8;
+            slots.push((below, i));
+        }
+    }
+    // Gather the needed buckets: copies of each bucket's first value are
+    // counted, the other values kept, with how many come before that value.
+    let mut gathered: Vec<Vec<f64>> = slots.iter().map(|_| Vec::new()).collect();
+    let mut mode: Vec<Option<f64>> = vec![None; slots.len()];
+    let (mut equal, mut before) = (vec![0usize; slots.len()], vec![0usize; slots.len()]);
+    for &x in v.iter() {
+        let s = slot_of[bucket(x)];
+        if s == NONE {
+            continue;
+        }
+        let s = s as usize;
+        match mode[s] {
+            None => {
+                mode[s] = Some(x);
+                equal[s] = 1;
+            }
+            Some(m) if m.to_bits() == x.to_bits() => equal[s] += 1,
+            Some(m) => {
+                before[s] += usize::from(x.total_cmp(&m).is_lt());
+                gathered[s].push(x);
+            }
+        }
+    }
+    let mut inner = Vec::new();
+    for (s, values) in gathered.iter_mut().enumerate() {
+        let (first, from) = slots[s];
+        let to = slots.get(s + 1).map_or(needed.len(), |next| next.1);
+        let m = mode[s].unwrap_or(f64::NAN);
+        // Ranks among the bucket's other values: before the mode's copies, or after them.
+        let mut ranks = Vec::with_capacity(to - from);
+        for &r in &needed[from..to] {
+            let local = r - first;
+            if local < before[s] {
+                ranks.push(local);
+            } else if local < before[s] + equal[s] {
+                found.push((r, m));
+            } else {
+                ranks.push(local - equal[s]);
+            }
+        }
+        inner.clear();
+        bucketed(values, 0, &ranks, depth + 1, &mut inner);
+        for &(k, x) in &inner {
+            let r = if k < before[s] { k } else { k + equal[s] };
+            found.push((first + r, x));
+        }
     }
 }
 
@@ -162,11 +304,11 @@ pub fn stats(values: &[f64]) -> Stats {
     }
     let (mean, sd) = moments(&v);
     let se = sd / (n as f64).sqrt();
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut quantiles = [0.0; 9];
     let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
     quantiles_by_selection(&mut v, &levels, &mut quantiles);
-    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     Stats {
         mean,
         sd,
@@ -275,120 +417,126 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Value 
     let col = |i: usize| cols.data[i].as_slice();
     let n = cols.len();
 
-    // Per-metric statistics, in parallel over metrics (each one sequential inside).
+    // Per-metric statistics, in parallel over metrics (each one sequential
+    // inside), while the probabilities, tail, capital and risk sharing are
+    // computed beside them: both sides are pure functions of the columns.
     let metric_idx: Vec<usize> = (0..layout.len()).filter(|&i| layout.is_metric(i)).collect();
-    let all: Vec<Stats> = metric_idx.par_iter().map(|&i| stats(col(i))).collect();
+    let (all, (probs, cvar, capital, deciles, loss_inv, loss_gua, premium)) = rayon::join(
+        || -> Vec<Stats> { metric_idx.par_iter().map(|&i| stats(col(i))).collect() },
+        || {
+            // Probabilities with standard errors.
+            let mut probs = Map::new();
+            let mut put = |name: String, flags: &[f64]| {
+                let (p, se) = prob_se(flags.iter().map(|f| *f != 0.0));
+                probs.insert(name, json!({"value": num(p), "se": num(se)}));
+            };
+            put("prob_loss".into(), col(layout.flag_loss));
+            put("prob_below_hurdle".into(), col(layout.flag_below_hurdle));
+            put("prob_funding_gap".into(), col(layout.funding_gap));
+            put("prob_budget_cap_hit".into(), col(layout.budget_cap_hit));
+            put(
+                "prob_guarantee_called".into(),
+                col(layout.flag_guarantee_called),
+            );
+            for (k, t) in model.tranches.iter().enumerate() {
+                put(
+                    format!("prob_tranche_loss.{}", t.name),
+                    col(layout.flag_tranche_loss + k),
+                );
+            }
+            if let Some(i) = layout.flag_floor_called {
+                put("prob_floor_called".into(), col(i));
+            }
+
+            // Tail: mean of the ceil(0.05 n) smallest investor_net, summed in increasing order.
+            let cvar = if n == 0 {
+                f64::NAN
+            } else {
+                let mut net: Vec<f64> = col(layout.investor_net).to_vec();
+                let k = n.div_ceil(20).max(1).min(n);
+                if k < n {
+                    net.select_nth_unstable_by(k - 1, f64::total_cmp);
+                }
+                let worst = &mut net[..k];
+                worst.sort_unstable_by(f64::total_cmp);
+                worst.iter().sum::<f64>() / k as f64
+            };
+
+            // Capital sizing.
+            let mut capital = [f64::NAN; 3];
+            if n > 0 {
+                let mut peak: Vec<f64> = col(layout.peak_funding).to_vec();
+                quantiles_by_selection(&mut peak, &[0.90, 0.95, 0.99], &mut capital);
+            }
+
+            // Risk sharing by decile of the last outcome's count (ties keep trial order).
+            let last = col(layout.outcome + model.last_outcome);
+            let order = stable_order_by_count(last);
+            // Decile of each trial (rank i goes to floor(10 i / n)), then one sequential
+            // pass per column summing in trial order: no random access into the columns.
+            let mut decile_of = vec![0u8; n];
+            for (rank, &t) in order.iter().enumerate() {
+                decile_of[t as usize] = (10 * rank / n.max(1)) as u8;
+            }
+            drop(order);
+            let decile_cols = [
+                ("outcome_count", layout.outcome + model.last_outcome),
+                ("payer_cost", layout.payer_cost),
+                ("cost_per_outcome", layout.cost_per_outcome),
+                ("delivery_cost", layout.delivery_cost),
+                ("investor_net", layout.investor_net),
+                ("guarantee_paid", layout.guarantee_paid),
+                ("provider_bonus", layout.provider_bonus),
+            ];
+            let mut trials_in = [0u64; 10];
+            for &d in &decile_of {
+                trials_in[d as usize] += 1;
+            }
+            let means: Vec<[f64; 10]> = decile_cols
+                .iter()
+                .map(|&(_, c)| {
+                    let mut sum = [0.0f64; 10];
+                    let mut cnt = [0u64; 10];
+                    for (x, &d) in cols.data[c].iter().zip(&decile_of) {
+                        if !x.is_nan() {
+                            sum[d as usize] += x;
+                            cnt[d as usize] += 1;
+                        }
+                    }
+                    std::array::from_fn(|d| {
+                        if cnt[d] == 0 {
+                            f64::NAN
+                        } else {
+                            sum[d] / cnt[d] as f64
+                        }
+                    })
+                })
+                .collect();
+            let mut deciles = Vec::with_capacity(10);
+            for d in 0..10usize {
+                let mut row = Map::new();
+                row.insert("decile".into(), json!(d + 1));
+                row.insert("trials".into(), json!(trials_in[d]));
+                for (k, (name, _)) in decile_cols.iter().enumerate() {
+                    row.insert((*name).into(), num(means[k][d]));
+                }
+                deciles.push(Value::Object(row));
+            }
+            let loss_inv = mean_of(col(layout.investor_net).iter().map(|x| (-x).max(0.0)));
+            let loss_gua = mean_of(col(layout.guarantee_paid).iter().copied());
+            let premium = mean_of(
+                col(layout.payer_cost)
+                    .iter()
+                    .zip(col(layout.delivery_cost))
+                    .map(|(p, d)| (p - model.evaluation_cost - d).max(0.0)),
+            );
+            (probs, cvar, capital, deciles, loss_inv, loss_gua, premium)
+        },
+    );
     let mut metrics = Map::new();
     for (k, &i) in metric_idx.iter().enumerate() {
         metrics.insert(layout.names[i].clone(), stats_json(&all[k]));
     }
-
-    // Probabilities with standard errors.
-    let mut probs = Map::new();
-    let mut put = |name: String, flags: &[f64]| {
-        let (p, se) = prob_se(flags.iter().map(|f| *f != 0.0));
-        probs.insert(name, json!({"value": num(p), "se": num(se)}));
-    };
-    put("prob_loss".into(), col(layout.flag_loss));
-    put("prob_below_hurdle".into(), col(layout.flag_below_hurdle));
-    put("prob_funding_gap".into(), col(layout.funding_gap));
-    put("prob_budget_cap_hit".into(), col(layout.budget_cap_hit));
-    put(
-        "prob_guarantee_called".into(),
-        col(layout.flag_guarantee_called),
-    );
-    for (k, t) in model.tranches.iter().enumerate() {
-        put(
-            format!("prob_tranche_loss.{}", t.name),
-            col(layout.flag_tranche_loss + k),
-        );
-    }
-    if let Some(i) = layout.flag_floor_called {
-        put("prob_floor_called".into(), col(i));
-    }
-
-    // Tail: mean of the ceil(0.05 n) smallest investor_net, summed in increasing order.
-    let cvar = if n == 0 {
-        f64::NAN
-    } else {
-        let mut net: Vec<f64> = col(layout.investor_net).to_vec();
-        let k = n.div_ceil(20).max(1).min(n);
-        if k < n {
-            net.select_nth_unstable_by(k - 1, f64::total_cmp);
-        }
-        let worst = &mut net[..k];
-        worst.sort_unstable_by(f64::total_cmp);
-        worst.iter().sum::<f64>() / k as f64
-    };
-
-    // Capital sizing.
-    let mut capital = [f64::NAN; 3];
-    if n > 0 {
-        let mut peak: Vec<f64> = col(layout.peak_funding).to_vec();
-        quantiles_by_selection(&mut peak, &[0.90, 0.95, 0.99], &mut capital);
-    }
-
-    // Risk sharing by decile of the last outcome's count (ties keep trial order).
-    let last = col(layout.outcome + model.last_outcome);
-    let order = stable_order_by_count(last);
-    // Decile of each trial (rank i goes to floor(10 i / n)), then one sequential
-    // pass per column summing in trial order: no random access into the columns.
-    let mut decile_of = vec![0u8; n];
-    for (rank, &t) in order.iter().enumerate() {
-        decile_of[t as usize] = (10 * rank / n.max(1)) as u8;
-    }
-    drop(order);
-    let decile_cols = [
-        ("outcome_count", layout.outcome + model.last_outcome),
-        ("payer_cost", layout.payer_cost),
-        ("cost_per_outcome", layout.cost_per_outcome),
-        ("delivery_cost", layout.delivery_cost),
-        ("investor_net", layout.investor_net),
-        ("guarantee_paid", layout.guarantee_paid),
-        ("provider_bonus", layout.provider_bonus),
-    ];
-    let mut trials_in = [0u64; 10];
-    for &d in &decile_of {
-        trials_in[d as usize] += 1;
-    }
-    let means: Vec<[f64; 10]> = decile_cols
-        .iter()
-        .map(|&(_, c)| {
-            let mut sum = [0.0f64; 10];
-            let mut cnt = [0u64; 10];
-            for (x, &d) in cols.data[c].iter().zip(&decile_of) {
-                if !x.is_nan() {
-                    sum[d as usize] += x;
-                    cnt[d as usize] += 1;
-                }
-            }
-            std::array::from_fn(|d| {
-                if cnt[d] == 0 {
-                    f64::NAN
-                } else {
-                    sum[d] / cnt[d] as f64
-                }
-            })
-        })
-        .collect();
-    let mut deciles = Vec::with_capacity(10);
-    for d in 0..10usize {
-        let mut row = Map::new();
-        row.insert("decile".into(), json!(d + 1));
-        row.insert("trials".into(), json!(trials_in[d]));
-        for (k, (name, _)) in decile_cols.iter().enumerate() {
-            row.insert((*name).into(), num(means[k][d]));
-        }
-        deciles.push(Value::Object(row));
-    }
-    let loss_inv = mean_of(col(layout.investor_net).iter().map(|x| (-x).max(0.0)));
-    let loss_gua = mean_of(col(layout.guarantee_paid).iter().copied());
-    let premium = mean_of(
-        col(layout.payer_cost)
-            .iter()
-            .zip(col(layout.delivery_cost))
-            .map(|(p, d)| (p - model.evaluation_cost - d).max(0.0)),
-    );
 
     let mut doc = Map::new();
     doc.insert(
@@ -452,6 +600,80 @@ mod tests {
                 quantile_sorted(&sorted, *q).to_bits(),
                 "q {q}"
             );
+        }
+    }
+
+    #[test]
+    fn bucketed_order_statistics_equal_sorting() {
+        // Columns past the bucketing threshold: spread, clustered in one
+        // bucket, point masses (capped IRRs, uncalled guarantees), signs,
+        // signed zeros, infinities, one value, and a geometric spread.
+        let n = BUCKETS_MIN * 3 + 17;
+        let mut state = 0x5eed_u64;
+        let mut next = || {
+            state = crate::engine::mix64(state);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let columns: Vec<Vec<f64>> = vec![
+            (0..n).map(|_| (next() - 0.3) * 1e9).collect(),
+            (0..n).map(|_| 0.12 + 1e-9 * next()).collect(),
+            (0..n)
+                .map(|_| {
+                    if next() < 0.6 {
+                        0.12
+                    } else {
+                        next() * 0.2 - 0.1
+                    }
+                })
+                .collect(),
+            (0..n)
+                .map(|_| if next() < 0.9 { 0.0 } else { 5e8 * next() })
+                .collect(),
+            (0..n)
+                .map(|_| match (next() * 3.0) as u32 {
+                    0 => -0.0,
+                    1 => 0.0,
+                    _ => 1.0,
+                })
+                .collect(),
+            (0..n)
+                .map(|i| match i % 7 {
+                    0 => -0.0,
+                    1 => 0.0,
+                    2 => f64::INFINITY,
+                    3 => f64::NEG_INFINITY,
+                    4 => -next(),
+                    _ => next() * 1e300,
+                })
+                .collect(),
+            (0..n)
+                .map(|i| if i % 2 == 0 { -0.0 } else { 0.0 })
+                .collect(),
+            vec![42.0; n],
+            (0..n).map(|i| 2f64.powi(-((i % 1000) as i32))).collect(),
+        ];
+        let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
+        for (c, column) in columns.iter().enumerate() {
+            let mut sorted = column.clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            let ranks: Vec<usize> = vec![0, 1, n / 100, n / 3, n / 2, n / 2 + 1, n - 2, n - 1];
+            let mut found = order_statistics(&mut column.clone(), &ranks);
+            found.sort_unstable_by_key(|f| f.0);
+            assert_eq!(found.len(), ranks.len(), "column {c}");
+            for (&r, (k, x)) in ranks.iter().zip(found) {
+                assert_eq!(k, r, "column {c}");
+                assert_eq!(x.to_bits(), sorted[r].to_bits(), "column {c} rank {r}");
+            }
+            let mut out = [0.0; 9];
+            quantiles_by_selection(&mut column.clone(), &levels, &mut out);
+            for (i, q) in levels.iter().enumerate() {
+                let want = quantile_sorted(&sorted, *q);
+                assert!(
+                    out[i].to_bits() == want.to_bits() || (out[i].is_nan() && want.is_nan()),
+                    "column {c} q {q}: {} vs {want}",
+                    out[i]
+                );
+            }
         }
     }
 
