@@ -2,7 +2,8 @@
 //! exact type-7 quantiles, probabilities with standard errors, the tail,
 //! capital sizing and the risk-sharing decile table.
 //!
-//! Every sum runs in trial order and every quantile sorts its own copy, so a
+//! Every sum runs in trial order and every quantile is an exact order
+//! statistic of its own copy of a column, so a
 //! summary depends only on the trial columns, never on threads.
 
 use rayon::prelude::*;
