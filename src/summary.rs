@@ -158,7 +158,13 @@ fn bucketed(
         return;
     }
     let scale = (BUCKETS as f64 - 1.0) / (hi - lo);
-    if v.len() < BUCKETS_MIN || depth >= 3 || !scale.is_finite() || scale <= 0.0 {
+    // (Slots are numbered in a byte: more ranks than that take plain selection.)
+    if v.len() < BUCKETS_MIN
+        || needed.len() >= usize::from(u8::MAX)
+        || depth >= 3
+        || !scale.is_finite()
+        || scale <= 0.0
+    {
         select_all(v, base, needed, found);
         return;
     }
@@ -653,6 +659,13 @@ mod tests {
             vec![42.0; n],
             (0..n).map(|i| 2f64.powi(-((i % 1000) as i32))).collect(),
         ];
+        // More ranks than a byte numbers take plain selection.
+        let mut sorted0 = columns[0].clone();
+        sorted0.sort_unstable_by(f64::total_cmp);
+        let many: Vec<usize> = (0..300).map(|i| i * (n / 300)).collect();
+        for (r, x) in order_statistics(&mut columns[0].clone(), &many) {
+            assert_eq!(x.to_bits(), sorted0[r].to_bits(), "rank {r} of 300");
+        }
         let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
         for (c, column) in columns.iter().enumerate() {
             let mut sorted = column.clone();
