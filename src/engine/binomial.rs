@@ -15,7 +15,8 @@
 use rand::Rng;
 use rand_distr::{Binomial, Distribution};
 
-use super::{count_f64, open_unit, trunc_count};
+use super::open_unit;
+use crate::model::{count_f64, trunc_count};
 
 /// log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2π)/2], exactly for k <= 9
 /// (Hörmann's table) and by Stirling's series (four terms, error < 4e-13) beyond.

@@ -15,7 +15,7 @@ pub mod runner;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use crate::model::{Model, ParamKind, Value};
+use crate::model::{Model, ParamKind, Value, count_f64, trunc_count};
 use crate::scenario::{ExcessTo, Sampling, SupportBy};
 pub use layout::Layout;
 
@@ -32,23 +32,6 @@ pub fn mix64(mut z: u64) -> u64 {
 #[inline]
 pub fn trial_rng(seed: u64, trial: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(mix64(mix64(seed) ^ trial))
-}
-
-/// A count as a float. Counts stay far below 2^53 (cohort sizes are capped
-/// at 1e9), so this is exact, and the signed conversion is one instruction
-/// where `u64 as f64` is a branch and several on x86-64 before AVX-512.
-#[inline(always)]
-pub(crate) fn count_f64(k: u64) -> f64 {
-    debug_assert!(k < 1 << 53);
-    k as i64 as f64
-}
-
-/// `x as u64` for a float known to lie in [0, 2^63): truncation toward zero
-/// in one instruction (the unsigned conversion needs a range check and more).
-#[inline(always)]
-pub(crate) fn trunc_count(x: f64) -> u64 {
-    debug_assert!((0.0..9.2e18).contains(&x), "{x}");
-    x as i64 as u64
 }
 
 /// A uniform in the open interval (0, 1) from 53 random bits.

@@ -124,7 +124,7 @@ impl OutcomeModel {
                 continue;
             }
             let take = end.min(up_to) - at;
-            amount += crate::engine::count_f64(take) * price;
+            amount += count_f64(take) * price;
             at += take;
             if at >= end {
                 break;
@@ -840,6 +840,23 @@ pub fn cholesky(m: &[f64], n: usize) -> Option<Vec<f64>> {
         }
     }
     Some(l)
+}
+
+/// A count as a float. Counts stay far below 2^53 (cohort sizes are capped
+/// at 1e9), so this is exact, and the signed conversion is one instruction
+/// where `u64 as f64` is a branch and several on x86-64 before AVX-512.
+#[inline(always)]
+pub(crate) fn count_f64(k: u64) -> f64 {
+    debug_assert!(k < 1 << 53);
+    k as i64 as f64
+}
+
+/// `x as u64` for a float known to lie in [0, 2^63): truncation toward zero
+/// in one instruction (the unsigned conversion needs a range check and more).
+#[inline(always)]
+pub(crate) fn trunc_count(x: f64) -> u64 {
+    debug_assert!((0.0..9.2e18).contains(&x), "{x}");
+    x as i64 as u64
 }
 
 #[cfg(test)]
