@@ -442,9 +442,27 @@ pub fn betai(a: f64, b: f64, x: f64) -> f64 {
     }
 }
 
+/// Smallest magnitude the Lentz recursions keep away from zero.
+const FPMIN: f64 = f64::MIN_POSITIVE / f64::EPSILON;
+
+/// One step of the modified Lentz method for coefficient `aa`: updates the
+/// running C and D (kept away from zero) and returns the factor C D.
+#[inline]
+fn lentz_step(aa: f64, c: &mut f64, d: &mut f64) -> f64 {
+    *d = 1.0 + aa * *d;
+    if d.abs() < FPMIN {
+        *d = FPMIN;
+    }
+    *c = 1.0 + aa / *c;
+    if c.abs() < FPMIN {
+        *c = FPMIN;
+    }
+    *d = 1.0 / *d;
+    *d * *c
+}
+
 /// The continued fraction of the incomplete beta (modified Lentz).
 fn betacf(a: f64, b: f64, x: f64) -> f64 {
-    const FPMIN: f64 = f64::MIN_POSITIVE / f64::EPSILON;
     let qab = a + b;
     let qap = a + 1.0;
     let qam = a - 1.0;
@@ -458,28 +476,13 @@ fn betacf(a: f64, b: f64, x: f64) -> f64 {
     for m in 1..10_000 {
         let m = f64::from(m);
         let m2 = 2.0 * m;
-        let mut aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < FPMIN {
-            d = FPMIN;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < FPMIN {
-            c = FPMIN;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < FPMIN {
-            d = FPMIN;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < FPMIN {
-            c = FPMIN;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        // The even and the odd step of the fraction, each one Lentz update.
+        h *= lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), &mut c, &mut d);
+        let del = lentz_step(
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+            &mut c,
+            &mut d,
+        );
         h *= del;
         if (del - 1.0).abs() <= f64::EPSILON {
             break;
