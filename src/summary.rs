@@ -70,6 +70,14 @@ pub fn quantiles_by_selection(v: &mut [f64], levels: &[f64], out: &mut [f64]) {
         out.iter_mut().for_each(|o| *o = f64::NAN);
         return;
     }
+    let needed = type7_ranks(n, levels);
+    let found = order_statistics(v, &needed);
+    type7_from(&found, n, levels, out);
+}
+
+/// The ranks (sorted, distinct, 0-based) that type-7 quantiles at `levels`
+/// of `n > 0` values interpolate between.
+fn type7_ranks(n: usize, levels: &[f64]) -> Vec<usize> {
     let mut needed: Vec<usize> = Vec::with_capacity(2 * levels.len());
     for &q in levels {
         let j = ((n - 1) as f64 * q).floor() as usize;
@@ -78,7 +86,12 @@ pub fn quantiles_by_selection(v: &mut [f64], levels: &[f64], out: &mut [f64]) {
     }
     needed.sort_unstable();
     needed.dedup();
-    let found = order_statistics(v, &needed);
+    needed
+}
+
+/// Type-7 quantiles at `levels` of `n > 0` values from their order
+/// statistics `found` at [`type7_ranks`].
+fn type7_from(found: &[(usize, f64)], n: usize, levels: &[f64], out: &mut [f64]) {
     let at = |i: usize| {
         found
             .iter()
@@ -158,31 +171,73 @@ fn bucketed(
         return;
     }
     let scale = (BUCKETS as f64 - 1.0) / (hi - lo);
-    // (Slots are numbered in a byte: more ranks than that take plain selection.)
-    if v.len() < BUCKETS_MIN
-        || needed.len() >= usize::from(u8::MAX)
-        || depth >= 3
-        || !scale.is_finite()
-        || scale <= 0.0
-    {
+    if !takes_buckets(v.len(), needed.len(), depth, scale) {
         select_all(v, base, needed, found);
         return;
     }
-    // (x - lo) * scale is monotone in x and lies in [0, BUCKETS - 1 + rounding];
-    // it is non-negative, so the signed conversion truncates down.
-    let bucket = |x: f64| (((x - lo) * scale) as i64 as usize).min(BUCKETS - 1);
-    // Four interleaved histograms, so that runs of one bucket do not chain
-    // increments of one counter.
+    let counts = count_buckets(v, lo, scale, |_| {});
+    gather_buckets(v, lo, scale, &counts, base, needed, depth, found);
+}
+
+/// Whether [`bucketed`] counts buckets (rather than selecting) for `len`
+/// values, `ranks` needed ranks, at recursion depth `depth`, with buckets
+/// `scale` wide.
+fn takes_buckets(len: usize, ranks: usize, depth: u32, scale: f64) -> bool {
+    // (Slots are numbered in a byte: more ranks than that take plain selection.)
+    len >= BUCKETS_MIN
+        && ranks < usize::from(u8::MAX)
+        && depth < 3
+        && scale.is_finite()
+        && scale > 0.0
+}
+
+/// The bucket of x between `lo` and `lo + (BUCKETS - 1) / scale`: the
+/// nearest whole number to (x - lo) * scale, capped at `BUCKETS - 1`.
+///
+/// (x - lo) * scale is monotone in x and lies in [0, BUCKETS - 1 + rounding],
+/// so adding 2^52 rounds it to a whole number held in the low bits of the
+/// sum: a monotone map, which is all the counting needs, without the range
+/// and NaN checks of a float-to-integer conversion.
+#[inline]
+fn bucket_of(x: f64, lo: f64, scale: f64) -> usize {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let whole = ((x - lo) * scale + TWO_52).to_bits() - TWO_52.to_bits();
+    (whole as usize).min(BUCKETS - 1)
+}
+
+/// The counting pass: how many values fall in each bucket, as four
+/// interleaved histograms (so that runs of one bucket do not chain
+/// increments of one counter). `each` sees every value, in order.
+fn count_buckets(v: &[f64], lo: f64, scale: f64, mut each: impl FnMut(f64)) -> Vec<[u32; 4]> {
     let mut counts = vec![[0u32; 4]; BUCKETS];
     let mut chunks = v.chunks_exact(4);
     for c in &mut chunks {
         for (i, &x) in c.iter().enumerate() {
-            counts[bucket(x)][i] += 1;
+            each(x);
+            counts[bucket_of(x, lo, scale)][i] += 1;
         }
     }
     for &x in chunks.remainder() {
-        counts[bucket(x)][0] += 1;
+        each(x);
+        counts[bucket_of(x, lo, scale)][0] += 1;
     }
+    counts
+}
+
+/// After the counting pass of [`bucketed`]: finds the bucket of every needed
+/// rank, gathers those buckets and looks inside them.
+#[allow(clippy::too_many_arguments)]
+fn gather_buckets(
+    v: &[f64],
+    lo: f64,
+    scale: f64,
+    counts: &[[u32; 4]],
+    base: usize,
+    needed: &[usize],
+    depth: u32,
+    found: &mut Vec<(usize, f64)>,
+) {
+    let bucket = |x: f64| bucket_of(x, lo, scale);
     let count = |b: usize| counts[b].iter().map(|&c| c as usize).sum::<usize>();
     // The bucket of every needed rank.
     const NONE: u8 = u8::MAX;
@@ -293,11 +348,27 @@ pub fn prob_se(flags: impl Iterator<Item = bool>) -> (f64, f64) {
 }
 
 /// Statistics of a column, NaNs left out and counted.
+///
+/// Three streaming passes over a large column: the first counts NaNs and
+/// folds the sum, minimum and maximum; the counting pass of the order
+/// statistics ([`order_statistics`]) also sums the squared deviations from
+/// the mean; the last gathers the buckets that hold a quantile. Both sums run
+/// in trial order from -0.0, exactly as `Iterator::sum` over the NaN-free
+/// values would; the column is copied only when it holds NaNs.
 #[inline(never)]
 pub fn stats(values: &[f64]) -> Stats {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-    let nan = (values.len() - v.len()) as u64;
-    let n = v.len();
+    let (mut sum, mut nan) = (-0.0, 0u64);
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &x in values {
+        if x.is_nan() {
+            nan += 1;
+            continue;
+        }
+        sum += x;
+        min = min.min(x);
+        max = max.max(x);
+    }
+    let n = values.len() - nan as usize;
     if n == 0 {
         return Stats {
             mean: f64::NAN,
@@ -309,13 +380,34 @@ pub fn stats(values: &[f64]) -> Stats {
             nan,
         };
     }
-    let (mean, sd) = moments(&v);
+    let v: std::borrow::Cow<[f64]> = if nan == 0 {
+        values.into()
+    } else {
+        values.iter().copied().filter(|x| !x.is_nan()).collect()
+    };
+    let mean = sum / n as f64;
+    let levels: [f64; 9] = std::array::from_fn(|i| QUANTILES[i].1);
+    let needed = type7_ranks(n, &levels);
+    let deviation = |x: f64| (x - mean) * (x - mean);
+    let scale = (BUCKETS as f64 - 1.0) / (max - min);
+    let mut ssd = -0.0;
+    let found = if min != max && takes_buckets(n, needed.len(), 0, scale) {
+        let counts = count_buckets(&v, min, scale, |x| ssd += deviation(x));
+        let mut found = Vec::with_capacity(needed.len());
+        gather_buckets(&v, min, scale, &counts, 0, &needed, 0, &mut found);
+        found
+    } else {
+        ssd = v.iter().map(|&x| deviation(x)).sum::<f64>();
+        order_statistics(&mut v.into_owned(), &needed)
+    };
+    let sd = if n > 1 {
+        (ssd / (n - 1) as f64).sqrt()
+    } else {
+        f64::NAN
+    };
     let se = sd / (n as f64).sqrt();
-    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut quantiles = [0.0; 9];
-    let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
-    quantiles_by_selection(&mut v, &levels, &mut quantiles);
+    type7_from(&found, n, &levels, &mut quantiles);
     Stats {
         mean,
         sd,
@@ -610,18 +702,17 @@ mod tests {
         }
     }
 
-    #[test]
-    fn bucketed_order_statistics_equal_sorting() {
-        // Columns past the bucketing threshold: spread, clustered in one
-        // bucket, point masses (capped IRRs, uncalled guarantees), signs,
-        // signed zeros, infinities, one value, and a geometric spread.
+    /// Columns past the bucketing threshold: spread, clustered in one
+    /// bucket, point masses (capped IRRs, uncalled guarantees), signs,
+    /// signed zeros, infinities, one value, and a geometric spread.
+    fn hard_columns() -> Vec<Vec<f64>> {
         let n = BUCKETS_MIN * 3 + 17;
         let mut state = 0x5eed_u64;
         let mut next = || {
             state = crate::engine::mix64(state);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
-        let columns: Vec<Vec<f64>> = vec![
+        vec![
             (0..n).map(|_| (next() - 0.3) * 1e9).collect(),
             (0..n).map(|_| 0.12 + 1e-9 * next()).collect(),
             (0..n)
@@ -658,7 +749,13 @@ mod tests {
                 .collect(),
             vec![42.0; n],
             (0..n).map(|i| 2f64.powi(-((i % 1000) as i32))).collect(),
-        ];
+        ]
+    }
+
+    #[test]
+    fn bucketed_order_statistics_equal_sorting() {
+        let columns = hard_columns();
+        let n = columns[0].len();
         // More ranks than a byte numbers take plain selection.
         let mut sorted0 = columns[0].clone();
         sorted0.sort_unstable_by(f64::total_cmp);
@@ -705,6 +802,38 @@ mod tests {
         assert_eq!(stable_order_by_count(&wide), stable);
         let big = vec![5e9, 1.0, 5e9, 0.0];
         assert_eq!(stable_order_by_count(&big), vec![3, 1, 0, 2]);
+    }
+
+    #[test]
+    fn fused_stats_equal_the_plain_passes() {
+        // Every column as is and with NaNs in every 5th trial: the fused
+        // passes must give the bits of separate sums, folds and a sort.
+        let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+        for (c, column) in hard_columns().into_iter().enumerate() {
+            let mut with_nan = column.clone();
+            with_nan.iter_mut().step_by(5).for_each(|x| *x = f64::NAN);
+            for values in [column, with_nan] {
+                let v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+                let n = v.len();
+                let mean = v.iter().sum::<f64>() / n as f64;
+                let sd = (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64)
+                    .sqrt();
+                let mut sorted = v.clone();
+                sorted.sort_unstable_by(f64::total_cmp);
+                let s = stats(&values);
+                assert_eq!(s.nan as usize, values.len() - n, "column {c}");
+                assert!(same(s.mean, mean), "column {c}: mean {} vs {mean}", s.mean);
+                assert!(same(s.sd, sd), "column {c}: sd {} vs {sd}", s.sd);
+                assert!(same(s.se, sd / (n as f64).sqrt()), "column {c}");
+                let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                assert!(same(s.min, min) && same(s.max, max), "column {c}");
+                for (i, (_, q)) in QUANTILES.iter().enumerate() {
+                    let want = quantile_sorted(&sorted, *q);
+                    assert!(same(s.quantiles[i], want), "column {c} q {q}");
+                }
+            }
+        }
     }
 
     #[test]
