@@ -56,12 +56,19 @@ pub fn sample<R: Rng>(n: u64, p: f64, rng: &mut R) -> u64 {
     let (q, flipped) = if p > 0.5 { (1.0 - p, true) } else { (p, false) };
     let nf = count_f64(n);
     let k = if nf * q < 10.0 {
-        // Inversion for small means; never fails for 0 < q <= 0.5.
-        Binomial::new(n, q).map_or(0, |b| b.sample(rng))
+        small_mean(n, q, rng)
     } else {
         btrd(nf, q, rng)
     };
     if flipped { n - k } else { k }
+}
+
+/// Inversion for small means (rand_distr's sampler); never fails for
+/// 0 < q <= 0.5. Kept out of line so that the large-mean path of [`sample`]
+/// does not carry its stack frame.
+#[inline(never)]
+fn small_mean<R: Rng>(n: u64, q: f64, rng: &mut R) -> u64 {
+    Binomial::new(n, q).map_or(0, |b| b.sample(rng))
 }
 
 /// BTRD for n·p >= 10 and p <= 1/2 (Hörmann 1993, steps 1-3.5).
@@ -93,8 +100,7 @@ fn btrd<R: Rng>(n: f64, p: f64, rng: &mut R) -> u64 {
             // x >= 0 here (the box lies inside the support), so the cast is floor.
             return trunc_count(x);
         }
-        let v_r = 0.92 - 4.2 / b;
-        if let Some(k) = outside_box(n, p, spq, a, b, c, v_r, v, rng) {
+        if let Some(k) = outside_box(n, p, spq, a, b, c, v, rng) {
             return k;
         }
     }
@@ -111,10 +117,11 @@ fn outside_box<R: Rng>(
     a: f64,
     b: f64,
     c: f64,
-    v_r: f64,
     v: f64,
     rng: &mut R,
 ) -> Option<u64> {
+    // (Only needed here: the box test above is written without it.)
+    let v_r = 0.92 - 4.2 / b;
     let (u, mut v) = if v >= v_r {
         (open_unit(rng) - 0.5, v)
     } else {
