@@ -677,6 +677,28 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     }
     let mut excess_pv = 0.0;
     for t in 0..active_end {
+        if !paying[t] {
+            // Nothing is due (most months): no receipts, so the cost is all
+            // contribution and nothing is distributed. The general path
+            // below would compute the same bits; it only adds zeros.
+            payments[t] = 0.0;
+            let contrib = month_cost(
+                cost[t],
+                fee_share,
+                disc_payer[t],
+                &mut delivery_cost,
+                &mut service_fees,
+                &mut payer_pv,
+            );
+            contribute(tranche, &model.tranches, flows, h, t, contrib);
+            contributions += contrib;
+            position += contrib;
+            position_out[t] = position;
+            if position > peak {
+                peak = position;
+            }
+            continue;
+        }
         let mut invoiced = 0.0;
         // (Split by payer:) what every payer pays by share.
         let mut invoiced_all = 0.0;
@@ -801,33 +823,21 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         let receipts = pay * (1.0 - s_share);
         success += pay * s_share;
 
-        let c_t = cost[t];
-        delivery_cost += c_t;
-        // A service fee reimburses part of the month's cost; investors fund the rest.
-        let c_t = if fee_share > 0.0 {
-            let fee = fee_share * c_t;
-            service_fees += fee;
-            payer_pv += fee * disc_payer[t];
-            (1.0 - fee_share) * c_t
-        } else {
-            c_t
-        };
+        let c_t = month_cost(
+            cost[t],
+            fee_share,
+            disc_payer[t],
+            &mut delivery_cost,
+            &mut service_fees,
+            &mut payer_pv,
+        );
         let (contrib, mut avail) = if model.recycling {
             let net = receipts - c_t;
             if net < 0.0 { (-net, 0.0) } else { (0.0, net) }
         } else {
             (c_t, receipts)
         };
-        // Contributions first; the running FV at the cap rate compounds monthly.
-        for (k, (st, tr)) in tranche.iter_mut().zip(&model.tranches).enumerate() {
-            // (fv is 0 at t = 0, so compounding it then changes nothing.)
-            st.fv *= tr.cap_factor;
-            let ck = contrib * tr.share;
-            st.contributed += ck;
-            st.outstanding += ck;
-            st.fv -= ck;
-            flows[k * h + t] = -ck;
-        }
+        contribute(tranche, &model.tranches, flows, h, t, contrib);
         contributions += contrib;
         let mut dist_t = 0.0;
         // Tier 1: return of capital by seniority, pro rata to outstanding within a rank.
@@ -995,6 +1005,51 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         floor,
         payer_support,
     };
+}
+
+/// A month's cost `c_t` after any service fee, which the payers reimburse
+/// (`fee_share` of it, discounted by `disc` into `payer_pv`): what the
+/// investors fund before receipts. Adds to the trial's running totals.
+#[inline(always)]
+fn month_cost(
+    c_t: f64,
+    fee_share: f64,
+    disc: f64,
+    delivery_cost: &mut f64,
+    service_fees: &mut f64,
+    payer_pv: &mut f64,
+) -> f64 {
+    *delivery_cost += c_t;
+    if fee_share > 0.0 {
+        let fee = fee_share * c_t;
+        *service_fees += fee;
+        *payer_pv += fee * disc;
+        (1.0 - fee_share) * c_t
+    } else {
+        c_t
+    }
+}
+
+/// Month `t`'s contribution `contrib`, split over the tranches by share; first
+/// the running FV at each cap rate compounds for the month.
+#[inline(always)]
+fn contribute(
+    tranche: &mut [TrancheState],
+    tranches: &[crate::model::TrancheModel],
+    flows: &mut [f64],
+    h: usize,
+    t: usize,
+    contrib: f64,
+) {
+    for (k, (st, tr)) in tranche.iter_mut().zip(tranches).enumerate() {
+        // (fv is 0 at t = 0, so compounding it then changes nothing.)
+        st.fv *= tr.cap_factor;
+        let ck = contrib * tr.share;
+        st.contributed += ck;
+        st.outstanding += ck;
+        st.fv -= ck;
+        flows[k * h + t] = -ck;
+    }
 }
 
 /// Step 7: the trial's metrics (SPEC section 4), IRRs included, into `ws.row`.
