@@ -100,13 +100,21 @@ fn btrd<R: Rng>(n: f64, p: f64, rng: &mut R) -> u64 {
             // x >= 0 here (the box lies inside the support), so the cast is floor.
             return trunc_count(x);
         }
-        if let Some(k) = outside_box(n, p, spq, a, b, c, v, rng) {
+        if let Some(k) = outside_box(n, p, spq, a, b, c, d, w, rng) {
             return k;
         }
     }
 }
 
 /// Steps 3-3.5 of BTRD: a point outside the central box, accepted or not.
+///
+/// Written, like the box, with few divisions in a chain (Hörmann's step 3
+/// chains five: 4.2 / b, v / v_r, 2a / us, a / us^2 and alpha / (...)).
+/// With w = v b and d = 0.92 b - 4.2 from step 2 (v_r = d / b): the test
+/// v >= v_r is w >= d; u = v / v_r - 0.93 is w / d - 0.93 and the new v,
+/// U v_r, is U d / b; the point (2a / us + b) u + c is
+/// u (2a + b us) / us + c; and the scaled v (alpha / (a / us^2 + b)) is
+/// v alpha us^2 / (a + b us^2). The same numbers up to rounding.
 #[cold]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -117,20 +125,20 @@ fn outside_box<R: Rng>(
     a: f64,
     b: f64,
     c: f64,
-    v: f64,
+    d: f64,
+    w: f64,
     rng: &mut R,
 ) -> Option<u64> {
-    // (Only needed here: the box test above is written without it.)
-    let v_r = 0.92 - 4.2 / b;
-    let (u, mut v) = if v >= v_r {
-        (open_unit(rng) - 0.5, v)
+    // (u, the new v times b).
+    let (u, vb) = if w >= d {
+        (open_unit(rng) - 0.5, w)
     } else {
-        let u = v / v_r - 0.93;
-        (0.5f64.copysign(u) - u, open_unit(rng) * v_r)
+        let u = w / d - 0.93;
+        (0.5f64.copysign(u) - u, open_unit(rng) * d)
     };
     // Step 3.1.
     let us = 0.5 - u.abs();
-    let x = (2.0 * a / us + b) * u + c;
+    let x = u * (2.0 * a + b * us) / us + c;
     if !(0.0..n + 1.0).contains(&x) {
         return None;
     }
@@ -138,7 +146,8 @@ fn outside_box<R: Rng>(
     let k = count_f64(trunc_count(x));
     // Step 3.2.
     let alpha = (2.83 + 5.1 / b) * spq;
-    v *= alpha / (a / (us * us) + b);
+    let us2 = us * us;
+    let v = vb * alpha * us2 / (b * (a + b * us2));
     let m = count_f64(trunc_count((n + 1.0) * p));
     let km = (k - m).abs();
     let r = p / (1.0 - p);
