@@ -365,8 +365,11 @@ pub fn stats(values: &[f64]) -> Stats {
             continue;
         }
         sum += x;
-        min = min.min(x);
-        max = max.max(x);
+        // f64::min and f64::max on NaN-free operands, without their NaN
+        // handling on the loop-carried chain: keep the running value unless
+        // x is strictly beyond it (also how they resolve -0 against +0).
+        min = if x < min { x } else { min };
+        max = if x > max { x } else { max };
     }
     let n = values.len() - nan as usize;
     if n == 0 {
