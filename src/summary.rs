@@ -175,7 +175,7 @@ fn bucketed(
         select_all(v, base, needed, found);
         return;
     }
-    let counts = count_buckets(v, lo, scale, |_| {});
+    let (counts, _) = count_buckets(v, lo, scale, |_| 0.0);
     gather_buckets(v, lo, scale, &counts, base, needed, depth, found);
 }
 
@@ -207,21 +207,29 @@ fn bucket_of(x: f64, lo: f64, scale: f64) -> usize {
 
 /// The counting pass: how many values fall in each bucket, as four
 /// interleaved histograms (so that runs of one bucket do not chain
-/// increments of one counter). `each` sees every value, in order.
-fn count_buckets(v: &[f64], lo: f64, scale: f64, mut each: impl FnMut(f64)) -> Vec<[u32; 4]> {
+/// increments of one counter), and the sum of `term` over the values, in
+/// order from -0.0.
+#[inline(always)]
+fn count_buckets(
+    v: &[f64],
+    lo: f64,
+    scale: f64,
+    term: impl Fn(f64) -> f64,
+) -> (Vec<[u32; 4]>, f64) {
     let mut counts = vec![[0u32; 4]; BUCKETS];
+    let mut sum = -0.0;
     let mut chunks = v.chunks_exact(4);
     for c in &mut chunks {
         for (i, &x) in c.iter().enumerate() {
-            each(x);
+            sum += term(x);
             counts[bucket_of(x, lo, scale)][i] += 1;
         }
     }
     for &x in chunks.remainder() {
-        each(x);
+        sum += term(x);
         counts[bucket_of(x, lo, scale)][0] += 1;
     }
-    counts
+    (counts, sum)
 }
 
 /// After the counting pass of [`bucketed`]: finds the bucket of every needed
@@ -357,20 +365,7 @@ pub fn prob_se(flags: impl Iterator<Item = bool>) -> (f64, f64) {
 /// values would; the column is copied only when it holds NaNs.
 #[inline(never)]
 pub fn stats(values: &[f64]) -> Stats {
-    let (mut sum, mut nan) = (-0.0, 0u64);
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &x in values {
-        if x.is_nan() {
-            nan += 1;
-            continue;
-        }
-        sum += x;
-        // f64::min and f64::max on NaN-free operands, without their NaN
-        // handling on the loop-carried chain: keep the running value unless
-        // x is strictly beyond it (also how they resolve -0 against +0).
-        min = if x < min { x } else { min };
-        max = if x > max { x } else { max };
-    }
+    let (sum, nan, min, max) = fold_column(values);
     let n = values.len() - nan as usize;
     if n == 0 {
         return Stats {
@@ -393,15 +388,14 @@ pub fn stats(values: &[f64]) -> Stats {
     let needed = type7_ranks(n, &levels);
     let deviation = |x: f64| (x - mean) * (x - mean);
     let scale = (BUCKETS as f64 - 1.0) / (max - min);
-    let mut ssd = -0.0;
-    let found = if min != max && takes_buckets(n, needed.len(), 0, scale) {
-        let counts = count_buckets(&v, min, scale, |x| ssd += deviation(x));
+    let (found, ssd) = if min != max && takes_buckets(n, needed.len(), 0, scale) {
+        let (counts, ssd) = count_buckets(&v, min, scale, deviation);
         let mut found = Vec::with_capacity(needed.len());
         gather_buckets(&v, min, scale, &counts, 0, &needed, 0, &mut found);
-        found
+        (found, ssd)
     } else {
-        ssd = v.iter().map(|&x| deviation(x)).sum::<f64>();
-        order_statistics(&mut v.into_owned(), &needed)
+        let ssd = v.iter().map(|&x| deviation(x)).sum::<f64>();
+        (order_statistics(&mut v.into_owned(), &needed), ssd)
     };
     let sd = if n > 1 {
         (ssd / (n - 1) as f64).sqrt()
@@ -420,6 +414,28 @@ pub fn stats(values: &[f64]) -> Stats {
         quantiles,
         nan,
     }
+}
+
+/// The first pass of [`stats`]: the sum (in order, from -0.0), the NaN
+/// count, the minimum and the maximum of a column's non-NaN values. Its own
+/// function, so that the running values stay in registers.
+#[inline(never)]
+fn fold_column(values: &[f64]) -> (f64, u64, f64, f64) {
+    let (mut sum, mut nan) = (-0.0, 0u64);
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &x in values {
+        if x.is_nan() {
+            nan += 1;
+            continue;
+        }
+        sum += x;
+        // f64::min and f64::max on NaN-free operands, without their NaN
+        // handling on the loop-carried chain: keep the running value unless
+        // x is strictly beyond it (also how they resolve -0 against +0).
+        min = if x < min { x } else { min };
+        max = if x > max { x } else { max };
+    }
+    (sum, nan, min, max)
 }
 
 /// A JSON number, or null for NaN and infinities (SPEC section 9).
