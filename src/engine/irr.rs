@@ -22,9 +22,11 @@ fn poly(c: &[f64], x: f64) -> (f64, f64) {
     let y = x2 * x2;
     let n = c.len();
     let full = n / 4 * 4;
-    let mut q = [0.0f64; 4];
+    // The 0-3 leftover coefficients start the chains (four selects, not a
+    // memcpy call before every evaluation).
+    let rest = &c[full..];
+    let mut q: [f64; 4] = std::array::from_fn(|j| rest.get(j).copied().unwrap_or(0.0));
     let mut dq = [0.0f64; 4];
-    q[..n - full].copy_from_slice(&c[full..]);
     for chunk in c[..full].chunks_exact(4).rev() {
         for j in 0..4 {
             dq[j] = dq[j] * y + q[j];
