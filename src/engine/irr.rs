@@ -291,7 +291,7 @@ impl Quiet {
 /// NPV(r) lies within f0 + g r +- S2 r^2 / 2, so when that band keeps the sign
 /// of f0 (with a margin of 1e-9 of the flows, far above rounding) the dot
 /// products there would have kept it too. A whole side is not walked when
-/// the cumulative flows prove it free of roots ([`Quiet`]).
+/// the cumulative flows prove it free of roots (Norstrom's criterion; see `Quiet`).
 #[derive(Debug, Clone)]
 pub struct IrrSolver {
     len: usize,
