@@ -677,19 +677,22 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     }
     let mut excess_pv = 0.0;
     for t in 0..active_end {
+        // What the investors fund of the month's cost, before receipts (the
+        // payment steps below touch none of the totals this adds to).
+        let c_t = month_cost(
+            cost[t],
+            fee_share,
+            disc_payer[t],
+            &mut delivery_cost,
+            &mut service_fees,
+            &mut payer_pv,
+        );
         if !paying[t] {
             // Nothing is due (most months): no receipts, so the cost is all
             // contribution and nothing is distributed. The general path
             // below would compute the same bits; it only adds zeros.
             payments[t] = 0.0;
-            let contrib = month_cost(
-                cost[t],
-                fee_share,
-                disc_payer[t],
-                &mut delivery_cost,
-                &mut service_fees,
-                &mut payer_pv,
-            );
+            let contrib = c_t;
             contribute(tranche, &model.tranches, flows, h, t, contrib);
             contributions += contrib;
             position += contrib;
@@ -823,14 +826,6 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         let receipts = pay * (1.0 - s_share);
         success += pay * s_share;
 
-        let c_t = month_cost(
-            cost[t],
-            fee_share,
-            disc_payer[t],
-            &mut delivery_cost,
-            &mut service_fees,
-            &mut payer_pv,
-        );
         let (contrib, mut avail) = if model.recycling {
             let net = receipts - c_t;
             if net < 0.0 { (-net, 0.0) } else { (0.0, net) }
