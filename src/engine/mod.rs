@@ -678,24 +678,26 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     let mut excess_pv = 0.0;
     for t in 0..active_end {
         // What the investors fund of the month's cost, before receipts (the
-        // payment steps below touch none of the totals this adds to).
-        let c_t = month_cost(
-            cost[t],
-            fee_share,
-            disc_payer[t],
-            &mut delivery_cost,
-            &mut service_fees,
-            &mut payer_pv,
-        );
+        // payment steps below touch none of the totals this adds to): a
+        // service fee reimburses part of the cost; investors fund the rest.
+        let c_t = cost[t];
+        delivery_cost += c_t;
+        let c_t = if fee_share > 0.0 {
+            let fee = fee_share * c_t;
+            service_fees += fee;
+            payer_pv += fee * disc_payer[t];
+            (1.0 - fee_share) * c_t
+        } else {
+            c_t
+        };
         if !paying[t] {
             // Nothing is due (most months): no receipts, so the cost is all
             // contribution and nothing is distributed. The general path
             // below would compute the same bits; it only adds zeros.
             payments[t] = 0.0;
-            let contrib = c_t;
-            contribute(tranche, &model.tranches, flows, h, t, contrib);
-            contributions += contrib;
-            position += contrib;
+            contribute(tranche, &model.tranches, flows, h, t, c_t);
+            contributions += c_t;
+            position += c_t;
             position_out[t] = position;
             if position > peak {
                 peak = position;
@@ -1000,29 +1002,6 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         floor,
         payer_support,
     };
-}
-
-/// A month's cost `c_t` after any service fee, which the payers reimburse
-/// (`fee_share` of it, discounted by `disc` into `payer_pv`): what the
-/// investors fund before receipts. Adds to the trial's running totals.
-#[inline(always)]
-fn month_cost(
-    c_t: f64,
-    fee_share: f64,
-    disc: f64,
-    delivery_cost: &mut f64,
-    service_fees: &mut f64,
-    payer_pv: &mut f64,
-) -> f64 {
-    *delivery_cost += c_t;
-    if fee_share > 0.0 {
-        let fee = fee_share * c_t;
-        *service_fees += fee;
-        *payer_pv += fee * disc;
-        (1.0 - fee_share) * c_t
-    } else {
-        c_t
-    }
 }
 
 /// Month `t`'s contribution `contrib`, split over the tranches by share; first
