@@ -149,6 +149,36 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     s
 }
 
+/// The sums the bounds need, in any order (they only decide what the scan
+/// may skip, with margins far above their rounding): NPV'(0) = -sum j c_j,
+/// sum j (j + 1) |c_j| and sum |c_j|, with `j1[j] = j` and
+/// `j2[j] = j (j + 1)`. Four accumulators each, so the loop vectorises.
+#[inline]
+fn bound_sums(c: &[f64], j1: &[f64], j2: &[f64]) -> (f64, f64, f64) {
+    let (mut g, mut s2, mut sabs) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
+    let n = c.len();
+    let (cc, w1, w2) = (
+        c.chunks_exact(4),
+        j1[..n].chunks_exact(4),
+        j2[..n].chunks_exact(4),
+    );
+    let (rc, r1, r2) = (cc.remainder(), w1.remainder(), w2.remainder());
+    for ((x, a), b) in cc.zip(w1).zip(w2) {
+        for i in 0..4 {
+            g[i] += a[i] * x[i];
+            s2[i] += b[i] * x[i].abs();
+            sabs[i] += x[i].abs();
+        }
+    }
+    for (i, ((x, a), b)) in rc.iter().zip(r1).zip(r2).enumerate() {
+        g[i] += a * x;
+        s2[i] += b * x.abs();
+        sabs[i] += x.abs();
+    }
+    let total = |v: [f64; 4]| (v[0] + v[1]) + (v[2] + v[3]);
+    (-total(g), total(s2), total(sabs))
+}
+
 /// One side of the scan grid: the rates and their discount factors.
 #[derive(Debug, Clone)]
 struct Side {
@@ -297,6 +327,9 @@ pub struct IrrSolver {
     len: usize,
     pos: Side,
     neg: Side,
+    /// j for j < len, and j (j + 1): the weights of the bounds' sums.
+    j1: Vec<f64>,
+    j2: Vec<f64>,
     /// Skip levels proven free of sign changes (off only to test that skipping changes nothing).
     skip: bool,
 }
@@ -319,6 +352,8 @@ impl IrrSolver {
             len,
             pos: Side::new(pos, len),
             neg: Side::new(neg, len),
+            j1: (0..len).map(|j| j as f64).collect(),
+            j2: (0..len).map(|j| (j * (j + 1)) as f64).collect(),
             skip: true,
         }
     }
@@ -330,28 +365,22 @@ impl IrrSolver {
         let Some(c) = trimmed(flows) else {
             return Some(0.0);
         };
-        let f0: f64 = c.iter().sum();
+        // The cumulative flows S_t in order from c_0, with the smallest and
+        // largest before the last one: S_n is NPV(0), with the bits of
+        // `c.iter().sum()` (which starts from -0.0, and -0.0 + c_0 = c_0).
+        let n = c.len();
+        let (mut cum, mut cum_min, mut cum_max) = (c[0], c[0], c[0]);
+        // (Flows are finite: plain comparisons, no NaN handling.)
+        for &cj in &c[1..n.max(2) - 1] {
+            cum += cj;
+            cum_min = if cum < cum_min { cum } else { cum_min };
+            cum_max = if cum > cum_max { cum } else { cum_max };
+        }
+        let f0 = if n == 1 { cum } else { cum + c[n - 1] };
         if f0 == 0.0 {
             return Some(0.0);
         }
-        // The j = 0 term (g and s2 get nothing from it).
-        let (mut g, mut s2, mut sabs) = (0.0, 0.0, c[0].abs());
-        // Smallest and largest cumulative flow before the last one.
-        let (mut cum, mut cum_min, mut cum_max) = (c[0], c[0], c[0]);
-        // j as a float counter (exact), not a per-element integer conversion.
-        let mut j = 1.0;
-        for (i, &cj) in c[1..].iter().enumerate() {
-            g -= j * cj;
-            s2 += j * (j + 1.0) * cj.abs();
-            sabs += cj.abs();
-            j += 1.0;
-            // (Flows are finite: plain comparisons, no NaN handling.)
-            if i + 2 < c.len() {
-                cum += cj;
-                cum_min = if cum < cum_min { cum } else { cum_min };
-                cum_max = if cum > cum_max { cum } else { cum_max };
-            }
-        }
+        let (g, s2, sabs) = bound_sums(c, &self.j1, &self.j2);
         let f = Flows {
             c,
             f0,
