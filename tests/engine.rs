@@ -386,3 +386,35 @@ fn lhs_is_thread_invariant_and_stratifies_rates() {
         seen[k] = true;
     }
 }
+
+/// The funnel's and the waterfall's copies for fixed shapes (segments,
+/// payers, tranches) give the bits of their general code, on every bundled
+/// scenario: between them, every specialised shape.
+#[test]
+fn shape_specialised_stages_equal_the_general_ones() {
+    use ibsim::engine::{draw_params, funnel_general, metrics, trial_rng, waterfall_general};
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let mut shapes = std::collections::BTreeSet::new();
+    for path in common::bundled_scenarios() {
+        let m = model(&std::fs::read_to_string(&path).unwrap());
+        shapes.insert((m.segments.len(), m.payers.len(), m.tranches.len()));
+        let (layout, disc, d) = (Layout::new(&m), Discounts::new(&m), draws(&m, 400));
+        let (mut a, mut b) = (Workspace::new(&m, &layout), Workspace::new(&m, &layout));
+        for t in 0..400 {
+            run_trial(&m, &layout, &disc, &d, t, &mut a);
+            let mut rng = trial_rng(d.seed, t);
+            draw_params(&m, &d, t, &mut rng, &mut b);
+            funnel_general(&m, &mut rng, &mut b);
+            waterfall_general(&m, &disc, &mut b);
+            metrics(&m, &layout, &disc, &mut b);
+            let at = format!("{} trial {t}", path.display());
+            assert_eq!(bits(&a.row), bits(&b.row), "{at}");
+            assert_eq!(bits(&a.flows), bits(&b.flows), "{at}");
+            assert_eq!(bits(&a.payments), bits(&b.payments), "{at}");
+            assert_eq!(bits(&a.position), bits(&b.position), "{at}");
+        }
+    }
+    // Waterfall: (1, 1, 1), (1, 2, 2), (2, 2, 2), (1, 3, 1), (2, 1, 1) and
+    // (4, 2, 2); funnel: 2 and 4 segments.
+    assert!(shapes.len() >= 6, "{shapes:?}");
+}

@@ -394,8 +394,32 @@ fn measured(count: u64, factor: f64) -> u64 {
 /// base month, each followed by the split over its own lag's months.
 #[inline(never)]
 pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
+    // The segment counts of the benchmark and bundled scenarios get their own
+    // copy of the code (one segment takes the one-cell path of each outcome,
+    // where the count matters little).
+    match model.segments.len() {
+        2 => funnel_shaped::<2>(model, rng, ws),
+        4 => funnel_shaped::<4>(model, rng, ws),
+        _ => funnel_shaped::<0>(model, rng, ws),
+    }
+}
+
+/// [`funnel`] through its general code, whatever the number of segments: the
+/// reference the specialised copies are tested against.
+#[doc(hidden)]
+#[inline(never)]
+pub fn funnel_general(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
+    funnel_shaped::<0>(model, rng, ws);
+}
+
+/// [`funnel`] for `NS` segments (0: as many as the model has). One source
+/// for every count: a fixed count lets the compiler unroll the loops over
+/// segments and drop their bounds checks; same operations in the same order,
+/// so the same numbers.
+#[inline(always)]
+fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
     let h = model.horizon;
-    let ns = model.segments.len();
+    let ns = if NS == 0 { model.segments.len() } else { NS };
     let stride = model.cell_stride;
     let plag = model.payment_lag;
     let p = &ws.params;
@@ -614,10 +638,49 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
 /// trial's ledger.
 #[inline(never)]
 pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
+    // The shapes of the benchmark and bundled scenarios, and the simplest
+    // deal, get their own copy of the code; any other shape runs the general one.
+    let shape = (
+        model.segments.len(),
+        model.payers.len(),
+        model.tranches.len(),
+    );
+    match shape {
+        (1, 1, 1) => waterfall_shaped::<1, 1, 1>(model, disc, ws),
+        (1, 2, 2) => waterfall_shaped::<1, 2, 2>(model, disc, ws),
+        (2, 2, 2) => waterfall_shaped::<2, 2, 2>(model, disc, ws),
+        (1, 3, 1) => waterfall_shaped::<1, 3, 1>(model, disc, ws),
+        (2, 1, 1) => waterfall_shaped::<2, 1, 1>(model, disc, ws),
+        (4, 2, 2) => waterfall_shaped::<4, 2, 2>(model, disc, ws),
+        _ => waterfall_shaped::<0, 0, 0>(model, disc, ws),
+    }
+}
+
+/// [`waterfall`] through its general code, whatever the model's shape: the
+/// reference the shape-specialised copies are tested against.
+#[doc(hidden)]
+#[inline(never)]
+pub fn waterfall_general(model: &Model, disc: &Discounts, ws: &mut Workspace) {
+    waterfall_shaped::<0, 0, 0>(model, disc, ws);
+}
+
+/// [`waterfall`] for `NS` segments, `NP` payers and `NT` tranches (0: as
+/// many as the model has). One source for every shape: a fixed shape lets
+/// the compiler unroll the loops over segments, payers and tranches and drop
+/// their bounds checks (about a fifth of the waterfall's instructions), and
+/// the operations and their order are the same, so are the numbers.
+#[inline(always)]
+fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
+    model: &Model,
+    disc: &Discounts,
+    ws: &mut Workspace,
+) {
     let h = model.horizon;
-    let nt = model.tranches.len();
-    let ns = model.segments.len();
-    let np = model.payers.len();
+    let fixed = |n: usize, len: usize| if n == 0 { len } else { n };
+    let nt = fixed(NT, model.tranches.len());
+    let ns = fixed(NS, model.segments.len());
+    let np = fixed(NP, model.payers.len());
+    let (tranches, payers) = (&model.tranches[..nt], &model.payers[..np]);
     // Local slices: their pointers and lengths stay in registers through the loop.
     let Workspace {
         pay_cells,
@@ -643,6 +706,12 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         &mut flows[..nt * h],
         &mut tranche[..nt],
         &mut position_out[..h],
+    );
+    let (payer_month, payer_cap_left, payer_paid, payer_excess) = (
+        &mut payer_month[..np],
+        &mut payer_cap_left[..np],
+        &mut payer_paid[..np],
+        &mut payer_excess[..np],
     );
     let disc_payer = &disc.payer[..h];
     for (r, out) in remaining_max.iter_mut().zip(&model.outcomes) {
@@ -695,7 +764,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
             // contribution and nothing is distributed. The general path
             // below would compute the same bits; it only adds zeros.
             payments[t] = 0.0;
-            contribute(tranche, &model.tranches, flows, h, t, c_t);
+            contribute(tranche, tranches, flows, h, t, c_t);
             contributions += c_t;
             position += c_t;
             position_out[t] = position;
@@ -810,7 +879,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
                 .iter_mut()
                 .zip(payer_cap_left.iter_mut())
                 .zip(payer_paid.iter_mut())
-                .zip(&model.payers)
+                .zip(payers)
             {
                 let x = ((*m + invoiced_all * share) * f).min(*left);
                 *left -= x;
@@ -834,7 +903,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         } else {
             (c_t, receipts)
         };
-        contribute(tranche, &model.tranches, flows, h, t, contrib);
+        contribute(tranche, tranches, flows, h, t, contrib);
         contributions += contrib;
         let mut dist_t = 0.0;
         // Tier 1: return of capital by seniority, pro rata to outstanding within a rank.
@@ -872,7 +941,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         }
         // Tier 2: return up to each tranche's IRR cap, water-filling by share.
         if avail > 0.0 {
-            for (st, tr) in tranche.iter_mut().zip(&model.tranches) {
+            for (st, tr) in tranche.iter_mut().zip(tranches) {
                 st.room = if tr.cap_irr.is_some() {
                     (-st.fv).max(0.0)
                 } else {
@@ -883,7 +952,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
             loop {
                 let s: f64 = tranche
                     .iter()
-                    .zip(&model.tranches)
+                    .zip(tranches)
                     .filter(|(st, _)| st.active)
                     .map(|(_, tr)| tr.share)
                     .sum();
@@ -892,7 +961,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
                 }
                 let level = avail / s;
                 let mut filled = false;
-                for (k, (st, tr)) in tranche.iter_mut().zip(&model.tranches).enumerate() {
+                for (k, (st, tr)) in tranche.iter_mut().zip(tranches).enumerate() {
                     if st.active && st.room <= level * tr.share {
                         let d = st.room;
                         st.distributed += d;
@@ -905,7 +974,7 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
                     }
                 }
                 if !filled {
-                    for (k, (st, tr)) in tranche.iter_mut().zip(&model.tranches).enumerate() {
+                    for (k, (st, tr)) in tranche.iter_mut().zip(tranches).enumerate() {
                         if st.active {
                             let d = level * tr.share;
                             st.distributed += d;
