@@ -370,7 +370,8 @@ impl IrrSolver {
         // `c.iter().sum()` (which starts from -0.0, and -0.0 + c_0 = c_0).
         let n = c.len();
         let (mut cum, mut cum_min, mut cum_max) = (c[0], c[0], c[0]);
-        // (Flows are finite: plain comparisons, no NaN handling.)
+        // (Flows are finite: plain comparisons, no NaN handling. The slice is
+        // c_1 .. c_{n-2}, empty when n = 1.)
         for &cj in &c[1..n.max(2) - 1] {
             cum += cj;
             cum_min = if cum < cum_min { cum } else { cum_min };
