@@ -776,9 +776,7 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         let mut invoiced = 0.0;
         // (Split by payer:) what every payer pays by share.
         let mut invoiced_all = 0.0;
-        // A month where nothing is due skips the outcomes (most months pay nothing).
-        let due: &[_] = if paying[t] { &model.outcomes } else { &[] };
-        for (o, out) in due.iter().enumerate() {
+        for (o, out) in model.outcomes.iter().enumerate() {
             let amount = if ns == 1 {
                 // One group: the month's count is paid at once (the cohorts'
                 // order cannot change which price a unit gets).
