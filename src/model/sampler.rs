@@ -172,6 +172,12 @@ pub enum Sampler {
         za: f64,
         /// Standardised upper bound.
         zb: f64,
+        /// The probabilities the quantile interpolates between: Phi(za) and
+        /// Phi(zb), or the upper tails 1 - Phi(za) and 1 - Phi(zb) when
+        /// za > 0 (computed once, not per draw).
+        pa: f64,
+        /// See `pa`.
+        pb: f64,
     },
     /// exp(mu + sigma Z).
     LogNormal {
@@ -261,11 +267,20 @@ impl Sampler {
                         n.min.unwrap_or(n.mean)
                     });
                 }
+                let za = n.min.map_or(f64::NEG_INFINITY, |a| (a - n.mean) / n.sd);
+                let zb = n.max.map_or(f64::INFINITY, |b| (b - n.mean) / n.sd);
+                let (pa, pb) = if za > 0.0 {
+                    (norm_sf(za), norm_sf(zb))
+                } else {
+                    (norm_cdf(za), norm_cdf(zb))
+                };
                 Sampler::Normal {
                     mean: n.mean,
                     sd: n.sd,
-                    za: n.min.map_or(f64::NEG_INFINITY, |a| (a - n.mean) / n.sd),
-                    zb: n.max.map_or(f64::INFINITY, |b| (b - n.mean) / n.sd),
+                    za,
+                    zb,
+                    pa,
+                    pb,
                 }
             }
             Dist::Lognormal(l) => {
@@ -338,13 +353,18 @@ impl Sampler {
                     lo + scale * table.eval(norm_quantile(u))
                 }
             }
-            Sampler::Normal { mean, sd, za, zb } => {
+            Sampler::Normal {
+                mean,
+                sd,
+                za,
+                zb,
+                pa,
+                pb,
+            } => {
                 let z = if *za > 0.0 {
                     // Work in the upper tail for accuracy: sf(z) = sf(za) - u (sf(za) - sf(zb)).
-                    let (sa, sb) = (norm_sf(*za), norm_sf(*zb));
-                    -norm_quantile(sa - u * (sa - sb))
+                    -norm_quantile(pa - u * (pa - pb))
                 } else {
-                    let (pa, pb) = (norm_cdf(*za), norm_cdf(*zb));
                     norm_quantile(pa + u * (pb - pa))
                 };
                 // Guard the last ulp against rounding outside the bounds.
@@ -381,7 +401,9 @@ impl Sampler {
             Sampler::Beta {
                 a, b, lo, scale, ..
             } => lo + scale * a / (a + b),
-            Sampler::Normal { mean, sd, za, zb } => {
+            Sampler::Normal {
+                mean, sd, za, zb, ..
+            } => {
                 let phi = |z: f64| {
                     if z.is_finite() {
                         (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
