@@ -47,7 +47,19 @@ fn poly(c: &[f64], x: f64) -> (f64, f64) {
 #[inline]
 fn trimmed(flows: &[f64]) -> Option<&[f64]> {
     let first = flows.iter().position(|&f| f != 0.0)?;
-    let last = flows.iter().rposition(|&f| f != 0.0)?;
+    // Trailing zeros four at a time: a chunk is all zeros (of either sign)
+    // when the OR of its bits, sign bits shifted out, is 0.
+    let mut end = flows.len();
+    while end >= first + 4 {
+        let bits = flows[end - 4..end]
+            .iter()
+            .fold(0u64, |acc, f| acc | f.to_bits());
+        if bits << 1 != 0 {
+            break;
+        }
+        end -= 4;
+    }
+    let last = flows[..end].iter().rposition(|&f| f != 0.0)?;
     Some(&flows[first..=last])
 }
 
