@@ -561,64 +561,50 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                     }
                 }
             }
-            // True counts: totals, segments and per-outcome costs.
+            // One pass over the cells, month by month and within a month
+            // segment by segment: true counts (totals, segments and the
+            // per-outcome cost of each event month), then the counts eligible
+            // for payment (the earliest successes, by month then segment, are
+            // the counterfactual ones; then the measurement) and their cash month.
             let cells = &ws.cells[first..first + n_cells];
+            let pay = &mut ws.pay_cells[first..first + n_cells];
             let cost_o = model.costs.per_outcome[o].get(p);
+            let mut left = out
+                .counterfactual
+                .map_or(0, |rate| trunc_count(rate * count_f64(base_total) + 0.5)); // floor: non-negative
+            let factor = out.measurement.map(|e| 1.0 + e.get(p));
             for j in 0..spread {
-                let mut k = 0;
-                for s in 0..ns {
-                    k += cells[s * spread + j];
-                }
                 let event = cohort.start + out.first_lag + j;
+                let cash = event + plag;
+                let (mut k, mut k_pay) = (0, 0);
+                for s in 0..ns {
+                    let x = cells[s * spread + j];
+                    k += x;
+                    if model.segmented {
+                        ws.segment_total[o * ns + s] += x;
+                    }
+                    // (Once the counterfactual is used up, t is 0.)
+                    let t = x.min(left);
+                    left -= t;
+                    let y = match factor {
+                        Some(f) => measured(x - t, f),
+                        None => x - t,
+                    };
+                    pay[s * spread + j] = y;
+                    k_pay += y;
+                    if cash < h {
+                        ws.cash[(o * h + cash) * ns + s] += y;
+                    }
+                }
+                ws.outcome_total[o] += k;
                 if event < h {
                     ws.cost[event] += count_f64(k) * cost_o;
                 }
-            }
-            for s in 0..ns {
-                let k: u64 = cells[s * spread..(s + 1) * spread].iter().sum();
-                if model.segmented {
-                    ws.segment_total[o * ns + s] += k;
-                }
-                ws.outcome_total[o] += k;
-            }
-            // Counts eligible for payment.
-            let pay = &mut ws.pay_cells[first..first + n_cells];
-            pay.copy_from_slice(cells);
-            if let Some(rate) = out.counterfactual {
-                // The earliest successes (by month, then segment) are the counterfactual ones.
-                let mut left = trunc_count(rate * count_f64(base_total) + 0.5); // floor: non-negative
-                'months: for j in 0..spread {
-                    for s in 0..ns {
-                        if left == 0 {
-                            break 'months;
-                        }
-                        let x = &mut pay[s * spread + j];
-                        let t = (*x).min(left);
-                        *x -= t;
-                        left -= t;
-                    }
-                }
-            }
-            if let Some(e) = out.measurement {
-                let factor = 1.0 + e.get(p);
-                for x in pay.iter_mut() {
-                    *x = measured(*x, factor);
-                }
-            }
-            for j in 0..spread {
-                let mut k = 0;
-                for s in 0..ns {
-                    k += pay[s * spread + j];
-                }
-                let cash = cohort.start + out.first_lag + j + plag;
                 if cash >= h {
-                    ws.unpaid[o] += k;
-                } else if k > 0 {
+                    ws.unpaid[o] += k_pay;
+                } else if k_pay > 0 {
                     last_cash = last_cash.max(cash + 1);
                     ws.paying[cash] = true;
-                    for s in 0..ns {
-                        ws.cash[(o * h + cash) * ns + s] += pay[s * spread + j];
-                    }
                 }
             }
         }
