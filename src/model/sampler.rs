@@ -402,7 +402,12 @@ impl Sampler {
                 a, b, lo, scale, ..
             } => lo + scale * a / (a + b),
             Sampler::Normal {
-                mean, sd, za, zb, ..
+                mean,
+                sd,
+                za,
+                zb,
+                pa,
+                pb,
             } => {
                 let phi = |z: f64| {
                     if z.is_finite() {
@@ -411,11 +416,8 @@ impl Sampler {
                         0.0
                     }
                 };
-                let mass = if *za > 0.0 {
-                    norm_sf(*za) - norm_sf(*zb)
-                } else {
-                    norm_cdf(*zb) - norm_cdf(*za)
-                };
+                // The mass inside the bounds, from the stored tail or CDF values.
+                let mass = if *za > 0.0 { pa - pb } else { pb - pa };
                 mean + sd * (phi(*za) - phi(*zb)) / mass
             }
             Sampler::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
