@@ -422,15 +422,40 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
     let ns = if NS == 0 { model.segments.len() } else { NS };
     let stride = model.cell_stride;
     let plag = model.payment_lag;
-    let p = &ws.params;
-    ws.cost.fill(0.0);
-    ws.outcome_total.fill(0);
+    // Local slices: their pointers and lengths stay in registers through
+    // the loops (rather than being reloaded from the workspace after every
+    // binomial draw).
+    let Workspace {
+        params,
+        segment_size,
+        cells,
+        pay_cells,
+        cash: cash_due,
+        last_cash: last_cash_out,
+        paying,
+        cost,
+        outcome_total,
+        segment_total,
+        unpaid,
+        ..
+    } = ws;
+    let p = &params[..];
+    let (cells, pay_cells) = (&mut cells[..], &mut pay_cells[..]);
+    let (cash_due, paying, cost) = (&mut cash_due[..], &mut paying[..h], &mut cost[..h]);
+    let (outcome_total, segment_total, unpaid) = (
+        &mut outcome_total[..],
+        &mut segment_total[..],
+        &mut unpaid[..],
+    );
+    let segment_size = &mut segment_size[..];
+    cost.fill(0.0);
+    outcome_total.fill(0);
     if model.segmented {
-        ws.segment_total.fill(0);
+        segment_total.fill(0);
     }
-    ws.unpaid.fill(0);
-    ws.cash.fill(0);
-    ws.paying.fill(false);
+    unpaid.fill(0);
+    cash_due.fill(0);
+    paying.fill(false);
     let mut last_cash = 0;
     let per_participant = model.costs.per_participant.get(p);
     for (c, cohort) in model.cohorts.iter().enumerate() {
@@ -438,9 +463,9 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
             Value::Const(v) => cohort_size(v),
             Value::Param(i) => cohort_size(p[i]),
         };
-        ws.cost[cohort.start] += count_f64(size) * per_participant;
+        cost[cohort.start] += count_f64(size) * per_participant;
         if ns == 1 {
-            ws.segment_size[0] = size;
+            segment_size[0] = size;
         } else if !model.joint_segments {
             // Multinomial(size, shares) as a chain of binomials.
             let (mut left, mut share_left) = (size, 1.0);
@@ -450,7 +475,7 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                 } else {
                     binomial::sample(left, (seg.share / share_left).min(1.0), rng)
                 };
-                ws.segment_size[s] = k;
+                segment_size[s] = k;
                 left -= k;
                 share_left -= seg.share;
             }
@@ -475,32 +500,32 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                 // One cell: the phase 1 funnel step.
                 let nb = match out.base {
                     None => size,
-                    Some(b) => ws.cells[block + model.outcomes[b].cells],
+                    Some(b) => cells[block + model.outcomes[b].cells],
                 };
                 let k = binomial::sample(nb, rate.clamp(0.0, 1.0), rng);
                 // (Its cell is the base of later outcomes; without segments
                 // nothing reads pay_cells or segment_total.)
-                ws.cells[first] = k;
-                ws.outcome_total[o] += k;
+                cells[first] = k;
+                outcome_total[o] += k;
                 let event = cohort.start + out.first_lag;
                 if event < h {
-                    ws.cost[event] += count_f64(k) * model.costs.per_outcome[o].get(p);
+                    cost[event] += count_f64(k) * model.costs.per_outcome[o].get(p);
                 }
                 let cash = event + plag;
                 if cash < h {
-                    ws.cash[o * h + cash] += k;
+                    cash_due[o * h + cash] += k;
                     if k > 0 {
                         last_cash = last_cash.max(cash + 1);
-                        ws.paying[cash] = true;
+                        paying[cash] = true;
                     }
                 } else {
-                    ws.unpaid[o] += k;
+                    unpaid[o] += k;
                 }
                 continue;
             }
             let spread = out.spread;
             let n_cells = ns * spread;
-            ws.cells[first..first + n_cells].fill(0);
+            cells[first..first + n_cells].fill(0);
             let (base_first, base_spread, base_cells) = match out.base {
                 None => (0, 1, 0),
                 Some(b) => {
@@ -534,14 +559,14 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                         k
                     } else {
                         let nb = match out.base {
-                            None => ws.segment_size[s],
-                            Some(_) => ws.cells[base_cells + s * base_spread + jb],
+                            None => segment_size[s],
+                            Some(_) => cells[base_cells + s * base_spread + jb],
                         };
                         base_total += nb;
                         binomial::sample(nb, r, rng)
                     };
                     if out.lag.len() == 1 {
-                        ws.cells[dst + jb] += k;
+                        cells[dst + jb] += k;
                     } else {
                         // Each success gets its own month: a multinomial split.
                         let (mut left, mut w_left) = (k, 1.0);
@@ -554,7 +579,7 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                             } else {
                                 binomial::sample(left, (w / w_left).min(1.0), rng)
                             };
-                            ws.cells[dst + jb + lag - lag_lo] += x;
+                            cells[dst + jb + lag - lag_lo] += x;
                             left -= x;
                             w_left -= w;
                         }
@@ -566,8 +591,8 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
             // per-outcome cost of each event month), then the counts eligible
             // for payment (the earliest successes, by month then segment, are
             // the counterfactual ones; then the measurement) and their cash month.
-            let cells = &ws.cells[first..first + n_cells];
-            let pay = &mut ws.pay_cells[first..first + n_cells];
+            let cells = &cells[first..first + n_cells];
+            let pay = &mut pay_cells[first..first + n_cells];
             let cost_o = model.costs.per_outcome[o].get(p);
             let mut left = out
                 .counterfactual
@@ -581,7 +606,7 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                     let x = cells[s * spread + j];
                     k += x;
                     if model.segmented {
-                        ws.segment_total[o * ns + s] += x;
+                        segment_total[o * ns + s] += x;
                     }
                     // (Once the counterfactual is used up, t is 0.)
                     let t = x.min(left);
@@ -593,28 +618,28 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                     pay[s * spread + j] = y;
                     k_pay += y;
                     if cash < h {
-                        ws.cash[(o * h + cash) * ns + s] += y;
+                        cash_due[(o * h + cash) * ns + s] += y;
                     }
                 }
-                ws.outcome_total[o] += k;
+                outcome_total[o] += k;
                 if event < h {
-                    ws.cost[event] += count_f64(k) * cost_o;
+                    cost[event] += count_f64(k) * cost_o;
                 }
                 if cash >= h {
-                    ws.unpaid[o] += k_pay;
+                    unpaid[o] += k_pay;
                 } else if k_pay > 0 {
                     last_cash = last_cash.max(cash + 1);
-                    ws.paying[cash] = true;
+                    paying[cash] = true;
                 }
             }
         }
     }
-    ws.last_cash = last_cash;
-    ws.cost[0] += model.costs.upfront.get(p);
+    *last_cash_out = last_cash;
+    cost[0] += model.costs.upfront.get(p);
     let fixed = model.costs.fixed_monthly.get(p);
     if fixed != 0.0 {
-        for t in model.costs.fixed_start..model.costs.fixed_end {
-            ws.cost[t] += fixed;
+        for c in &mut cost[model.costs.fixed_start..model.costs.fixed_end] {
+            *c += fixed;
         }
     }
 }
