@@ -1,6 +1,9 @@
 //! Wall-time benchmarks of the engine's stages on `scenarios/bench/reference.yaml`
 //! (divan): one trial, its parameter draws, the binomial funnel, the
-//! waterfall, one IRR solve, and an end-to-end 100,000-trial run.
+//! waterfall, one IRR solve, and an end-to-end 100,000-trial run; and the
+//! sampling pieces a trial cannot do without (exact binomial draws, chained
+//! as in the funnel and from two interleaved streams, and a cohort beta),
+//! which bound how fast a trial can be (README, Performance).
 //!
 //! `cargo bench --bench stages`. Wall time is noisy on a shared machine; for
 //! comparisons between revisions use `benches/compare.sh` (instruction counts).
@@ -96,6 +99,52 @@ fn waterfall(bencher: Bencher) {
     bencher.bench_local(|| {
         engine::waterfall(&s.model, &s.disc, &mut s.ws);
         black_box(s.ws.payments[5]);
+    });
+}
+
+/// Exact binomial draws chained as the funnel chains them: a cohort's 1,500
+/// participants' placements, then their retention (the second draw's n is
+/// the first's result). Two draws an iteration.
+#[divan::bench(sample_size = 4096)]
+fn binomial_chained(bencher: Bencher) {
+    let mut rng = engine::trial_rng(1, 0);
+    bencher
+        .counter(divan::counter::ItemsCount::new(2usize))
+        .bench_local(|| {
+            let k = engine::binomial::sample(black_box(1500), 0.55, &mut rng);
+            black_box(engine::binomial::sample(k, 0.72, &mut rng))
+        });
+}
+
+/// The same draws from two independent streams, interleaved: what running
+/// two trials at once on a thread could gain on the draws. Four draws an
+/// iteration.
+#[divan::bench(sample_size = 4096)]
+fn binomial_two_streams(bencher: Bencher) {
+    let (mut a, mut b) = (engine::trial_rng(1, 0), engine::trial_rng(1, 1));
+    bencher
+        .counter(divan::counter::ItemsCount::new(4usize))
+        .bench_local(|| {
+            let ka = engine::binomial::sample(black_box(1500), 0.55, &mut a);
+            let kb = engine::binomial::sample(black_box(1500), 0.55, &mut b);
+            let ra = engine::binomial::sample(ka, 0.72, &mut a);
+            let rb = engine::binomial::sample(kb, 0.72, &mut b);
+            black_box(ra + rb)
+        });
+}
+
+/// One cohort beta (two gamma variates): a placement rate of mean 0.55 with
+/// `cohort_sd` 0.03, Beta(151.2, 123.7).
+#[divan::bench(sample_size = 4096)]
+fn cohort_beta(bencher: Bencher) {
+    let mut rng = engine::trial_rng(1, 0);
+    let k = 0.55 * 0.45 / (0.03 * 0.03) - 1.0;
+    bencher.bench_local(|| {
+        black_box(engine::beta::sample(
+            black_box(0.55 * k),
+            0.45 * k,
+            &mut rng,
+        ))
     });
 }
 
