@@ -1,9 +1,10 @@
 //! Wall-time benchmarks of the engine's stages on `scenarios/bench/reference.yaml`
 //! (divan): one trial, its parameter draws, the binomial funnel, the
 //! waterfall, one IRR solve, and an end-to-end 100,000-trial run; and the
-//! sampling pieces a trial cannot do without (exact binomial draws, chained
-//! as in the funnel and from two interleaved streams, and a cohort beta),
-//! which bound how fast a trial can be (README, Performance).
+//! sampling pieces a trial cannot do without (exact binomial draws: chained
+//! as in one cohort, from two interleaved streams, and four cohorts at once
+//! as the funnel draws them; a cohort beta), which bound how fast a trial
+//! can be (README, Performance).
 //!
 //! `cargo bench --bench stages`. Wall time is noisy on a shared machine; for
 //! comparisons between revisions use `benches/compare.sh` (instruction counts).
@@ -130,6 +131,21 @@ fn binomial_two_streams(bencher: Bencher) {
             let ra = engine::binomial::sample(ka, 0.72, &mut a);
             let rb = engine::binomial::sample(kb, 0.72, &mut b);
             black_box(ra + rb)
+        });
+}
+
+/// The same chain for four cohorts at once, as the funnel draws them
+/// (`binomial::sample_lanes`): four cohorts' placements, then their
+/// retention. Eight draws an iteration.
+#[divan::bench(sample_size = 4096)]
+fn binomial_lanes(bencher: Bencher) {
+    let mut rng = engine::trial_rng(1, 0);
+    let lanes = engine::binomial::LANES;
+    bencher
+        .counter(divan::counter::ItemsCount::new(2 * lanes))
+        .bench_local(|| {
+            let k = engine::binomial::sample_lanes(black_box([1500; 4]), [0.55; 4], &mut rng);
+            black_box(engine::binomial::sample_lanes(k, [0.72; 4], &mut rng))
         });
 }
 

@@ -74,7 +74,8 @@ fn small_mean<R: Rng>(n: u64, q: f64, rng: &mut R) -> u64 {
     Binomial::new(n, q).map_or(0, |b| b.sample(rng))
 }
 
-/// BTRD for n·p >= 10 and p <= 1/2 (Hörmann 1993, steps 1-3.5).
+/// BTRD's set-up for one (n, p) with n·p >= 10 and p <= 1/2 (Hörmann 1993,
+/// step 1), and its steps 2-3.5.
 ///
 /// Step 2 is written with one division instead of Hörmann's three in a
 /// chain (4.2 / b, v / v_r, 2a / (0.5 - |u|)), which set the latency of
@@ -88,36 +89,133 @@ fn small_mean<R: Rng>(n: u64, q: f64, rng: &mut R) -> u64 {
 /// numbers up to rounding (which changes a floor only when the point lies
 /// within about 1e-13 of a whole number, and the box test only for a point
 /// within a rounding error of its edge).
-#[inline]
-fn btrd<R: Rng>(n: f64, p: f64, rng: &mut R) -> u64 {
-    let spq = (n * (p * (1.0 - p))).sqrt();
-    let b = 1.15 + 2.53 * spq;
-    let a = -0.0873 + 0.0248 * b + 0.01 * p;
-    let c = n * p + 0.5;
-    // d = 0.92 b - 4.2, from spq directly (one step fewer after the square
-    // root); d > 0: n p (1 - p) >= 5 here, so spq > 2.2.
-    // (4.2 - 0.92 * 1.15 = 3.142, which only looks like pi.)
-    #[allow(clippy::approx_constant)]
-    let d = 2.3276 * spq - 3.142;
-    // (Off the chain: ready before the box needs it.)
-    let b_over_d = b / d;
-    loop {
-        // Step 2: the box in the centre (0.86 v_r of the attempts), from one uniform.
-        let v = open_unit(rng);
-        let w = v * b;
-        if w <= 0.86 * d {
-            let nu = w - 0.43 * d;
-            let e = 0.5 * d - nu.abs(); // >= 0.07 d > 0 in the box
-            // nu (2 a d + b e) / (e d) + c, split so that only one division
-            // waits for e.
-            let x = (c + nu * b_over_d) + 2.0 * a * nu / e;
-            // x >= 0 here (the box lies inside the support), so the cast is floor.
-            return trunc_count(x);
-        }
-        if let Some(k) = outside_box(n, p, spq, a, b, c, d, w, rng) {
-            return k;
+#[derive(Clone, Copy)]
+struct Btrd {
+    n: f64,
+    p: f64,
+    spq: f64,
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+    b_over_d: f64,
+}
+
+impl Btrd {
+    #[inline(always)]
+    fn new(n: f64, p: f64) -> Btrd {
+        let spq = (n * (p * (1.0 - p))).sqrt();
+        let b = 1.15 + 2.53 * spq;
+        let a = -0.0873 + 0.0248 * b + 0.01 * p;
+        let c = n * p + 0.5;
+        // d = 0.92 b - 4.2, from spq directly (one step fewer after the square
+        // root); d > 0: n p (1 - p) >= 5 here, so spq > 2.2.
+        // (4.2 - 0.92 * 1.15 = 3.142, which only looks like pi.)
+        #[allow(clippy::approx_constant)]
+        let d = 2.3276 * spq - 3.142;
+        Btrd {
+            n,
+            p,
+            spq,
+            a,
+            b,
+            c,
+            d,
+            // (Off the chain: ready before the box needs it.)
+            b_over_d: b / d,
         }
     }
+
+    /// Step 2: the variate when w = v b (v the attempt's uniform) falls in
+    /// the central box (0.86 v_r of the attempts).
+    #[inline(always)]
+    fn in_box(&self, w: f64) -> Option<u64> {
+        if w <= 0.86 * self.d {
+            let nu = w - 0.43 * self.d;
+            let e = 0.5 * self.d - nu.abs(); // >= 0.07 d > 0 in the box
+            // nu (2 a d + b e) / (e d) + c, split so that only one division
+            // waits for e.
+            let x = (self.c + nu * self.b_over_d) + 2.0 * self.a * nu / e;
+            // x >= 0 here (the box lies inside the support), so the cast is floor.
+            Some(trunc_count(x))
+        } else {
+            None
+        }
+    }
+
+    /// The rest of the draw after an attempt with w = v b fell outside the
+    /// box: steps 3-3.5 for it, then new attempts until one is accepted.
+    #[inline(always)]
+    fn after_box(&self, mut w: f64, rng: &mut impl Rng) -> u64 {
+        loop {
+            let s = self;
+            if let Some(k) = outside_box(s.n, s.p, s.spq, s.a, s.b, s.c, s.d, w, rng) {
+                return k;
+            }
+            w = open_unit(rng) * self.b;
+            if let Some(k) = self.in_box(w) {
+                return k;
+            }
+        }
+    }
+}
+
+/// BTRD for n·p >= 10 and p <= 1/2 (Hörmann 1993, steps 1-3.5).
+#[inline]
+fn btrd<R: Rng>(n: f64, p: f64, rng: &mut R) -> u64 {
+    let s = Btrd::new(n, p);
+    let w = open_unit(rng) * s.b;
+    match s.in_box(w) {
+        Some(k) => k,
+        None => s.after_box(w, rng),
+    }
+}
+
+/// Cohorts whose binomials the funnel draws together (see [`sample_lanes`]).
+pub const LANES: usize = 4;
+
+/// Binomial(n[l], p[l]) variates for [`LANES`] independent lanes from one
+/// generator, each with the arithmetic of [`sample`], in a fixed order: first
+/// the first BTRD attempt's uniform of every lane that uses BTRD (in lane
+/// order), then lane by lane the whole draw of every other lane (inversion
+/// for a small mean; nothing for n = 0 or p outside (0, 1)) and the rest of
+/// each BTRD draw whose first point fell outside the central box.
+///
+/// The lanes' set-ups and boxes have no dependence on each other, so their
+/// square roots and divisions overlap instead of waiting one for another:
+/// four cohorts' draws at once took about 20% less time per draw than one
+/// after the other in a micro-benchmark, and 5-14% less for a whole
+/// reference trial.
+#[inline]
+pub fn sample_lanes<R: Rng>(n: [u64; LANES], p: [f64; LANES], rng: &mut R) -> [u64; LANES] {
+    // A lane uses BTRD when p is in (0, 1) and n min(p, 1 - p) >= 10, as in
+    // `sample` (NaN fails every comparison: such a lane draws 0 there).
+    let flip = p.map(|p| p > 0.5);
+    let q: [f64; LANES] = std::array::from_fn(|l| if flip[l] { 1.0 - p[l] } else { p[l] });
+    let nf = n.map(count_f64);
+    let btrd: [bool; LANES] =
+        std::array::from_fn(|l| p[l] > 0.0 && p[l] < 1.0 && nf[l] * q[l] >= 10.0);
+    // (Set-ups of other lanes hold numbers nobody reads.)
+    let setup: [Btrd; LANES] = std::array::from_fn(|l| Btrd::new(nf[l], q[l]));
+    let mut w = [0.0; LANES];
+    for l in 0..LANES {
+        if btrd[l] {
+            w[l] = open_unit(rng) * setup[l].b;
+        }
+    }
+    let mut k = [0; LANES];
+    for l in 0..LANES {
+        k[l] = if !btrd[l] {
+            sample(n[l], p[l], rng)
+        } else {
+            let x = match setup[l].in_box(w[l]) {
+                Some(x) => x,
+                None => setup[l].after_box(w[l], rng),
+            };
+            if flip[l] { n[l] - x } else { x }
+        };
+    }
+    k
 }
 
 /// Steps 3-3.5 of BTRD: a point outside the central box, accepted or not.
@@ -271,12 +369,18 @@ mod tests {
         seed: u64,
         sampler: impl Fn(&mut Xoshiro256PlusPlus) -> u64,
     ) -> f64 {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let ks: Vec<u64> = (0..draws).map(|_| sampler(&mut rng)).collect();
+        chi_square_p_of(n, p, &ks)
+    }
+
+    /// [`chi_square_p`] of given draws.
+    fn chi_square_p_of(n: u64, p: f64, ks: &[u64]) -> f64 {
+        let draws = ks.len();
         let (lo, f) = pmf(n, p);
         let mut counts = vec![0u64; f.len()];
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let (mut below, mut above) = (0u64, 0u64);
-        for _ in 0..draws {
-            let k = sampler(&mut rng);
+        for &k in ks {
             assert!(k <= n);
             if k < lo {
                 below += 1;
@@ -330,6 +434,83 @@ mod tests {
             let pv = chi_square_p(n, p, 400_000, 11 + i as u64, |r| sample(n, p, r));
             assert!(pv > 1e-6, "Binomial({n}, {p}): chi-square p-value {pv}");
         }
+    }
+
+    #[test]
+    fn a_lane_alone_draws_what_sample_draws() {
+        // Lanes with n = 0 draw no random numbers, so one active lane takes
+        // the same numbers as `sample`, whichever lane it is and whatever
+        // branch it takes (BTRD flipped or not, small mean, p at 0 or 1).
+        let cases = [
+            (1500, 0.55),
+            (800, 0.25),
+            (40, 0.3),
+            (25, 0.2),
+            (100, 0.0),
+            (100, 1.0),
+            (0, 0.4),
+        ];
+        for (i, &(n, p)) in cases.iter().enumerate() {
+            for lane in 0..LANES {
+                let mut a = Xoshiro256PlusPlus::seed_from_u64(40 + i as u64);
+                let mut b = a.clone();
+                for _ in 0..2000 {
+                    let mut ns = [0; LANES];
+                    let mut ps = [0.3; LANES];
+                    ns[lane] = n;
+                    ps[lane] = p;
+                    let k = sample_lanes(ns, ps, &mut a);
+                    let mut want = [0; LANES];
+                    want[lane] = sample(n, p, &mut b);
+                    assert_eq!(k, want, "Binomial({n}, {p}) in lane {lane}");
+                }
+                assert_eq!(
+                    a.next_u64(),
+                    b.next_u64(),
+                    "Binomial({n}, {p}) in lane {lane}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_match_the_exact_distributions() {
+        // Four different lanes drawn together (BTRD flipped and not, a small
+        // mean, BTRD near its threshold): each lane's draws follow its own
+        // Binomial(n, p). A correct sampler fails a lane with probability 1e-6.
+        let n = [1500, 800, 25, 60];
+        let p = [0.55, 0.75, 0.2, 0.17];
+        let draws = 300_000;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(77);
+        let mut ks: Vec<Vec<u64>> = (0..LANES).map(|_| Vec::with_capacity(draws)).collect();
+        for _ in 0..draws {
+            let k = sample_lanes(n, p, &mut rng);
+            for (v, k) in ks.iter_mut().zip(k) {
+                v.push(k);
+            }
+        }
+        for l in 0..LANES {
+            let pv = chi_square_p_of(n[l], p[l], &ks[l]);
+            assert!(
+                pv > 1e-6,
+                "lane {l}, Binomial({}, {}): p-value {pv}",
+                n[l],
+                p[l]
+            );
+        }
+        // Lanes drawn together are independent: the correlation of lanes 0
+        // and 1 is within 5 standard errors (1 / sqrt(draws)) of 0.
+        let mean = |v: &[u64]| v.iter().map(|&k| k as f64).sum::<f64>() / v.len() as f64;
+        let (m0, m1) = (mean(&ks[0]), mean(&ks[1]));
+        let (mut c, mut v0, mut v1) = (0.0, 0.0, 0.0);
+        for (&a, &b) in ks[0].iter().zip(&ks[1]) {
+            let (x, y) = (a as f64 - m0, b as f64 - m1);
+            c += x * y;
+            v0 += x * x;
+            v1 += y * y;
+        }
+        let r = c / (v0 * v1).sqrt();
+        assert!(r.abs() < 5.0 / (draws as f64).sqrt(), "correlation {r}");
     }
 
     #[test]
