@@ -148,8 +148,7 @@ impl Btrd {
     #[inline(always)]
     fn after_box(&self, mut w: f64, rng: &mut impl Rng) -> u64 {
         loop {
-            let s = self;
-            if let Some(k) = outside_box(s.n, s.p, s.spq, s.a, s.b, s.c, s.d, w, rng) {
+            if let Some(k) = outside_box(self, w, rng) {
                 return k;
             }
             w = open_unit(rng) * self.b;
@@ -229,18 +228,17 @@ pub fn sample_lanes<R: Rng>(n: [u64; LANES], p: [f64; LANES], rng: &mut R) -> [u
 /// v alpha us^2 / (a + b us^2). The same numbers up to rounding.
 #[cold]
 #[inline(never)]
-#[allow(clippy::too_many_arguments)]
-fn outside_box<R: Rng>(
-    n: f64,
-    p: f64,
-    spq: f64,
-    a: f64,
-    b: f64,
-    c: f64,
-    d: f64,
-    w: f64,
-    rng: &mut R,
-) -> Option<u64> {
+fn outside_box<R: Rng>(s: &Btrd, w: f64, rng: &mut R) -> Option<u64> {
+    let Btrd {
+        n,
+        p,
+        spq,
+        a,
+        b,
+        c,
+        d,
+        ..
+    } = *s;
     // (u, the new v times b).
     let (u, vb) = if w >= d {
         (open_unit(rng) - 0.5, w)
