@@ -173,7 +173,7 @@ fn btrd<R: Rng>(n: f64, p: f64, rng: &mut R) -> u64 {
 /// Cohorts whose binomials the funnel draws together (see [`sample_lanes`]).
 pub const LANES: usize = 4;
 
-/// Binomial(n[l], p[l]) variates for [`LANES`] independent lanes from one
+/// `Binomial(n[l], p[l])` variates for [`LANES`] independent lanes from one
 /// generator, each with the arithmetic of [`sample`], in a fixed order: first
 /// the first BTRD attempt's uniform of every lane that uses BTRD (in lane
 /// order), then lane by lane the whole draw of every other lane (inversion
