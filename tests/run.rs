@@ -144,7 +144,7 @@ fn until_se_stops_deterministically_and_equals_a_plain_run() {
     let n = s["trials"].as_u64().unwrap();
     assert!(s["metrics"]["investor_irr"]["se"].as_f64().unwrap() <= 0.002);
     assert!(
-        n.is_power_of_two() || n % 1000 == 0,
+        n.is_power_of_two() || n.is_multiple_of(1000),
         "doubling from 1,000: {n}"
     );
     // The same arguments give the same result, equal to a plain run of that many trials.

@@ -122,14 +122,15 @@ fn polish(flows: &[f64], f0: f64, mut a: f64, mut b: f64, mut fa: f64, fb: f64) 
         if step <= 1e-12 * scale || (b - a).abs() <= 1e-16 * scale {
             return next;
         }
-        if took_newton && step <= 1e-6 * scale {
-            if let Some((r0, d0)) = last {
-                // f'' from the last two derivatives; 10x margin on the predicted error.
-                let f2 = (d - d0) / (r - r0);
-                let predicted = 10.0 * (f2 / (2.0 * d)).abs() * step * step;
-                if predicted <= 1e-15 * scale {
-                    return next;
-                }
+        if took_newton
+            && step <= 1e-6 * scale
+            && let Some((r0, d0)) = last
+        {
+            // f'' from the last two derivatives; 10x margin on the predicted error.
+            let f2 = (d - d0) / (r - r0);
+            let predicted = 10.0 * (f2 / (2.0 * d)).abs() * step * step;
+            if predicted <= 1e-15 * scale {
+                return next;
             }
         }
         last = took_newton.then_some((r, d));
