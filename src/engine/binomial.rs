@@ -130,17 +130,25 @@ impl Btrd {
     /// the central box (0.86 v_r of the attempts).
     #[inline(always)]
     fn in_box(&self, w: f64) -> Option<u64> {
-        if w <= 0.86 * self.d {
-            let nu = w - 0.43 * self.d;
-            let e = 0.5 * self.d - nu.abs(); // >= 0.07 d > 0 in the box
-            // nu (2 a d + b e) / (e d) + c, split so that only one division
-            // waits for e.
-            let x = (self.c + nu * self.b_over_d) + 2.0 * self.a * nu / e;
-            // x >= 0 here (the box lies inside the support), so the cast is floor.
-            Some(trunc_count(x))
-        } else {
-            None
-        }
+        // x >= 0 in the box (which lies inside the support), so the cast is floor.
+        self.box_holds(w).then(|| trunc_count(self.box_point(w)))
+    }
+
+    /// Whether w = v b falls in the central box.
+    #[inline(always)]
+    fn box_holds(&self, w: f64) -> bool {
+        w <= 0.86 * self.d
+    }
+
+    /// The variate, before its floor, of a point w = v b in the box
+    /// (meaningless outside it).
+    #[inline(always)]
+    fn box_point(&self, w: f64) -> f64 {
+        let nu = w - 0.43 * self.d;
+        let e = 0.5 * self.d - nu.abs(); // >= 0.07 d > 0 in the box
+        // nu (2 a d + b e) / (e d) + c, split so that only one division
+        // waits for e.
+        (self.c + nu * self.b_over_d) + 2.0 * self.a * nu / e
     }
 
     /// The rest of the draw after an attempt with w = v b fell outside the
@@ -194,7 +202,9 @@ pub fn sample_lanes<R: Rng>(n: [u64; LANES], p: [f64; LANES], rng: &mut R) -> [u
     let nf = n.map(count_f64);
     let btrd: [bool; LANES] =
         std::array::from_fn(|l| p[l] > 0.0 && p[l] < 1.0 && nf[l] * q[l] >= 10.0);
-    // (Set-ups of other lanes hold numbers nobody reads.)
+    // Every lane's set-up and box point, computed side by side before any
+    // lane's test (the compiler pairs them into vector instructions).
+    // (Lanes that do not use BTRD compute numbers nobody reads.)
     let setup: [Btrd; LANES] = std::array::from_fn(|l| Btrd::new(nf[l], q[l]));
     let mut w = [0.0; LANES];
     for l in 0..LANES {
@@ -202,14 +212,16 @@ pub fn sample_lanes<R: Rng>(n: [u64; LANES], p: [f64; LANES], rng: &mut R) -> [u
             w[l] = open_unit(rng) * setup[l].b;
         }
     }
+    let x: [f64; LANES] = std::array::from_fn(|l| setup[l].box_point(w[l]));
     let mut k = [0; LANES];
     for l in 0..LANES {
         k[l] = if !btrd[l] {
             sample(n[l], p[l], rng)
         } else {
-            let x = match setup[l].in_box(w[l]) {
-                Some(x) => x,
-                None => setup[l].after_box(w[l], rng),
+            let x = if setup[l].box_holds(w[l]) {
+                trunc_count(x[l])
+            } else {
+                setup[l].after_box(w[l], rng)
             };
             if flip[l] { n[l] - x } else { x }
         };
