@@ -194,3 +194,92 @@ fn until_se_stops_deterministically_and_equals_a_plain_run() {
         Some(2)
     );
 }
+
+/// The README's "Reading the output of `ibsim run`" example is what the
+/// README's first command prints (so a value-breaking change that forgets
+/// the README fails here).
+#[test]
+fn readme_output_example_is_what_run_prints() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme
+        .split("## Reading the output of `ibsim run`")
+        .nth(1)
+        .expect("README has the section");
+    let example = section
+        .split("```")
+        .nth(1)
+        .expect("a code block")
+        .trim_start_matches('\n');
+    let dir = tempdir("readme");
+    let o = ibsim(&[
+        "run",
+        "scenarios/bucaramanga-employment.yaml",
+        "--no-report",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed: String = stdout(&o)
+        .lines()
+        .take_while(|l| !l.trim_start().starts_with("wrote "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(printed, example, "update the README's example table");
+    assert!(!printed.contains("Unpaid after the horizon"), "{printed}");
+}
+
+/// Successes paid after the horizon show in the table, per outcome, with
+/// the counts of `summary.json`.
+#[test]
+fn run_reports_outcomes_unpaid_after_the_horizon() {
+    let dir = tempdir("unpaid");
+    let o = ibsim(&[
+        "run",
+        "scenarios/barranquilla-bilingual.yaml",
+        "--trials",
+        "2000",
+        "--no-report",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("barranquilla-bilingual/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let mean = |k: &str| s["metrics"][k]["mean"].as_f64().unwrap();
+    let (unpaid, drawn) = (
+        mean("unpaid_after_horizon.certified_b1"),
+        mean("outcome.certified_b1"),
+    );
+    // The last of 8 identical cohorts (month 42) is certified after month
+    // 48: exactly 1/8 in expectation (the ratio's standard error at 2,000
+    // trials is below 0.001).
+    assert!((unpaid / drawn - 0.125).abs() < 0.01, "{unpaid} of {drawn}");
+    let line = stdout(&o)
+        .lines()
+        .find(|l| l.contains("Unpaid after the horizon"))
+        .unwrap_or_else(|| panic!("{}", stdout(&o)))
+        .to_owned();
+    let count = |x: f64| {
+        let d = format!("{:.0}", x);
+        let mut out = String::new();
+        for (i, c) in d.chars().enumerate() {
+            if i > 0 && (d.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    assert!(
+        line.contains(&format!(
+            "certified_b1 {} of {} ({:.1}%)",
+            count(unpaid),
+            count(drawn),
+            100.0 * unpaid / drawn
+        )),
+        "{line}"
+    );
+    assert!(line.contains("course_completed "), "{line}");
+}

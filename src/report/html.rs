@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::charts::Chart;
 use super::i18n::{Lang, number, pct, thousands};
-use super::table::get;
+use super::table::{get, unpaid_after_horizon};
 use crate::model::Model;
 use crate::scenario::{Dist, Scenario};
 
@@ -242,6 +242,11 @@ pub fn render(
     ];
     for (a, b, c) in rows {
         row(&mut h, &[esc(&a), esc(&b), esc(&c)], 1);
+    }
+    for u in unpaid_after_horizon(summary) {
+        let label = format!("{}: {}", s.unpaid_after_horizon, u.id);
+        let se = format!("± {}", thousands(u.se, lang));
+        row(&mut h, &[esc(&label), esc(&u.describe(lang)), esc(&se)], 1);
     }
     h.push_str("</table>\n");
 

@@ -230,6 +230,10 @@ pub struct Strings {
     pub subtitle: &'static str,
     /// Axis note: "{n} trials at or below {x} in the first bar".
     pub clipped_note: &'static str,
+    /// Label: outcomes whose cash month falls after the horizon (mean per trial).
+    pub unpaid_after_horizon: &'static str,
+    /// "{unpaid} of {drawn}" between two counts.
+    pub of: &'static str,
 }
 
 /// English.
@@ -328,6 +332,8 @@ pub static EN: Strings = Strings {
     file: "Scenario file",
     subtitle: "Monte Carlo risk report",
     clipped_note: "trials at or below P1 are counted in the first bar",
+    unpaid_after_horizon: "Unpaid after the horizon (mean)",
+    of: "of",
 };
 
 /// Spanish.
@@ -426,6 +432,8 @@ pub static ES: Strings = Strings {
     file: "Archivo del escenario",
     subtitle: "Informe de riesgo Monte Carlo",
     clipped_note: "las simulaciones en P1 o menos se cuentan en la primera barra",
+    unpaid_after_horizon: "Sin pagar tras el horizonte (media)",
+    of: "de",
 };
 
 /// Groups thousands with `lang`'s separator: `1234567.8` -> `1,234,568` / `1.234.568`.

@@ -22,6 +22,68 @@ pub fn get(v: &Value, path: &[&str]) -> f64 {
     cur.as_f64().unwrap_or(f64::NAN)
 }
 
+/// An outcome some of whose successes fell after the horizon, so were never
+/// paid (SPEC section 3): means per trial of `unpaid_after_horizon.<id>`
+/// and of `outcome.<id>`.
+pub struct Unpaid<'a> {
+    /// The outcome id.
+    pub id: &'a str,
+    /// Mean count per trial whose cash month is at or after the horizon.
+    pub unpaid: f64,
+    /// Its standard error.
+    pub se: f64,
+    /// Mean count drawn per trial (`outcome.<id>`).
+    pub drawn: f64,
+}
+
+impl Unpaid<'_> {
+    /// `1,683 of 13,479 (12.5%)`.
+    pub fn describe(&self, lang: Lang) -> String {
+        format!(
+            "{} {} {} ({})",
+            count(self.unpaid, lang),
+            lang.strings().of,
+            count(self.drawn, lang),
+            pct(self.unpaid / self.drawn, lang)
+        )
+    }
+}
+
+/// The outcomes of `summary` with a positive mean `unpaid_after_horizon`, in
+/// the scenario's order: usually a horizon that ends before the last
+/// cohorts' outcomes are paid.
+pub fn unpaid_after_horizon(summary: &Value) -> Vec<Unpaid<'_>> {
+    let Some(metrics) = summary["metrics"].as_object() else {
+        return Vec::new();
+    };
+    metrics
+        .iter()
+        .filter_map(|(key, v)| {
+            let id = key.strip_prefix("unpaid_after_horizon.")?;
+            let unpaid = v["mean"].as_f64()?;
+            (unpaid > 0.0).then(|| Unpaid {
+                id,
+                unpaid,
+                se: v["se"].as_f64().unwrap_or(f64::NAN),
+                drawn: get(summary, &["metrics", &format!("outcome.{id}"), "mean"]),
+            })
+        })
+        .collect()
+}
+
+/// A mean count: whole numbers from 10 up, one decimal below.
+fn count(x: f64, lang: Lang) -> String {
+    if !x.is_finite() || x.abs() >= 10.0 {
+        return thousands(x, lang);
+    }
+    let s = format!("{x:.1}");
+    if lang.strings().decimal == ',' {
+        s.replace('.', ",")
+    } else {
+        s
+    }
+}
+
 /// The terminal summary of a `summary.json` document.
 pub fn render(
     summary: &Value,
@@ -109,6 +171,14 @@ pub fn render(
             mo(get(rs, &["payer_premium"]))
         ),
     ));
+    let unpaid = unpaid_after_horizon(summary);
+    if !unpaid.is_empty() {
+        let list: Vec<String> = unpaid
+            .iter()
+            .map(|u| format!("{} {}", u.id, u.describe(lang)))
+            .collect();
+        rows.push((s.unpaid_after_horizon.into(), list.join("; ")));
+    }
     let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let mut out = format!(
         "{} — {} {}, {} {}, {} {}\n",
@@ -135,5 +205,24 @@ mod tests {
     fn money_in_both_languages() {
         assert_eq!(money(2.5e9, "COP", Lang::En), "COP 2,500,000,000");
         assert_eq!(money(2.5e9, "COP", Lang::Es), "COP 2.500.000.000");
+    }
+
+    #[test]
+    fn unpaid_after_horizon_lists_only_outcomes_with_unpaid_successes() {
+        let summary = serde_json::json!({"metrics": {
+            "outcome.a": {"mean": 13479.2, "se": 10.0},
+            "outcome.b": {"mean": 4.0, "se": 0.1},
+            "outcome.c": {"mean": 900.0, "se": 3.0},
+            "unpaid_after_horizon.a": {"mean": 1683.4, "se": 2.0},
+            "unpaid_after_horizon.b": {"mean": 0.3, "se": 0.01},
+            "unpaid_after_horizon.c": {"mean": 0.0, "se": 0.0},
+        }});
+        let u = unpaid_after_horizon(&summary);
+        let ids: Vec<&str> = u.iter().map(|u| u.id).collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(u[0].describe(Lang::En), "1,683 of 13,479 (12.5%)");
+        assert_eq!(u[1].describe(Lang::En), "0.3 of 4.0 (7.5%)");
+        assert_eq!(u[1].describe(Lang::Es), "0,3 de 4,0 (7,5%)");
+        assert!(unpaid_after_horizon(&serde_json::json!({})).is_empty());
     }
 }
