@@ -462,7 +462,12 @@ pub fn pct(x: f64, lang: Lang) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }
-    let s = format!("{:.1}%", 100.0 * x);
+    format!("{}%", one_decimal(100.0 * x, lang))
+}
+
+/// `x` with one decimal and `lang`'s decimal separator: `0.3` / `0,3`.
+pub fn one_decimal(x: f64, lang: Lang) -> String {
+    let s = format!("{x:.1}");
     if lang.strings().decimal == ',' {
         s.replace('.', ",")
     } else {

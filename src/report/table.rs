@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::i18n::{Lang, pct, thousands};
+use super::i18n::{Lang, one_decimal, pct, thousands};
 
 /// An amount with its currency: `COP 1,234,568`.
 pub fn money(x: f64, cur: &str, lang: Lang) -> String {
@@ -76,12 +76,7 @@ fn count(x: f64, lang: Lang) -> String {
     if !x.is_finite() || x.abs() >= 10.0 {
         return thousands(x, lang);
     }
-    let s = format!("{x:.1}");
-    if lang.strings().decimal == ',' {
-        s.replace('.', ",")
-    } else {
-        s
-    }
+    one_decimal(x, lang)
 }
 
 /// The terminal summary of a `summary.json` document.
