@@ -9,7 +9,7 @@
 //! summarises them: the same `summary.json`, byte for byte, as the unsharded
 //! run, because the summary only ever reads the columns in trial order.
 //!
-//! File format (little-endian), version 1:
+//! File format (little-endian), version 2:
 //!
 //! ```text
 //! "IBSIMSHD"            8 bytes, magic
@@ -18,9 +18,10 @@
 //! header                H bytes of JSON: model and format versions, scenario
 //!                       (name, file, sha256, currency, and its YAML text),
 //!                       seed, trials, sampling, shard K/N, first trial,
-//!                       count, column names, horizon, kept position trials
+//!                       count, column names, horizon, kept trials
 //! columns               count f64 per column, column after column
-//! positions             kept x horizon f64 (fan chart; first 10,240 trials)
+//! months                kept x series x horizon f64 (the kept trials'
+//!                       month-by-month series: funding fan and deal account)
 //! sha256                32 bytes over everything before it
 //! ```
 
@@ -29,12 +30,12 @@ use std::path::Path;
 use serde_json::{Value, json};
 use sha2::Digest;
 
-use crate::engine::runner::TrialColumns;
+use crate::engine::runner::{MONTH_SERIES, TrialColumns};
 
 /// First bytes of every shard file.
 const MAGIC: &[u8; 8] = b"IBSIMSHD";
 /// Version of the shard file format.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// `K/N` of `--shard`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,16 +126,16 @@ pub struct ShardHeader {
     pub trials: u64,
     /// Column names.
     pub columns: Vec<String>,
-    /// Months per kept position row.
+    /// Months per kept series.
     pub horizon: usize,
-    /// Trials whose positions are kept.
+    /// Trials whose month-by-month series are kept.
     pub kept: usize,
 }
 
 /// Serialises a shard of `cols` (trials `cols.first_trial..`) of the run `identity`
 /// (the summary's identity fields plus `scenario.yaml`, the scenario text).
 pub fn encode(identity: &Value, spec: ShardSpec, cols: &TrialColumns) -> Vec<u8> {
-    let kept = cols.positions.len() / cols.horizon.max(1);
+    let kept = cols.kept();
     let mut header = identity.clone();
     header["format"] = json!(FORMAT);
     header["model_version"] = json!(crate::MODEL_VERSION);
@@ -143,15 +144,16 @@ pub fn encode(identity: &Value, spec: ShardSpec, cols: &TrialColumns) -> Vec<u8>
     header["count"] = json!(cols.len());
     header["columns"] = json!(cols.names);
     header["horizon"] = json!(cols.horizon);
-    header["kept_positions"] = json!(kept);
+    header["kept_trials"] = json!(kept);
+    header["month_series"] = json!(MONTH_SERIES);
     seal(MAGIC, &header, |out| {
-        out.reserve(8 * (cols.len() * cols.names.len() + cols.positions.len()));
+        out.reserve(8 * (cols.len() * cols.names.len() + cols.months.len()));
         for col in &cols.data {
             for x in col {
                 out.extend_from_slice(&x.to_le_bytes());
             }
         }
-        for x in &cols.positions {
+        for x in &cols.months {
             out.extend_from_slice(&x.to_le_bytes());
         }
     })
@@ -167,12 +169,18 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
         .iter()
         .map(|c| c.as_str().unwrap_or_default().to_string())
         .collect();
+    let series = num("month_series")?;
+    if series != MONTH_SERIES as u64 {
+        return Err(format!(
+            "{series} month-by-month series per trial; this ibsim keeps {MONTH_SERIES}"
+        ));
+    }
     let header = ShardHeader {
         first_trial: num("first_trial")?,
         count: num("count")?,
         trials: num("trials")?,
         horizon: num("horizon")? as usize,
-        kept: num("kept_positions")? as usize,
+        kept: num("kept_trials")? as usize,
         columns,
         json,
     };
@@ -181,7 +189,14 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
         .columns
         .len()
         .checked_mul(n)
-        .and_then(|c| c.checked_add(header.kept.checked_mul(header.horizon)?))
+        .and_then(|c| {
+            c.checked_add(
+                header
+                    .kept
+                    .checked_mul(header.horizon)?
+                    .checked_mul(MONTH_SERIES)?,
+            )
+        })
         .and_then(|v| v.checked_mul(8))
         .ok_or("sizes in the header overflow")?;
     if data.len() != expected {
@@ -196,13 +211,16 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
     let data: Vec<Vec<f64>> = (0..header.columns.len())
         .map(|c| floats(8 * c * n, n))
         .collect();
-    let positions = floats(8 * header.columns.len() * n, header.kept * header.horizon);
+    let months = floats(
+        8 * header.columns.len() * n,
+        header.kept * MONTH_SERIES * header.horizon,
+    );
     let cols = TrialColumns {
         names: header.columns.clone(),
         first_trial: header.first_trial,
         data,
         horizon: header.horizon,
-        positions,
+        months,
     };
     Ok((header, cols))
 }
@@ -273,19 +291,19 @@ pub fn assemble(
         .iter()
         .map(|_| Vec::with_capacity(h0.trials as usize))
         .collect();
-    let mut positions = Vec::new();
+    let mut months = Vec::new();
     for (_, _, c) in shards {
         for (all, part) in data.iter_mut().zip(c.data) {
             all.extend_from_slice(&part);
         }
-        positions.extend_from_slice(&c.positions);
+        months.extend_from_slice(&c.months);
     }
     let cols = TrialColumns {
         names: h0.columns.clone(),
         first_trial: 0,
         data,
         horizon: h0.horizon,
-        positions,
+        months,
     };
     Ok((h0, cols))
 }

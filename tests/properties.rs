@@ -1,6 +1,6 @@
 //! Property tests: randomly generated VALID scenarios (every section 2 and
 //! section 8 mechanism mixed at random), and in every trial the invariants of
-//! SPEC section 9 and issue 9: money conserved, caps never exceeded, tranche
+//! SPEC sections 9 and 11: money conserved, caps never exceeded, tranche
 //! IRR never above its cap, paid counts never above achieved ones (without a
 //! measurement error), payer cost never negative, peak funding >= 0, the
 //! guarantee within its amount, the floor kept.
@@ -40,6 +40,10 @@ struct Gen {
     success_share: u32,
     costs: (u32, u32, u32),
     seed: u32,
+    /// `excess_settlement: monthly` (else the default, `end`, written or not).
+    settlement: (bool, bool),
+    /// 0: default; 1 monthly; 2 end; 3+ every (n - 2) months.
+    distributions: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +113,7 @@ fn scenarios() -> impl Strategy<Value = Gen> {
             (0u32..=50_000, 0u32..=100, 0u32..=2000),
             any::<u32>(),
         ),
+        ((any::<bool>(), any::<bool>()), 0u32..=16),
     )
         .prop_map(
             |(
@@ -123,6 +128,7 @@ fn scenarios() -> impl Strategy<Value = Gen> {
                     costs,
                     seed,
                 ),
+                (settlement, distributions),
             )| Gen {
                 horizon,
                 cohorts,
@@ -140,6 +146,8 @@ fn scenarios() -> impl Strategy<Value = Gen> {
                 success_share,
                 costs,
                 seed,
+                settlement,
+                distributions,
             },
         )
 }
@@ -147,6 +155,11 @@ fn scenarios() -> impl Strategy<Value = Gen> {
 impl Gen {
     /// The scenario as YAML.
     fn yaml(&self) -> String {
+        self.yaml_with_prices(1)
+    }
+
+    /// The scenario as YAML with every price (and tier) multiplied by `k`.
+    fn yaml_with_prices(&self, k: u32) -> String {
         let h = self.horizon;
         let mut y = format!("name: generated\ncurrency: USD\nhorizon_months: {h}\ncohorts:\n");
         for (i, (start, size, spread)) in self.cohorts.iter().enumerate() {
@@ -193,12 +206,12 @@ impl Gen {
             let price = if o.tiers {
                 format!(
                     "{{tiers: [{{up_to: 20, price: {}}}, {{up_to: 60, price: {}}}, {{price: {}}}]}}",
-                    o.price,
-                    o.price / 2,
-                    o.price * 2
+                    o.price * k,
+                    o.price / 2 * k,
+                    o.price * 2 * k
                 )
             } else {
-                o.price.to_string()
+                (o.price * k).to_string()
             };
             y += &format!(
                 "  - id: o{i}\n    rate: {rate}\n    lag_months: {lag}\n    price: {price}\n"
@@ -244,7 +257,7 @@ impl Gen {
         }
         let tsh = shares(&self.tranches.iter().map(|t| t.0).collect::<Vec<_>>());
         y += &format!(
-            "finance:\n  recycling: {}\n  excess_to: {}\n  provider_success_share: {}\n  committed_capital: 100000\n  tranches:\n",
+            "finance:\n  recycling: {}\n  excess_to: {}\n  provider_success_share: {}\n  committed_capital: 100000\n",
             self.recycling,
             if self.excess_to_provider {
                 "provider"
@@ -253,6 +266,18 @@ impl Gen {
             },
             f64::from(self.success_share) / 100.0
         );
+        match self.settlement {
+            (true, _) => y += "  excess_settlement: monthly\n",
+            (false, true) => y += "  excess_settlement: end\n",
+            (false, false) => {}
+        }
+        match self.distributions {
+            0 => {}
+            1 => y += "  distributions: monthly\n",
+            2 => y += "  distributions: end\n",
+            n => y += &format!("  distributions: {{every_months: {}}}\n", n - 2),
+        }
+        y += "  tranches:\n";
         for (i, ((_, sen, cap), s)) in self.tranches.iter().zip(&tsh).enumerate() {
             let cap = cap.map_or(String::new(), |c| {
                 format!(", cap_irr: {}", f64::from(c) / 100.0)
@@ -287,6 +312,33 @@ proptest! {
         let text = g.yaml();
         if let Err(e) = common::invariants::every_trial(&text, 20) {
             prop_assert!(false, "{e}\n--- scenario ---\n{text}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Under `excess_settlement: end`, raising every price never makes a
+    /// trial lose money: excess leaves only once every tranche is whole, so
+    /// a losing trial returned no excess and its investors' net is the
+    /// receipts less the costs they bore, which a higher price only raises.
+    #[test]
+    fn a_higher_price_never_makes_investors_lose_under_end_settlement(
+        g in scenarios(),
+        k in 2u32..=3,
+    ) {
+        let mut g = g;
+        g.settlement.0 = false;
+        let base = g.yaml();
+        let dearer = g.yaml_with_prices(k);
+        let a = common::invariants::loss_flags(&base, 20);
+        let b = common::invariants::loss_flags(&dearer, 20);
+        for (t, (x, y)) in a.iter().zip(&b).enumerate() {
+            prop_assert!(
+                *x || !*y,
+                "trial {t}: loses money at {k}x the prices but not at 1x\n{base}"
+            );
         }
     }
 }

@@ -550,6 +550,46 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
         "payer",
     ),
     (
+        "excess settlement unknown",
+        "excess_to: payer",
+        "excess_to: payer\n  excess_settlement: never",
+        "finance.excess_settlement",
+        "excess_settlement: never",
+        "expected one of end, monthly",
+    ),
+    (
+        "distributions as a bare number",
+        "excess_to: payer",
+        "excess_to: payer\n  distributions: 12",
+        "finance.distributions",
+        "distributions: 12",
+        "write `{every_months: 12}`",
+    ),
+    (
+        "distributions schedule unknown",
+        "excess_to: payer",
+        "excess_to: payer\n  distributions: yearly",
+        "finance.distributions",
+        "distributions: yearly",
+        "expected `monthly`, `end` or `{every_months: N}`",
+    ),
+    (
+        "distributions every zero months",
+        "excess_to: payer",
+        "excess_to: payer\n  distributions: {every_months: 0}",
+        "finance.distributions.every_months",
+        "distributions: {every_months: 0}",
+        "whole number of months >= 1",
+    ),
+    (
+        "distributions every half month",
+        "excess_to: payer",
+        "excess_to: payer\n  distributions:\n    every_months: 2.5",
+        "finance.distributions.every_months",
+        "every_months: 2.5",
+        "whole number",
+    ),
+    (
         "sampling unknown",
         "sampling: random",
         "sampling: sobol",
@@ -809,6 +849,18 @@ fn schema_accepts_every_bundled_scenario_and_template() {
         texts.push((t.name.to_owned(), t.text.to_owned()));
     }
     texts.push(("base".into(), BASE.to_owned()));
+    for schedule in ["monthly", "end", "{every_months: 12}"] {
+        texts.push((
+            format!("base with distributions: {schedule}"),
+            BASE.replacen(
+                "excess_to: payer",
+                &format!(
+                    "excess_to: payer\n  excess_settlement: monthly\n  distributions: {schedule}"
+                ),
+                1,
+            ),
+        ));
+    }
     for (name, text) in texts {
         let inst = yaml_to_json(&text);
         let errors: Vec<String> = v.iter_errors(&inst).map(|e| e.to_string()).collect();
@@ -827,6 +879,19 @@ fn schema_rejects_unknown_keys_and_bad_kinds() {
         ),
         ("{beta: {mean: 0.5, sd: 0.08}}", "{betta: {mean: 0.5}}"),
         ("excess_to: payer", "excess_to: investor"),
+        (
+            "excess_to: payer",
+            "excess_to: payer\n  excess_settlement: never",
+        ),
+        ("excess_to: payer", "excess_to: payer\n  distributions: 12"),
+        (
+            "excess_to: payer",
+            "excess_to: payer\n  distributions: yearly",
+        ),
+        (
+            "excess_to: payer",
+            "excess_to: payer\n  distributions: {every_months: 0}",
+        ),
     ] {
         let inst = yaml_to_json(&BASE.replacen(from, to, 1));
         assert!(!v.is_valid(&inst), "schema accepted `{to}`");

@@ -310,7 +310,7 @@ mod tests {
             first_trial: 0,
             data: vec![vec![0.0, 0.1, 0.2, 0.3], vec![1.0, 2.0, 3.0, 4.0]],
             horizon: 0,
-            positions: Vec::new(),
+            months: Vec::new(),
         };
         let e = Target::parse("prob(investor_irr >= 0.1) >= 0.8", &metrics())
             .unwrap()

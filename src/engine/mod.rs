@@ -75,6 +75,34 @@ pub fn permute(i: u64, n: u64, key: u64) -> u64 {
     }
 }
 
+/// The deal account's month-by-month series (SPEC section 11) that a trial
+/// records in [`Workspace::account`], series after series.
+pub mod account {
+    /// Outcome payments received by the deal (after the provider's success share).
+    pub const RECEIPTS: usize = 0;
+    /// The deal's costs (the investors' part of the delivery cost, after any service fee).
+    pub const COSTS: usize = 1;
+    /// Investor contributions.
+    pub const CONTRIBUTIONS: usize = 2;
+    /// Distributions to the tranches (tiers 1 and 2).
+    pub const DISTRIBUTIONS: usize = 3;
+    /// Excess leaving the deal.
+    pub const EXCESS: usize = 4;
+    /// Cash held in the account at the end of the month.
+    pub const CASH: usize = 5;
+    /// Number of series.
+    pub const SERIES: usize = 6;
+    /// Series keys, in order (as in reports and the workbook).
+    pub const KEYS: [&str; SERIES] = [
+        "receipts",
+        "costs",
+        "contributions",
+        "distributions",
+        "excess",
+        "cash_held",
+    ];
+}
+
 /// Reusable buffers of one worker; sized once from the model.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -123,8 +151,16 @@ pub struct Workspace {
     pub payer_paid: Vec<f64>,
     /// Per payer: excess returned to it over the trial.
     payer_excess: Vec<f64>,
+    /// Per payer: outcome payments since the last settlement of excess.
+    payer_window: Vec<f64>,
     /// Cumulative investor position (contributions - distributions) after each month.
     pub position: Vec<f64>,
+    /// The deal account month by month, `[series * horizon + t]` (see
+    /// [`account`]); written only while `record_account` is set.
+    pub account: Vec<f64>,
+    /// Whether trials record the deal account month by month (the runner
+    /// sets it for the trials whose series it keeps).
+    pub record_account: bool,
     /// The trial's metric row, in [`Layout`] order.
     pub row: Vec<f64>,
     /// Money totals of the trial, for conservation checks.
@@ -253,7 +289,10 @@ impl Workspace {
             payer_cap_left: vec![0.0; np],
             payer_paid: vec![0.0; np],
             payer_excess: vec![0.0; np],
+            payer_window: vec![0.0; np],
             position: vec![0.0; h],
+            account: vec![0.0; account::SERIES * h],
+            record_account: true,
             row: vec![0.0; layout.len()],
             totals: MoneyTotals::default(),
             ledger: Ledger::default(),
@@ -763,9 +802,12 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         payer_cap_left,
         payer_paid,
         payer_excess,
+        payer_window,
         last_cash,
         paying,
         position: position_out,
+        account: account_out,
+        record_account,
         ..
     } = ws;
     let (cost, payments) = (&cost[..h], &mut payments[..h]);
@@ -774,12 +816,15 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         &mut tranche[..nt],
         &mut position_out[..h],
     );
-    let (payer_month, payer_cap_left, payer_paid, payer_excess) = (
+    let (payer_month, payer_cap_left, payer_paid, payer_excess, payer_window) = (
         &mut payer_month[..np],
         &mut payer_cap_left[..np],
         &mut payer_paid[..np],
         &mut payer_excess[..np],
+        &mut payer_window[..np],
     );
+    let account_out = &mut account_out[..account::SERIES * h];
+    let record = *record_account;
     let disc_payer = &disc.payer[..h];
     for (r, out) in remaining_max.iter_mut().zip(&model.outcomes) {
         *r = out.max_paid;
@@ -807,11 +852,20 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
     let fee_share = model.service_fee;
     // Months after the last cost and the last payment move no money: only
     // their flows (zero) and the investors' position are written, after the loop.
+    // (When cash may wait in the deal account, the last month settles it.)
     let mut active_end = h;
-    while active_end > *last_cash && cost[active_end - 1] == 0.0 {
+    while !model.account_holds && active_end > *last_cash && cost[active_end - 1] == 0.0 {
         active_end -= 1;
     }
     let mut excess_pv = 0.0;
+    // The deal account (SPEC section 11): cash held between months.
+    let mut held = 0.0;
+    let every = model.distribution_every;
+    // Outcome payments since the last settlement of excess, and the window
+    // they belong to (monthly settlement: the months up to the next
+    // distribution month; end: the whole contract).
+    let mut pay_window = 0.0;
+    let mut window = usize::MAX;
     for t in 0..active_end {
         // What the investors fund of the month's cost, before receipts (the
         // payment steps below touch none of the totals this adds to): a
@@ -826,10 +880,11 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         } else {
             c_t
         };
-        if !paying[t] {
-            // Nothing is due (most months): no receipts, so the cost is all
-            // contribution and nothing is distributed. The general path
-            // below would compute the same bits; it only adds zeros.
+        if !paying[t] && held == 0.0 {
+            // Nothing is due (most months) and the account is empty: no
+            // receipts, so the cost is all contribution and nothing is
+            // distributed. The general path below would compute the same
+            // bits; it only adds zeros.
             payments[t] = 0.0;
             contribute(tranche, tranches, flows, h, t, c_t);
             contributions += c_t;
@@ -838,138 +893,156 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
             if position > peak {
                 peak = position;
             }
+            if record {
+                record_month(account_out, h, t, [0.0, c_t, c_t, 0.0, 0.0, 0.0]);
+            }
             continue;
         }
+        // Step 3: the month's outcome payments, after every cap (nothing is
+        // due in a month without cash: the caps and counters stay as they are).
         let mut invoiced = 0.0;
-        // (Split by payer:) what every payer pays by share.
-        let mut invoiced_all = 0.0;
-        for (o, out) in model.outcomes.iter().enumerate() {
-            let amount = if ns == 1 {
-                // One group: the month's count is paid at once (the cohorts'
-                // order cannot change which price a unit gets).
-                let n = cash[o * h + t];
-                if n == 0 {
-                    continue;
-                }
-                let pay_n = n.min(remaining_max[o]);
-                remaining_max[o] -= pay_n;
-                paid[o] += pay_n;
-                if out.tiers.len() == 1 {
-                    count_f64(pay_n) * out.tiers[0].1
-                } else {
-                    let a = out.tier_amount(tier_position[o], pay_n);
-                    tier_position[o] += pay_n;
-                    a
-                }
-            } else {
-                let month = &cash[(o * h + t) * ns..(o * h + t + 1) * ns];
-                let mut n = 0;
-                for &k in month {
-                    n += k;
-                }
-                if n == 0 {
-                    continue;
-                }
-                let at = tier_position[o];
-                let (tier_end, price) = match out.tiers.iter().find(|&&(up_to, _)| up_to > at) {
-                    Some(&tier) => tier,
-                    None => (at, 0.0), // unreachable: the last tier is open
-                };
-                if n <= remaining_max[o] && at + n <= tier_end {
-                    // Nothing binds this month: the order of payment cannot
-                    // matter, so pay each segment's count at once.
-                    remaining_max[o] -= n;
-                    paid[o] += n;
-                    tier_position[o] += n;
-                    let multipliers = &model.segment_price[o * ns..(o + 1) * ns];
-                    let mut amount = 0.0;
-                    for (&k, &m) in month.iter().zip(multipliers) {
-                        amount += count_f64(k) * price * m;
+        let mut pay = 0.0;
+        if paying[t] {
+            // (Split by payer:) what every payer pays by share.
+            let mut invoiced_all = 0.0;
+            for (o, out) in model.outcomes.iter().enumerate() {
+                let amount = if ns == 1 {
+                    // One group: the month's count is paid at once (the cohorts'
+                    // order cannot change which price a unit gets).
+                    let n = cash[o * h + t];
+                    if n == 0 {
+                        continue;
                     }
-                    amount
+                    let pay_n = n.min(remaining_max[o]);
+                    remaining_max[o] -= pay_n;
+                    paid[o] += pay_n;
+                    if out.tiers.len() == 1 {
+                        count_f64(pay_n) * out.tiers[0].1
+                    } else {
+                        let a = out.tier_amount(tier_position[o], pay_n);
+                        tier_position[o] += pay_n;
+                        a
+                    }
                 } else {
-                    // Lots in payment order (cohort, then segment) through max_paid and the tiers.
-                    let lots = &model.lots[model.lot_index[o * h + t] as usize
-                        ..model.lot_index[o * h + t + 1] as usize];
-                    let mut amount = 0.0;
-                    for &cell in lots {
-                        for s in 0..ns {
-                            let k = pay_cells[cell as usize + s * out.spread];
-                            let pay_n = k.min(remaining_max[o]);
-                            if pay_n == 0 {
-                                continue;
+                    let month = &cash[(o * h + t) * ns..(o * h + t + 1) * ns];
+                    let mut n = 0;
+                    for &k in month {
+                        n += k;
+                    }
+                    if n == 0 {
+                        continue;
+                    }
+                    let at = tier_position[o];
+                    let (tier_end, price) = match out.tiers.iter().find(|&&(up_to, _)| up_to > at) {
+                        Some(&tier) => tier,
+                        None => (at, 0.0), // unreachable: the last tier is open
+                    };
+                    if n <= remaining_max[o] && at + n <= tier_end {
+                        // Nothing binds this month: the order of payment cannot
+                        // matter, so pay each segment's count at once.
+                        remaining_max[o] -= n;
+                        paid[o] += n;
+                        tier_position[o] += n;
+                        let multipliers = &model.segment_price[o * ns..(o + 1) * ns];
+                        let mut amount = 0.0;
+                        for (&k, &m) in month.iter().zip(multipliers) {
+                            amount += count_f64(k) * price * m;
+                        }
+                        amount
+                    } else {
+                        // Lots in payment order (cohort, then segment) through max_paid and the tiers.
+                        let lots = &model.lots[model.lot_index[o * h + t] as usize
+                            ..model.lot_index[o * h + t + 1] as usize];
+                        let mut amount = 0.0;
+                        for &cell in lots {
+                            for s in 0..ns {
+                                let k = pay_cells[cell as usize + s * out.spread];
+                                let pay_n = k.min(remaining_max[o]);
+                                if pay_n == 0 {
+                                    continue;
+                                }
+                                remaining_max[o] -= pay_n;
+                                paid[o] += pay_n;
+                                amount += out.tier_amount(tier_position[o], pay_n)
+                                    * model.segment_price[o * ns + s];
+                                tier_position[o] += pay_n;
                             }
-                            remaining_max[o] -= pay_n;
-                            paid[o] += pay_n;
-                            amount += out.tier_amount(tier_position[o], pay_n)
-                                * model.segment_price[o * ns + s];
-                            tier_position[o] += pay_n;
+                        }
+                        amount
+                    }
+                };
+                invoiced += amount;
+                if split {
+                    if model.paid_by_all[o] {
+                        invoiced_all += amount;
+                    } else {
+                        let w = &model.payer_weights[o * np..(o + 1) * np];
+                        for (m, w) in payer_month.iter_mut().zip(w) {
+                            *m += amount * w;
                         }
                     }
-                    amount
                 }
-            };
-            invoiced += amount;
-            if split {
-                if model.paid_by_all[o] {
-                    invoiced_all += amount;
+            }
+            pay = if !split {
+                let pay = if invoiced > budget_left {
+                    cap_hit = true;
+                    budget_left
                 } else {
-                    let w = &model.payer_weights[o * np..(o + 1) * np];
-                    for (m, w) in payer_month.iter_mut().zip(w) {
-                        *m += amount * w;
-                    }
+                    invoiced
+                };
+                budget_left -= pay;
+                pay
+            } else if invoiced > 0.0 {
+                // The budget cap cuts the month pro rata over payers; then each
+                // payer's part is cut to its own remaining cap.
+                let f = if invoiced > budget_left {
+                    cap_hit = true;
+                    budget_left / invoiced
+                } else {
+                    1.0
+                };
+                let mut pay = 0.0;
+                for (((m, left), total), &(_, share)) in payer_month
+                    .iter_mut()
+                    .zip(payer_cap_left.iter_mut())
+                    .zip(payer_paid.iter_mut())
+                    .zip(payers)
+                {
+                    let x = ((*m + invoiced_all * share) * f).min(*left);
+                    *left -= x;
+                    *total += x;
+                    *m = x;
+                    pay += x;
                 }
-            }
+                budget_left = (budget_left - pay).max(0.0);
+                pay
+            } else {
+                0.0
+            };
         }
-        let pay = if !split {
-            let pay = if invoiced > budget_left {
-                cap_hit = true;
-                budget_left
-            } else {
-                invoiced
-            };
-            budget_left -= pay;
-            pay
-        } else if invoiced > 0.0 {
-            // The budget cap cuts the month pro rata over payers; then each
-            // payer's part is cut to its own remaining cap.
-            let f = if invoiced > budget_left {
-                cap_hit = true;
-                budget_left / invoiced
-            } else {
-                1.0
-            };
-            let mut pay = 0.0;
-            for (((m, left), total), &(_, share)) in payer_month
-                .iter_mut()
-                .zip(payer_cap_left.iter_mut())
-                .zip(payer_paid.iter_mut())
-                .zip(payers)
-            {
-                let x = ((*m + invoiced_all * share) * f).min(*left);
-                *left -= x;
-                *total += x;
-                *m = x;
-                pay += x;
-            }
-            budget_left = (budget_left - pay).max(0.0);
-            pay
-        } else {
-            0.0
-        };
         payments[t] = pay;
         gross += pay;
         let receipts = pay * (1.0 - s_share);
         success += pay * s_share;
 
-        let (contrib, mut avail) = if model.recycling {
-            let net = receipts - c_t;
-            if net < 0.0 { (-net, 0.0) } else { (0.0, net) }
+        // Step 1: receipts into the account. Step 2: with recycling the
+        // account pays the month's costs first; investors fund the rest.
+        // (With an empty account this is the monthly waterfall's
+        // N_t = R_t - C_t, bit for bit: c - r is exactly -(r - c).)
+        held += receipts;
+        let contrib = if model.recycling {
+            let from_account = held.min(c_t);
+            held -= from_account;
+            c_t - from_account
         } else {
-            (c_t, receipts)
+            c_t
         };
         contribute(tranche, tranches, flows, h, t, contrib);
         contributions += contrib;
+        let last_month = t + 1 == h;
+        // Step 3: a distribution month sends the account through the tiers.
+        let distributing = every == 1 || (t + 1) % every == 0 || last_month;
+        let mut avail = if distributing { held } else { 0.0 };
         let mut dist_t = 0.0;
         // Tier 1: return of capital by seniority, pro rata to outstanding within a rank.
         if avail > 0.0 {
@@ -1054,19 +1127,47 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
             }
             avail = avail.max(0.0);
         }
+        if distributing {
+            held = avail;
+        }
         distributions += dist_t;
-        // Tier 3: excess.
-        if split && invoiced > 0.0 {
-            if avail > 0.0 && pay > 0.0 && model.excess_to == ExcessTo::Payer {
-                for (e, m) in payer_excess.iter_mut().zip(payer_month.iter()) {
-                    *e += avail * m / pay;
+        if split {
+            // The payers' payments of the current settlement window.
+            let w = if model.excess_monthly { t / every } else { 0 };
+            if w != window {
+                window = w;
+                payer_window.fill(0.0);
+                pay_window = 0.0;
+            }
+            if invoiced > 0.0 {
+                for (acc, m) in payer_window.iter_mut().zip(payer_month.iter()) {
+                    *acc += *m;
+                }
+                pay_window += pay;
+                payer_month.fill(0.0);
+            }
+        }
+        // Step 4: excess leaves after a distribution (monthly settlement)
+        // or in the last month (end); otherwise it waits in the account.
+        let mut excess = 0.0;
+        if distributing && (model.excess_monthly || last_month) {
+            excess = held;
+            held = 0.0;
+            if split && excess > 0.0 && pay_window > 0.0 && model.excess_to == ExcessTo::Payer {
+                for (e, m) in payer_excess.iter_mut().zip(payer_window.iter()) {
+                    *e += excess * m / pay_window;
                 }
             }
-            payer_month.fill(0.0);
         }
-        excess_total += avail;
-        excess_pv += avail * disc_payer[t];
+        excess_total += excess;
+        excess_pv += excess * disc_payer[t];
         payer_pv += pay * disc_payer[t];
+        record_month(
+            account_out,
+            h,
+            t,
+            [receipts, c_t, contrib, dist_t, excess, held],
+        );
         position += contrib - dist_t;
         position_out[t] = position;
         if position > peak {
@@ -1078,6 +1179,9 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         position_out[t] = position;
         for k in 0..nt {
             flows[k * h + t] = 0.0;
+        }
+        if record {
+            record_month(account_out, h, t, [0.0; account::SERIES]);
         }
     }
     if model.excess_to == ExcessTo::Payer {
@@ -1136,6 +1240,14 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         floor,
         payer_support,
     };
+}
+
+/// Writes month `t` of every deal-account series.
+#[inline(always)]
+fn record_month(out: &mut [f64], h: usize, t: usize, values: [f64; account::SERIES]) {
+    for (i, v) in values.into_iter().enumerate() {
+        out[i * h + t] = v;
+    }
 }
 
 /// Month `t`'s contribution `contrib`, split over the tranches by share; first

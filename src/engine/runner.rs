@@ -15,9 +15,22 @@ pub const BLOCK: usize = 1024;
 /// columns (a row of every metric per trial; 64 rows fit the L1 cache).
 const ROWS: usize = 64;
 
-/// Trials (by global index) whose month-by-month investor position is kept for
-/// the fan chart: the first 10,240 (ten blocks), whatever the thread count.
-pub const POSITION_TRIALS: u64 = 10 * BLOCK as u64;
+/// Series kept month by month for the first trials of a run: the investors'
+/// cumulative position (for the funding fan chart), then every series of the
+/// deal account ([`super::account`], for its chart and table).
+pub const MONTH_SERIES: usize = 1 + super::account::SERIES;
+
+/// Most numbers kept month by month over all kept trials (64 MB).
+const MONTH_BUDGET: u64 = 8 << 20;
+
+/// How many trials, by global index from 0, keep their month-by-month
+/// series: the first 10,240 (ten blocks), fewer for horizons so long that
+/// they would take more than 64 MB (above 117 months). Depends only on the
+/// horizon, so every thread count and every shard keeps the same trials.
+pub fn kept_trials(horizon: usize) -> u64 {
+    let per_trial = (MONTH_SERIES * horizon.max(1)) as u64;
+    (10 * BLOCK as u64).min((MONTH_BUDGET / per_trial).max(1))
+}
 
 /// The per-trial metrics of a run (or of a shard of it), one column per metric.
 #[derive(Debug, Clone)]
@@ -28,12 +41,14 @@ pub struct TrialColumns {
     pub first_trial: u64,
     /// `data[column][i]` is the metric of trial `first_trial + i`.
     pub data: Vec<Vec<f64>>,
-    /// Months per trial in `positions`.
+    /// Months per trial in `months`.
     pub horizon: usize,
-    /// Investors' cumulative position (contributions - distributions) after each
-    /// month, for the trials held with global index below [`POSITION_TRIALS`]:
-    /// `positions[i * horizon + t]`.
-    pub positions: Vec<f64>,
+    /// For the trials held with global index below [`kept_trials`], their
+    /// [`MONTH_SERIES`] series month by month:
+    /// `months[(i * MONTH_SERIES + series) * horizon + t]`, series 0 being
+    /// the investors' cumulative position (contributions - distributions)
+    /// and series `1 + k` the deal account's series `k`.
+    pub months: Vec<f64>,
 }
 
 impl TrialColumns {
@@ -45,6 +60,18 @@ impl TrialColumns {
     /// True when no trial is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Trials whose month-by-month series are held.
+    pub fn kept(&self) -> usize {
+        self.months.len() / (MONTH_SERIES * self.horizon.max(1))
+    }
+
+    /// Series `series` (see [`TrialColumns::months`]) of kept trial `i`.
+    pub fn month_series(&self, i: usize, series: usize) -> &[f64] {
+        let h = self.horizon;
+        let at = (i * MONTH_SERIES + series) * h;
+        &self.months[at..at + h]
     }
 
     /// The column called `name`.
@@ -75,10 +102,12 @@ pub fn simulate(
     // touched for the first time by the workers, in parallel.
     let mut data: Vec<Vec<f64>> = (0..m).map(|_| vec![0.0; n]).collect();
     let kept =
-        usize::try_from(POSITION_TRIALS.saturating_sub(range.start).min(n as u64)).unwrap_or(0);
-    let mut positions = vec![0.0; kept * h];
+        usize::try_from(kept_trials(h).saturating_sub(range.start).min(n as u64)).unwrap_or(0);
+    let row_months = MONTH_SERIES * h;
+    let kept_end = kept_trials(h);
+    let mut months = vec![0.0; kept * row_months];
     {
-        // Each block gets its own slice of every column (and of the kept positions).
+        // Each block gets its own slice of every column (and of the kept series).
         type BlockOut<'a> = (Vec<&'a mut [f64]>, Option<&'a mut [f64]>);
         let n_blocks = n.div_ceil(BLOCK);
         let mut blocks: Vec<BlockOut> = (0..n_blocks)
@@ -89,7 +118,7 @@ pub fn simulate(
                 blocks[b].0.push(chunk);
             }
         }
-        for (b, chunk) in positions.chunks_mut(BLOCK * h.max(1)).enumerate() {
+        for (b, chunk) in months.chunks_mut(BLOCK * row_months.max(1)).enumerate() {
             blocks[b].1 = Some(chunk);
         }
         let work = || {
@@ -104,12 +133,15 @@ pub fn simulate(
                         let end = (start + ROWS).min(len);
                         for (i, row) in (start..end).zip(rows.chunks_exact_mut(m)) {
                             let trial = range.start + (b * BLOCK + i) as u64;
+                            ws.record_account = trial < kept_end;
                             run_trial(model, &layout, &disc, draws, trial, ws);
                             row.copy_from_slice(&ws.row);
                             if let Some(p) = pos.as_deref_mut()
-                                && (i + 1) * h <= p.len()
+                                && (i + 1) * row_months <= p.len()
                             {
-                                p[i * h..(i + 1) * h].copy_from_slice(&ws.position);
+                                let p = &mut p[i * row_months..(i + 1) * row_months];
+                                p[..h].copy_from_slice(&ws.position);
+                                p[h..].copy_from_slice(&ws.account);
                             }
                         }
                         for (j, s) in slices.iter_mut().enumerate() {
@@ -133,6 +165,26 @@ pub fn simulate(
         first_trial: range.start,
         data,
         horizon: h,
-        positions,
+        months,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_trials_stay_within_the_budget() {
+        assert_eq!(kept_trials(48), 10_240);
+        assert_eq!(kept_trials(117), 10_240);
+        assert!(kept_trials(118) < 10_240);
+        for h in [1, 48, 118, 600, 1200] {
+            let k = kept_trials(h);
+            assert!(
+                k >= 1 && k * (MONTH_SERIES * h) as u64 <= MONTH_BUDGET,
+                "{h}: {k}"
+            );
+        }
+        assert_eq!(kept_trials(1200), 998);
+    }
 }

@@ -8,7 +8,10 @@
 
 pub mod sampler;
 
-use crate::scenario::{Dist, ExcessTo, PerOutcome, Price, Sampling, Scenario, SupportBy, Whole};
+use crate::scenario::{
+    Dist, Distributions, ExcessSettlement, ExcessTo, PerOutcome, Price, Sampling, Scenario,
+    SupportBy, Whole,
+};
 pub use sampler::Sampler;
 
 /// Where a number used by the engine comes from.
@@ -292,6 +295,15 @@ pub struct Model {
     pub floor: Option<FloorModel>,
     /// Where money beyond every cap goes.
     pub excess_to: ExcessTo,
+    /// Excess leaves the deal account after each distribution (`monthly`)
+    /// rather than in the last month (`end`); SPEC section 11.
+    pub excess_monthly: bool,
+    /// Distribution months are those with (t + 1) divisible by this, and
+    /// the last month: 1 for `monthly`, the horizon for `end`.
+    pub distribution_every: usize,
+    /// Whether cash may wait in the deal account from one month to the
+    /// next (any schedule but monthly distributions with monthly excess).
+    pub account_holds: bool,
     /// Share of each payment kept by the provider.
     pub success_share: f64,
     /// Default trial count.
@@ -715,6 +727,15 @@ impl Model {
             tranche: covered(f.covers.as_deref()),
             by: f.by.unwrap_or_default(),
         });
+        // The deal account (SPEC section 11): a schedule every N months
+        // with N at or beyond the horizon distributes in the last month only.
+        let excess_monthly =
+            s.finance.excess_settlement.unwrap_or_default() == ExcessSettlement::Monthly;
+        let distribution_every = match s.finance.distributions.unwrap_or(Distributions::Monthly) {
+            Distributions::Monthly => 1,
+            Distributions::End => horizon.max(1),
+            Distributions::Every(n) => to_usize(n.0).clamp(1, horizon.max(1)),
+        };
 
         Model {
             name: s.name.clone(),
@@ -768,6 +789,9 @@ impl Model {
             seniority_order,
             guarantee,
             excess_to: s.finance.excess_to.unwrap_or_default(),
+            excess_monthly,
+            distribution_every,
+            account_holds: !(excess_monthly && distribution_every == 1),
             success_share: s.finance.provider_success_share.unwrap_or(0.0),
             trials: u64::try_from(whole(s.simulation.trials, 10_000)).unwrap_or(10_000),
             seed: u64::try_from(whole(s.simulation.seed, 0)).unwrap_or(0),

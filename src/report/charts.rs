@@ -63,7 +63,8 @@ struct Data<'a> {
     delivery_mean: f64,
     net: Vec<f64>,
     tranches: Vec<(String, Vec<f64>)>,
-    positions: &'a [f64],
+    /// The run's columns, for the kept trials' month-by-month series.
+    cols: &'a TrialColumns,
     horizon: usize,
     capital_p95: f64,
     deciles: Vec<[f64; 4]>,
@@ -433,14 +434,14 @@ fn fan_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dra
     let s = d.lang.strings();
     area.fill(&WHITE).map_err(err)?;
     let h = d.horizon;
-    let k = d.positions.len().checked_div(h).unwrap_or(0);
+    let k = d.cols.kept();
     // Investors' cumulative cash: distributions - contributions = -position.
     let levels = [0.05, 0.25, 0.5, 0.75, 0.95];
     let mut bands: Vec<[f64; 5]> = Vec::with_capacity(h);
     let mut col = vec![0.0; k];
     for t in 0..h {
         for (i, c) in col.iter_mut().enumerate() {
-            *c = -d.positions[i * h + t];
+            *c = -d.cols.month_series(i, 0)[t];
         }
         let mut q = [0.0; 5];
         crate::summary::quantiles_by_selection(&mut col, &levels, &mut q);
@@ -716,7 +717,7 @@ fn prepare<'a>(model: &'a Model, cols: &'a TrialColumns, summary: &Value, lang: 
             .enumerate()
             .map(|(k, t)| (t.name.clone(), finite(col(layout.tranche + 3 * k))))
             .collect(),
-        positions: &cols.positions,
+        cols,
         horizon: cols.horizon,
         capital_p95: get(summary, &["capital_needed", "p95"]),
         deciles,

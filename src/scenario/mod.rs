@@ -15,7 +15,7 @@ use std::path::Path;
 
 pub use index::{Loc, LocationIndex};
 pub use types::*;
-pub use values::{Dist, IdMap, PerOutcome, Price, Tier, Whole};
+pub use values::{Dist, Distributions, IdMap, PerOutcome, Price, Tier, Whole};
 
 /// Largest scenario file ibsim reads (16 MiB); real scenarios are a few KB.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;

@@ -8,7 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::values::{Dist, IdMap, PerOutcome, Price, Whole};
+use super::values::{Dist, Distributions, IdMap, PerOutcome, Price, Whole};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -302,6 +302,27 @@ pub enum ExcessTo {
     Provider,
 }
 
+/// When money beyond every cap leaves the deal account (SPEC section 11).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExcessSettlement {
+    /// The account keeps it for later costs; what is left leaves in the last month.
+    #[default]
+    End,
+    /// It leaves after each distribution (model versions <= 5).
+    Monthly,
+}
+
+impl ExcessSettlement {
+    /// The keyword as written in YAML.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExcessSettlement::End => "end",
+            ExcessSettlement::Monthly => "monthly",
+        }
+    }
+}
+
 /// How investors fund and are repaid.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -330,6 +351,15 @@ pub struct Finance {
     /// Fraction of each outcome payment kept by the provider (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_success_share: Option<f64>,
+    /// `end` (default): the deal account keeps money beyond every cap for
+    /// later costs and settles it in the last month; `monthly`: it leaves
+    /// after each distribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excess_settlement: Option<ExcessSettlement>,
+    /// When the account pays the tranches: `monthly` (default), `end`, or
+    /// `{every_months: N}` (and always in the last month).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distributions: Option<Distributions>,
 }
 
 /// How parameter draws are made.

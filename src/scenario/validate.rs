@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use super::types::{Cohort, Costs, Scenario};
-use super::values::{Dist, PerOutcome, Price, Whole};
+use super::values::{Dist, Distributions, PerOutcome, Price, Whole};
 
 /// Most months a contract may last (100 years).
 pub const MAX_HORIZON_MONTHS: i64 = 1200;
@@ -1020,6 +1020,15 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             0.0,
             1.0,
             "a fraction from 0 to 1",
+        );
+    }
+    if let Some(Distributions::Every(n)) = fin.distributions {
+        c.whole_in(
+            "finance.distributions.every_months",
+            n,
+            1,
+            i64::MAX,
+            "a whole number of months >= 1 (12: once a year and in the last month)",
         );
     }
 

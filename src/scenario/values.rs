@@ -483,3 +483,118 @@ impl JsonSchema for PerOutcome {
         })
     }
 }
+
+/// When the deal account distributes to the tranches (SPEC section 11):
+/// `monthly`, `end`, or `{every_months: N}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distributions {
+    /// Every month.
+    Monthly,
+    /// Only in the last month.
+    End,
+    /// Months t with (t + 1) divisible by N, and the last month.
+    Every(Whole),
+}
+
+impl Distributions {
+    /// The schedule as written in YAML (`monthly`, `end`, `every 12 months`).
+    pub fn describe(&self) -> String {
+        match self {
+            Distributions::Monthly => "monthly".into(),
+            Distributions::End => "end".into(),
+            Distributions::Every(n) => format!("every_months: {}", n.0),
+        }
+    }
+}
+
+impl Serialize for Distributions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Distributions::Monthly => s.serialize_str("monthly"),
+            Distributions::End => s.serialize_str("end"),
+            Distributions::Every(n) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("every_months", n)?;
+                m.end()
+            }
+        }
+    }
+}
+
+const SCHEDULES: &str = "`monthly`, `end` or `{every_months: N}`";
+
+impl<'de> Deserialize<'de> for Distributions {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Distributions;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "a distribution schedule: {SCHEDULES}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Distributions, E> {
+                match v {
+                    "monthly" => Ok(Distributions::Monthly),
+                    "end" => Ok(Distributions::End),
+                    other => Err(E::custom(format!(
+                        "unknown schedule `{other}`: expected {SCHEDULES}"
+                    ))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Distributions, E> {
+                Err(E::custom(format!(
+                    "a bare number is not a schedule: write `{{every_months: {v}}}` (or `monthly`, `end`)"
+                )))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Distributions, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Distributions, E> {
+                Err(E::custom(format!(
+                    "a bare number ({v}) is not a schedule: expected {SCHEDULES}"
+                )))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Distributions, E> {
+                Err(E::custom(format!(
+                    "`{v}` is not a schedule: expected {SCHEDULES}"
+                )))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Distributions, A::Error> {
+                let mut every = None;
+                while let Some(k) = map.next_key::<String>()? {
+                    if k != "every_months" {
+                        return Err(de::Error::unknown_field(&k, &["every_months"]));
+                    }
+                    if every.is_some() {
+                        return Err(de::Error::duplicate_field("every_months"));
+                    }
+                    every = Some(map.next_value::<Whole>()?);
+                }
+                every
+                    .map(Distributions::Every)
+                    .ok_or_else(|| de::Error::missing_field("every_months"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Distributions {
+    fn schema_name() -> Cow<'static, str> {
+        "Distributions".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "when the deal account pays the tranches: every month, only in the last month, or every N months (and in the last month)",
+            "oneOf": [
+                {"type": "string", "enum": ["monthly", "end"]},
+                {
+                    "type": "object",
+                    "properties": {"every_months": {"type": "integer", "minimum": 1}},
+                    "required": ["every_months"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}

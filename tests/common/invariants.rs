@@ -1,4 +1,4 @@
-//! The per-trial invariants of SPEC section 9 and issue 9, shared by the
+//! The per-trial invariants of SPEC sections 9 and 11, shared by the
 //! property tests and the mechanics tests.
 
 use ibsim::engine::{Discounts, Draws, Layout, Workspace, run_trial};
@@ -106,6 +106,25 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
                 x.guarantee
             ));
         }
+        account(&m, &ws).map_err(|e| format!("trial {t}: {e}"))?;
+        // Under `end`, excess leaves only once tier 1 has returned every
+        // contribution: every tranche is made whole first (SPEC section 11).
+        if !m.excess_monthly && x.excess > 0.0 {
+            for (k, tr) in m.tranches.iter().enumerate() {
+                let net = col(&ws, &format!("tranche.{}.net", tr.name));
+                let own = ws.flows[k * m.horizon..(k + 1) * m.horizon]
+                    .iter()
+                    .filter(|&&f| f < 0.0)
+                    .map(|f| -f)
+                    .sum::<f64>();
+                if net < -1e-9 * own.max(1.0) {
+                    return Err(format!(
+                        "trial {t}: excess {} left the deal while {} lost {net}",
+                        x.excess, tr.name
+                    ));
+                }
+            }
+        }
         if let Some(f) = m.floor {
             let moic = col(&ws, &format!("tranche.{}.moic", m.tranches[f.tranche].name));
             if moic < f.share - 1e-9 {
@@ -117,4 +136,75 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The deal account of one trial (SPEC section 11): cash held never
+/// negative and empty at the end, each month's cash the last month's plus
+/// receipts less what paid costs, distributions and excess, distributions
+/// only in distribution months and excess only when it may leave.
+fn account(m: &Model, ws: &Workspace) -> Result<(), String> {
+    use ibsim::engine::account::*;
+    let h = m.horizon;
+    let s = |k: usize, t: usize| ws.account[k * h + t];
+    let scale = (0..h)
+        .map(|t| s(RECEIPTS, t).abs() + s(COSTS, t).abs())
+        .sum::<f64>()
+        .max(1.0);
+    let mut before = 0.0;
+    for t in 0..h {
+        let cash = s(CASH, t);
+        if cash < 0.0 {
+            return Err(format!("month {t}: cash held {cash} < 0"));
+        }
+        let from_account = if m.recycling {
+            s(COSTS, t) - s(CONTRIBUTIONS, t)
+        } else {
+            if s(CONTRIBUTIONS, t) != s(COSTS, t) {
+                return Err(format!(
+                    "month {t}: without recycling investors fund every cost"
+                ));
+            }
+            0.0
+        };
+        let want = before + s(RECEIPTS, t) - from_account - s(DISTRIBUTIONS, t) - s(EXCESS, t);
+        if (cash - want).abs() > 1e-9 * scale {
+            return Err(format!(
+                "month {t}: cash held {cash}, the flows give {want}"
+            ));
+        }
+        let distributing = (t + 1) % m.distribution_every == 0 || t + 1 == h;
+        if !distributing && s(DISTRIBUTIONS, t) != 0.0 {
+            return Err(format!("month {t}: a distribution outside the schedule"));
+        }
+        let settling = distributing && (m.excess_monthly || t + 1 == h);
+        if !settling && (s(EXCESS, t) != 0.0) {
+            return Err(format!("month {t}: excess left outside a settlement month"));
+        }
+        before = cash;
+    }
+    if before != 0.0 {
+        return Err(format!("cash {before} is still held after the last month"));
+    }
+    Ok(())
+}
+
+/// Whether each of the first `trials` trials loses money (`_loss`).
+pub fn loss_flags(text: &str, trials: u64) -> Vec<bool> {
+    let loaded = parse_str(text, "generated.yaml").unwrap_or_else(|d| panic!("{}", d[0]));
+    let m = Model::compile(&loaded.scenario);
+    let layout = Layout::new(&m);
+    let disc = Discounts::new(&m);
+    let draws = Draws {
+        seed: m.seed,
+        trials,
+        sampling: m.sampling,
+    };
+    let mut ws = Workspace::new(&m, &layout);
+    let loss = layout.index_of("_loss").expect("a loss flag");
+    (0..trials)
+        .map(|t| {
+            run_trial(&m, &layout, &disc, &draws, t, &mut ws);
+            ws.row[loss] != 0.0
+        })
+        .collect()
 }
