@@ -1,4 +1,4 @@
-//! Charts, report.html and workbook.xlsx written by `ibsim run` (issue 4).
+//! Charts, report.html and workbook.xlsx written by `ibsim run`.
 
 mod common;
 use common::*;
@@ -37,11 +37,12 @@ fn distinct_colours(path: &Path) -> usize {
     seen.len()
 }
 
-const CHARTS: [&str; 6] = [
+const CHARTS: [&str; 7] = [
     "irr_histogram",
     "payer_cost_histogram",
     "cdf",
     "funding_fan",
+    "deal_account",
     "risk_sharing",
     "irr_vs_payer_cost",
 ];
@@ -82,15 +83,19 @@ fn report_is_self_contained_and_holds_the_summary() {
         "Investor tranches",
         "retention_6m",
         "senior",
+        "Deal account",
+        "Excess leaves the deal</td><td class=\"n\">at the end",
+        "Distributions to the tranches</td><td class=\"n\">every month",
+        "Cash held",
     ] {
         assert!(html.contains(needle), "missing {needle}");
     }
-    assert_eq!(html.matches("<svg").count(), 6, "six inline charts");
+    assert_eq!(html.matches("<svg").count(), 7, "seven inline charts");
     for banned in [
         "<script", "http://", "https://", "<link", "@import", "src=\"",
     ] {
         let n = html.matches(banned).count();
-        let allowed = if banned == "http://" { 6 } else { 0 }; // the SVG xmlns declarations only
+        let allowed = if banned == "http://" { 7 } else { 0 }; // the SVG xmlns declarations only
         assert!(n <= allowed, "{banned} appears {n} times");
     }
     assert!(!html.contains("NaN"));
@@ -114,7 +119,7 @@ fn workbook_cells_hold_the_summary_numbers() {
     let mut wb: Xlsx<_> = open_workbook(d.join("workbook.xlsx")).expect("workbook opens");
     assert_eq!(
         wb.sheet_names(),
-        vec!["Summary", "RiskSharing", "Inputs", "Trials"]
+        vec!["Summary", "RiskSharing", "DealAccount", "Inputs", "Trials"]
     );
     let sheet = wb.worksheet_range("Summary").unwrap();
     let mut checked = 0;
@@ -150,12 +155,58 @@ fn workbook_cells_hold_the_summary_numbers() {
     let trials = wb.worksheet_range("Trials").unwrap();
     assert_eq!(trials.height(), 4001);
     let inputs = wb.worksheet_range("Inputs").unwrap();
-    assert!(
-        inputs
-            .rows()
-            .any(|r| r[0] == Data::String("outcomes[0].price".into())
-                && r[1] == Data::Float(2_200_000.0))
-    );
+    let input = |path: &str, want: Data| {
+        assert!(
+            inputs
+                .rows()
+                .any(|r| r[0] == Data::String(path.into()) && r[1] == want),
+            "Inputs lacks {path} = {want:?}"
+        );
+    };
+    input("outcomes[0].price", Data::Float(2_200_000.0));
+    // The deal account's defaults are written out, not left implicit.
+    input("finance.excess_settlement", Data::String("end".into()));
+    input("finance.distributions", Data::String("monthly".into()));
+
+    // DealAccount: the 4,000 trials are all kept, so each series' monthly
+    // means add up to the mean of the matching metric over the run.
+    let account = wb.worksheet_range("DealAccount").unwrap();
+    let head: Vec<String> = account
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = |name: &str| {
+        head.iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let months: Vec<&[Data]> = account
+        .rows()
+        .skip(1)
+        .take_while(|r| matches!(r[0], Data::Float(_)))
+        .collect();
+    assert_eq!(months.len(), 54);
+    let f = |d: &Data| match d {
+        Data::Float(v) => *v,
+        other => panic!("not a number: {other:?}"),
+    };
+    let total = |name: &str| months.iter().map(|r| f(&r[col(name)])).sum::<f64>();
+    for (series, metric) in [
+        ("contributions.mean", "investor_contributions"),
+        ("excess.mean", "excess"),
+    ] {
+        let want = summary["metrics"][metric]["mean"].as_f64().unwrap();
+        let got = total(series);
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{series}: {got} against {metric} {want}"
+        );
+    }
+    assert!(months.iter().all(|r| f(&r[col("cash_held.p5")]) >= 0.0));
+    assert_eq!(f(&months[53][col("cash_held.p95")]), 0.0);
 }
 
 #[test]

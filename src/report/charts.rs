@@ -12,6 +12,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde_json::Value;
 
+use super::account::AccountBands;
 use super::i18n::{Lang, money_scale, number, pct};
 use super::table::get;
 use crate::commands::write_atomic;
@@ -65,6 +66,8 @@ struct Data<'a> {
     tranches: Vec<(String, Vec<f64>)>,
     /// The run's columns, for the kept trials' month-by-month series.
     cols: &'a TrialColumns,
+    /// The deal account's bands by month.
+    account: &'a AccountBands,
     horizon: usize,
     capital_p95: f64,
     deciles: Vec<[f64; 4]>,
@@ -525,6 +528,76 @@ fn fan_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dra
     area.present().map_err(err)
 }
 
+/// The deal account by month: each series' median as a line, and the cash
+/// held with its P5-P95 band (where money waits and when it leaves).
+fn account_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
+    use crate::engine::account::{CASH, SERIES};
+    let s = d.lang.strings();
+    area.fill(&WHITE).map_err(err)?;
+    let h = d.account.months.len().max(1);
+    let bands = &d.account.months;
+    let (div, unit) = money_scale(d.account.largest(), d.lang);
+    let mut all: Vec<f64> = vec![0.0];
+    for m in bands {
+        all.push(m[CASH].p5 / div);
+        all.push(m[CASH].p95 / div);
+        all.extend(m.iter().map(|b| b.p50 / div));
+    }
+    let (lo, hi) = range_of(&all);
+    let pad = 0.05 * (hi - lo).max(1e-9);
+    let mut chart = ChartBuilder::on(area)
+        .caption(s.chart_account, caption_style())
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..(h - 1).max(1) as f64, (lo - pad)..(hi + pad))
+        .map_err(err)?;
+    let dec = decimals_for(hi - lo);
+    chart
+        .configure_mesh()
+        .x_desc(s.axis_month)
+        .y_desc(money_axis(d, unit))
+        .x_label_formatter(&|x| number(*x, 0, d.lang))
+        .y_label_formatter(&|y| number(*y, dec, d.lang))
+        .axis_desc_style(("sans-serif", 16))
+        .light_line_style(RGBColor(238, 238, 238))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    let band_fill = GREY.mix(0.22).filled();
+    let mut band: Vec<(f64, f64)> = (0..bands.len())
+        .map(|t| (t as f64, bands[t][CASH].p95 / div))
+        .collect();
+    band.extend(
+        (0..bands.len())
+            .rev()
+            .map(|t| (t as f64, bands[t][CASH].p5 / div)),
+    );
+    chart
+        .draw_series(std::iter::once(Polygon::new(band, band_fill)))
+        .map_err(err)?
+        .label(format!("{} P5–P95", s.account_series[CASH]))
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], band_fill));
+    let colors = [GREEN, RED_, ORANGE, BLUE, PURPLE, BLACK];
+    for (k, color) in colors.into_iter().enumerate().take(SERIES) {
+        let style = color.stroke_width(if k == CASH { 3 } else { 2 });
+        chart
+            .draw_series(LineSeries::new(
+                (0..bands.len()).map(|t| (t as f64, bands[t][k].p50 / div)),
+                style,
+            ))
+            .map_err(err)?
+            .label(format!(
+                "{} ({})",
+                s.account_series[k],
+                s.median.to_lowercase()
+            ))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    area.present().map_err(err)
+}
+
 fn risk_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
     let s = d.lang.strings();
     area.fill(&WHITE).map_err(err)?;
@@ -651,16 +724,18 @@ enum Kind {
     PayerCost,
     Cdf,
     Fan,
+    Account,
     Risk,
     Scatter,
 }
 
 /// Every chart: its kind and file stem.
-const KINDS: [(Kind, &str); 6] = [
+const KINDS: [(Kind, &str); 7] = [
     (Kind::Irr, "irr_histogram"),
     (Kind::PayerCost, "payer_cost_histogram"),
     (Kind::Cdf, "cdf"),
     (Kind::Fan, "funding_fan"),
+    (Kind::Account, "deal_account"),
     (Kind::Risk, "risk_sharing"),
     (Kind::Scatter, "irr_vs_payer_cost"),
 ];
@@ -671,12 +746,19 @@ fn draw<DB: DrawingBackend>(kind: Kind, area: &DrawingArea<DB, Shift>, d: &Data)
         Kind::PayerCost => payer_cost_histogram(area, d),
         Kind::Cdf => cdf_chart(area, d),
         Kind::Fan => fan_chart(area, d),
+        Kind::Account => account_chart(area, d),
         Kind::Risk => risk_chart(area, d),
         Kind::Scatter => scatter_chart(area, d),
     }
 }
 
-fn prepare<'a>(model: &'a Model, cols: &'a TrialColumns, summary: &Value, lang: Lang) -> Data<'a> {
+fn prepare<'a>(
+    model: &'a Model,
+    cols: &'a TrialColumns,
+    account: &'a AccountBands,
+    summary: &Value,
+    lang: Lang,
+) -> Data<'a> {
     let layout = Layout::new(model);
     let col = |i: usize| cols.data[i].as_slice();
     let q = |k: &str| get(summary, &["metrics", "investor_irr", k]);
@@ -718,6 +800,7 @@ fn prepare<'a>(model: &'a Model, cols: &'a TrialColumns, summary: &Value, lang: 
             .map(|(k, t)| (t.name.clone(), finite(col(layout.tranche + 3 * k))))
             .collect(),
         cols,
+        account,
         horizon: cols.horizon,
         capital_p95: get(summary, &["capital_needed", "p95"]),
         deciles,
@@ -738,6 +821,7 @@ fn title(kind: Kind, d: &Data) -> String {
         Kind::Cdf if d.tranches.len() > 1 => s.chart_cdf_tranches.into(),
         Kind::Cdf => s.chart_cdf_money.into(),
         Kind::Fan => s.chart_fan.into(),
+        Kind::Account => s.chart_account.into(),
         Kind::Risk => s.chart_risk.into(),
         Kind::Scatter => s.chart_scatter.into(),
     }
@@ -748,12 +832,13 @@ fn title(kind: Kind, d: &Data) -> String {
 pub fn render(
     model: &Model,
     cols: &TrialColumns,
+    account: &AccountBands,
     summary: &Value,
     lang: Lang,
     dir: Option<&Path>,
 ) -> Result<Vec<Chart>, String> {
     register_fonts();
-    let d = prepare(model, cols, summary, lang);
+    let d = prepare(model, cols, account, summary, lang);
     let mut out = Vec::new();
     if let Some(dir) = dir {
         std::fs::create_dir_all(dir)

@@ -1,13 +1,15 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no
 //! network requests) with the deal, the headline figures and their standard
-//! errors, the risk-sharing table, every chart and the run's metadata.
+//! errors, the risk-sharing table, the deal account month by month, every
+//! chart and the run's metadata.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::account::AccountBands;
 use super::charts::Chart;
-use super::i18n::{Lang, number, pct, thousands};
+use super::i18n::{Lang, money_scale, number, pct, thousands};
 use super::table::{get, unpaid_after_horizon};
 use crate::model::Model;
 use crate::scenario::{Dist, Scenario};
@@ -104,6 +106,7 @@ pub fn render(
     scenario: &Scenario,
     model: &Model,
     summary: &Value,
+    account: &AccountBands,
     charts: &[Chart],
     run: &Value,
     lang: Lang,
@@ -419,6 +422,10 @@ pub fn render(
             1,
         );
     }
+    h.push_str("</table>\n<table>\n");
+    for (k, v) in deal_terms(model, lang) {
+        row(&mut h, &[esc(k), esc(&v)], 1);
+    }
     h.push_str("</table>\n");
     let by = |b: crate::scenario::SupportBy| match b {
         crate::scenario::SupportBy::Payer => s.by_payer,
@@ -508,6 +515,8 @@ pub fn render(
     }
     h.push_str("</table>\n");
 
+    account_section(&mut h, account, cur, lang);
+
     // Charts.
     let _ = writeln!(h, "<h2>{}</h2>", s.h_charts);
     for c in charts {
@@ -541,7 +550,7 @@ pub fn render(
     }
     h.push_str("</table>\n");
     if !scenario.sources.is_empty() {
-        h.push_str("<h3>Sources</h3>\n<ul class=\"note\">\n");
+        let _ = writeln!(h, "<h3>{}</h3>\n<ul class=\"note\">", s.h_sources);
         for src in &scenario.sources {
             let _ = writeln!(h, "<li>{}</li>", esc(src));
         }
@@ -549,6 +558,83 @@ pub fn render(
     }
     h.push_str("</main></body></html>\n");
     h
+}
+
+/// How the deal account works (SPEC section 11), as label and value rows.
+pub fn deal_terms(model: &Model, lang: Lang) -> Vec<(&'static str, String)> {
+    let s = lang.strings();
+    let schedule = match model.distribution_every {
+        1 => s.dist_monthly.to_owned(),
+        n if n >= model.horizon => s.dist_end.to_owned(),
+        n => format!("{} {n} {}", s.dist_every, s.months),
+    };
+    vec![
+        (
+            s.recycling,
+            if model.recycling { s.yes } else { s.no }.to_owned(),
+        ),
+        (s.success_share, pct(model.success_share, lang)),
+        (
+            s.excess_to,
+            match model.excess_to {
+                crate::scenario::ExcessTo::Payer => s.to_payer,
+                crate::scenario::ExcessTo::Provider => s.to_provider,
+            }
+            .to_owned(),
+        ),
+        (
+            s.excess_settlement,
+            if model.excess_monthly {
+                s.settle_monthly
+            } else {
+                s.settle_end
+            }
+            .to_owned(),
+        ),
+        (s.distributions, schedule),
+    ]
+}
+
+/// The deal account month by month: median and P5-P95 of each series, in
+/// the currency scaled to thousands, millions or billions.
+fn account_section(h: &mut String, account: &AccountBands, cur: &str, lang: Lang) {
+    let s = lang.strings();
+    let (div, unit) = money_scale(account.largest(), lang);
+    let unit = if unit.is_empty() {
+        cur.to_owned()
+    } else {
+        format!("{cur} {unit}")
+    };
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<p class=\"note\">{} ({} {}; {unit})</p>\n<table>",
+        s.h_account,
+        esc(s.account_note),
+        thousands(account.trials as f64, lang),
+        s.trials
+    );
+    let mut cells = vec![s.c_month];
+    cells.extend(s.account_series);
+    head(h, &cells);
+    let dec = if div > 1.0 { 1 } else { 0 };
+    let fmt = |x: f64| number(x / div, dec, lang);
+    for t in account.active_months() {
+        let mut r = vec![t.to_string()];
+        for b in &account.months[t] {
+            r.push(if b.p5 == b.p95 {
+                fmt(b.p50)
+            } else {
+                format!(
+                    "{} <span class=\"note\">[{} – {}]</span>",
+                    fmt(b.p50),
+                    fmt(b.p5),
+                    fmt(b.p95)
+                )
+            });
+        }
+        row(h, &r, 1);
+    }
+    h.push_str("</table>\n");
 }
 
 /// The label of an outcome and its section 8 terms (paid_by, counterfactual, measurement).

@@ -234,6 +234,46 @@ pub struct Strings {
     pub unpaid_after_horizon: &'static str,
     /// "{unpaid} of {drawn}" between two counts.
     pub of: &'static str,
+    /// Report: the deal account month by month.
+    pub h_account: &'static str,
+    /// Sentence under the deal account heading.
+    pub account_note: &'static str,
+    /// Chart: the deal account by month.
+    pub chart_account: &'static str,
+    /// Column: month.
+    pub c_month: &'static str,
+    /// The deal account's series, in [`crate::engine::account`] order.
+    pub account_series: [&'static str; crate::engine::account::SERIES],
+    /// Label: recycling (receipts pay costs first).
+    pub recycling: &'static str,
+    /// "yes".
+    pub yes: &'static str,
+    /// "no".
+    pub no: &'static str,
+    /// Label: where excess goes.
+    pub excess_to: &'static str,
+    /// "the payers" (excess destination).
+    pub to_payer: &'static str,
+    /// "the provider" (excess destination).
+    pub to_provider: &'static str,
+    /// Label: when excess leaves the deal.
+    pub excess_settlement: &'static str,
+    /// Settlement `end`, explained.
+    pub settle_end: &'static str,
+    /// Settlement `monthly`, explained.
+    pub settle_monthly: &'static str,
+    /// Label: when the tranches are paid.
+    pub distributions: &'static str,
+    /// Schedule `monthly`.
+    pub dist_monthly: &'static str,
+    /// Schedule `end`.
+    pub dist_end: &'static str,
+    /// Schedule `{every_months: N}`: "every" before N ("months" after it).
+    pub dist_every: &'static str,
+    /// Label: provider's share of each outcome payment.
+    pub success_share: &'static str,
+    /// Heading: sources.
+    pub h_sources: &'static str,
 }
 
 /// English.
@@ -334,6 +374,33 @@ pub static EN: Strings = Strings {
     clipped_note: "trials at or below P1 are counted in the first bar",
     unpaid_after_horizon: "Unpaid after the horizon (mean)",
     of: "of",
+    h_account: "Deal account",
+    account_note: "Month by month, the money the deal receives and where it goes: the median and, in brackets, P5 to P95 over the first trials of the run. Cash held is what the account keeps for later costs and distributions.",
+    chart_account: "Deal account by month (medians; cash held P5–P95)",
+    c_month: "Month",
+    account_series: [
+        "Receipts",
+        "Costs",
+        "Contributions",
+        "Distributions",
+        "Excess",
+        "Cash held",
+    ],
+    recycling: "Receipts pay the month's costs first (recycling)",
+    yes: "yes",
+    no: "no",
+    excess_to: "Money beyond every cap goes to",
+    to_payer: "the payers",
+    to_provider: "the provider",
+    excess_settlement: "Excess leaves the deal",
+    settle_end: "at the end (held for later costs until the last month)",
+    settle_monthly: "after each distribution",
+    distributions: "Distributions to the tranches",
+    dist_monthly: "every month",
+    dist_end: "in the last month",
+    dist_every: "every",
+    success_share: "Provider's share of each outcome payment",
+    h_sources: "Sources",
 };
 
 /// Spanish.
@@ -434,6 +501,33 @@ pub static ES: Strings = Strings {
     clipped_note: "las simulaciones en P1 o menos se cuentan en la primera barra",
     unpaid_after_horizon: "Sin pagar tras el horizonte (media)",
     of: "de",
+    h_account: "Cuenta del vehículo",
+    account_note: "Mes a mes, el dinero que recibe el vehículo y a dónde va: la mediana y, entre corchetes, de P5 a P95 sobre las primeras simulaciones. El saldo en caja es lo que la cuenta guarda para costos y distribuciones posteriores.",
+    chart_account: "Cuenta del vehículo por mes (medianas; saldo en caja P5–P95)",
+    c_month: "Mes",
+    account_series: [
+        "Pagos recibidos",
+        "Costos",
+        "Aportes",
+        "Distribuciones",
+        "Excedente",
+        "Saldo en caja",
+    ],
+    recycling: "Los pagos recibidos cubren primero los costos del mes (reciclaje)",
+    yes: "sí",
+    no: "no",
+    excess_to: "El dinero por encima de todos los topes va a",
+    to_payer: "los pagadores",
+    to_provider: "el operador",
+    excess_settlement: "El excedente sale del vehículo",
+    settle_end: "al final (se guarda para costos posteriores hasta el último mes)",
+    settle_monthly: "tras cada distribución",
+    distributions: "Distribuciones a los tramos",
+    dist_monthly: "cada mes",
+    dist_end: "en el último mes",
+    dist_every: "cada",
+    success_share: "Parte de cada pago por resultados para el operador",
+    h_sources: "Fuentes",
 };
 
 /// Groups thousands with `lang`'s separator: `1234567.8` -> `1,234,568` / `1.234.568`.

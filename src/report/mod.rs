@@ -1,6 +1,7 @@
 //! Turning a run into things people read: the terminal table and the files
 //! under the output folder (`summary.json`, `run.json`, `trials.csv`).
 
+pub mod account;
 pub mod charts;
 pub mod html;
 pub mod i18n;
@@ -63,9 +64,11 @@ pub fn write_reports(
     dir: &Path,
     lang: i18n::Lang,
 ) -> Result<(), String> {
+    let account = account::AccountBands::of(&result.columns);
     let charts = charts::render(
         &result.model,
         &result.columns,
+        &account,
         &result.summary,
         lang,
         Some(&dir.join("charts")),
@@ -74,6 +77,7 @@ pub fn write_reports(
         &result.scenario,
         &result.model,
         &result.summary,
+        &account,
         &charts,
         run_info,
         lang,
@@ -85,6 +89,7 @@ pub fn write_reports(
         &result.scenario,
         &result.summary,
         &result.columns,
+        &account,
         &result.model.currency,
         lang,
     )

@@ -1,14 +1,18 @@
 //! `workbook.xlsx`: the run for people who live in Excel. Sheets: Summary
 //! (each metric's mean, se and quantiles, then the probabilities), RiskSharing
-//! (the decile table), Inputs (every scenario value by path) and Trials (the
-//! first 10,000 trials' metrics), with amounts in the scenario's currency.
+//! (the decile table), DealAccount (the deal account month by month),
+//! Inputs (every scenario value by path, defaults of the deal account
+//! included) and Trials (the first 10,000 trials' metrics), with amounts in
+//! the scenario's currency.
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
 
+use super::account::AccountBands;
 use super::i18n::Lang;
+use crate::engine::account::KEYS;
 use crate::engine::runner::TrialColumns;
-use crate::scenario::Scenario;
+use crate::scenario::{Distributions, ExcessSettlement, Scenario};
 use crate::summary::QUANTILES;
 
 /// Rows of per-trial data written to the Trials sheet.
@@ -108,6 +112,7 @@ pub fn render(
     scenario: &Scenario,
     summary: &Value,
     cols: &TrialColumns,
+    account: &AccountBands,
     currency: &str,
     lang: Lang,
 ) -> Result<Vec<u8>, XlsxError> {
@@ -222,15 +227,49 @@ pub fn render(
         }
     }
 
-    // Inputs.
+    // DealAccount: month, then P5, P50, P95 and mean of each series.
+    {
+        let ws = wb.add_worksheet().set_name("DealAccount")?;
+        let mut cells: Vec<String> = vec!["month".into()];
+        for k in KEYS {
+            for q in ["p5", "p50", "p95", "mean"] {
+                cells.push(format!("{k}.{q}"));
+            }
+        }
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        header(ws, &refs, &f.head)?;
+        for c in 1..cells.len() as u16 {
+            ws.set_column_width(c, 18)?;
+        }
+        for (t, month) in account.months.iter().enumerate() {
+            let r = t as u32 + 1;
+            ws.write_number(r, 0, t as f64)?;
+            for (k, b) in month.iter().enumerate() {
+                for (j, v) in [b.p5, b.p50, b.p95, b.mean].into_iter().enumerate() {
+                    num(ws, r, (1 + 4 * k + j) as u16, v, &f.money)?;
+                }
+            }
+        }
+        let r = account.months.len() as u32 + 2;
+        ws.write_string(r, 0, format!("{} {}", account.trials, s.trials))?;
+    }
+
+    // Inputs, with the deal account's defaults written out.
     {
         let ws = wb.add_worksheet().set_name("Inputs")?;
         header(ws, &["path", s.c_value], &f.head)?;
         ws.set_column_width(0, 48)?;
         ws.set_column_width(1, 60)?;
+        let mut full = scenario.clone();
+        full.finance
+            .excess_settlement
+            .get_or_insert(ExcessSettlement::End);
+        full.finance
+            .distributions
+            .get_or_insert(Distributions::Monthly);
         let mut leaves = Vec::new();
         flatten(
-            &serde_json::to_value(scenario).unwrap_or(Value::Null),
+            &serde_json::to_value(&full).unwrap_or(Value::Null),
             String::new(),
             &mut leaves,
         );
