@@ -36,8 +36,8 @@ pub fn validate(files: &[std::path::PathBuf]) -> i32 {
     code
 }
 
-/// `ibsim init FILE --template NAME [--force]`: writes a commented starter scenario.
-pub fn init(file: &Path, template: &str, force: bool) -> i32 {
+/// `ibsim init FILE --template NAME [--lang es] [--force]`: writes a commented starter scenario.
+pub fn init(file: &Path, template: &str, lang: crate::report::i18n::Lang, force: bool) -> i32 {
     let Some(t) = crate::templates::find(template) else {
         let names: Vec<&str> = crate::templates::TEMPLATES.iter().map(|t| t.name).collect();
         eprintln!(
@@ -53,14 +53,21 @@ pub fn init(file: &Path, template: &str, force: bool) -> i32 {
         );
         return exit::FAILURE;
     }
-    match write_atomic(file, t.text.as_bytes()) {
+    match write_atomic(file, t.text(lang).as_bytes()) {
         Ok(()) => {
-            println!(
-                "wrote {} ({}); check it with: ibsim validate {}",
-                file.display(),
-                t.about,
-                file.display()
-            );
+            let f = file.display();
+            match lang {
+                crate::report::i18n::Lang::En => {
+                    println!(
+                        "wrote {f} ({}); check it with: ibsim validate {f}",
+                        t.about(lang)
+                    );
+                }
+                crate::report::i18n::Lang::Es => println!(
+                    "se escribió {f} ({}); revíselo con: ibsim validate {f}",
+                    t.about(lang)
+                ),
+            }
             exit::OK
         }
         Err(e) => {
@@ -390,10 +397,9 @@ fn write_outputs(
             )
         );
         println!(
-            "  wrote {}/summary.json and run.json in {:.2} s ({:.0} trials/s on {threads} threads)",
-            dir.display(),
-            result.seconds,
-            trials / result.seconds.max(1e-9)
+            "  {}",
+            args.lang
+                .run_written(&dir.display().to_string(), result.seconds, threads, trials)
         );
     }
     exit::OK
@@ -898,10 +904,16 @@ fn write_sweep_outputs(
     let dir = &dest.dir;
     if !quiet {
         print!("{}", crate::report::sweep_chart::table(result, lang));
-        println!(
-            "  wrote {}/sweep.csv, sweep.json and charts/sweep.png",
-            dir.display()
-        );
+        match lang {
+            crate::report::i18n::Lang::En => println!(
+                "  wrote {}/sweep.csv, sweep.json and charts/sweep.png",
+                dir.display()
+            ),
+            crate::report::i18n::Lang::Es => println!(
+                "  se escribieron {}/sweep.csv, sweep.json y charts/sweep.png",
+                dir.display()
+            ),
+        }
     }
     exit::OK
 }
@@ -992,11 +1004,18 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
     let path = dest.dir.join("solve.json");
     if !args.quiet {
         print!("{}", result.render(args.lang));
-        println!(
-            "  {} runs of {trials} trials; wrote {}",
-            result.runs,
-            path.display()
-        );
+        match args.lang {
+            crate::report::i18n::Lang::En => println!(
+                "  {} runs of {trials} trials; wrote {}",
+                result.runs,
+                path.display()
+            ),
+            crate::report::i18n::Lang::Es => println!(
+                "  {} ejecuciones de {trials} simulaciones; se escribió {}",
+                result.runs,
+                path.display()
+            ),
+        }
     }
     exit::OK
 }
@@ -1051,12 +1070,17 @@ pub fn sensitivity(args: &AnalysisArgs) -> i32 {
     let path = dest.dir.join("sensitivity.json");
     if !args.quiet {
         print!("{}", res.table(args.lang));
-        println!(
-            "  {} inputs, {} runs of {trials} trials; wrote {} and charts/tornado_*.png",
-            res.inputs.len(),
-            2 * res.inputs.len() + 1,
-            path.display()
-        );
+        let (inputs, runs) = (res.inputs.len(), 2 * res.inputs.len() + 1);
+        match args.lang {
+            crate::report::i18n::Lang::En => println!(
+                "  {inputs} inputs, {runs} runs of {trials} trials; wrote {} and charts/tornado_*.png",
+                path.display()
+            ),
+            crate::report::i18n::Lang::Es => println!(
+                "  {inputs} entradas, {runs} ejecuciones de {trials} simulaciones; se escribieron {} y charts/tornado_*.png",
+                path.display()
+            ),
+        }
     }
     exit::OK
 }

@@ -27,6 +27,9 @@ enum Command {
         /// Starting point: employment, bilingual or dib.
         #[arg(long, default_value = "employment", value_parser = ["employment", "bilingual", "dib"])]
         template: String,
+        /// Language of the comments, names and labels.
+        #[arg(long, default_value = "en", value_parser = ["en", "es"])]
+        lang: String,
         /// Replace the file if it exists.
         #[arg(long)]
         force: bool,
@@ -222,8 +225,14 @@ fn main() {
         Command::Init {
             file,
             template,
+            lang,
             force,
-        } => ibsim::commands::init(&file, &template, force),
+        } => ibsim::commands::init(
+            &file,
+            &template,
+            ibsim::report::i18n::Lang::parse(&lang).unwrap_or_default(),
+            force,
+        ),
         Command::Schema => ibsim::commands::schema(),
         Command::Run {
             scenario,

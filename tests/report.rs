@@ -124,7 +124,8 @@ fn workbook_cells_hold_the_summary_numbers() {
     let sheet = wb.worksheet_range("Summary").unwrap();
     let mut checked = 0;
     for row in sheet.rows().skip(1) {
-        let Some(Data::String(name)) = row.first() else {
+        // The metric's key is in the last column, its label in the first.
+        let Some(Data::String(name)) = row.get(15) else {
             continue;
         };
         let Some(m) = summary["metrics"].get(name) else {
@@ -195,8 +196,8 @@ fn workbook_cells_hold_the_summary_numbers() {
     };
     let total = |name: &str| months.iter().map(|r| f(&r[col(name)])).sum::<f64>();
     for (series, metric) in [
-        ("contributions.mean", "investor_contributions"),
-        ("excess.mean", "excess"),
+        ("Contributions mean", "investor_contributions"),
+        ("Excess mean", "excess"),
     ] {
         let want = summary["metrics"][metric]["mean"].as_f64().unwrap();
         let got = total(series);
@@ -205,8 +206,8 @@ fn workbook_cells_hold_the_summary_numbers() {
             "{series}: {got} against {metric} {want}"
         );
     }
-    assert!(months.iter().all(|r| f(&r[col("cash_held.p5")]) >= 0.0));
-    assert_eq!(f(&months[53][col("cash_held.p95")]), 0.0);
+    assert!(months.iter().all(|r| f(&r[col("Cash held P5")]) >= 0.0));
+    assert_eq!(f(&months[53][col("Cash held P95")]), 0.0);
 }
 
 #[test]
@@ -309,4 +310,154 @@ fn report_renders_in_a_real_browser() {
         &dom[..dom.len().min(500)]
     );
     assert!(dom.contains("Risk sharing") && dom.contains("Expected loss borne by investors"));
+}
+
+/// Runs of letters (any script) of three or more, in `text`.
+fn words(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What a reader sees of a page: no style sheet, no tags (the charts' SVG
+/// text stays), entities decoded.
+fn visible(html: &str) -> String {
+    let html = match (html.find("<style>"), html.find("</style>")) {
+        (Some(a), Some(b)) => format!("{}{}", &html[..a], &html[b..]),
+        _ => html.to_owned(),
+    };
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+}
+
+/// Every text cell of a workbook but identifiers: scenario paths and the
+/// keys of `summary` (metrics, probabilities and the rest, as in summary.json).
+fn workbook_text(path: &Path, summary: &serde_json::Value) -> String {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(path).expect("workbook opens");
+    let mut out = wb.sheet_names().join(" ");
+    let mut keys: Vec<String> = Vec::new();
+    for part in ["metrics", "probabilities", "risk_sharing"] {
+        keys.extend(summary[part].as_object().unwrap().keys().cloned());
+    }
+    let identifier = |s: &str| {
+        keys.iter().any(|k| k == s)
+            || s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.[]-".contains(c))
+    };
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        for cell in range.used_cells() {
+            if let Data::String(s) = cell.2
+                && !identifier(s)
+            {
+                out.push(' ');
+                out.push_str(s);
+            }
+        }
+    }
+    out
+}
+
+/// The table, the report (charts included) and the workbook of `template`
+/// written and run in `lang`.
+fn outputs_of(template: &str, lang: &str) -> String {
+    let dir = tempdir(&format!("words-{template}-{lang}"));
+    let f = dir.join("deal.yaml");
+    let o = ibsim(&[
+        "init",
+        f.to_str().unwrap(),
+        "--template",
+        template,
+        "--lang",
+        lang,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = ibsim(&[
+        "run",
+        f.to_str().unwrap(),
+        "--trials",
+        "2000",
+        "--lang",
+        lang,
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let d = dir.join("deal");
+    let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("summary.json")).unwrap()).unwrap();
+    // (The output folder's path is the test's, not ibsim's words.)
+    format!(
+        "{}\n{}\n{}",
+        stdout(&o).replace(dir.to_str().unwrap(), ""),
+        visible(&html),
+        workbook_text(&d.join("workbook.xlsx"), &summary)
+    )
+}
+
+/// `--lang es` leaves no English: no word of the English table, report and
+/// workbook (of the English template) shows in the Spanish ones (of the
+/// Spanish template), but for words that are Spanish too.
+#[test]
+fn spanish_output_has_no_english_words() {
+    // The same in both languages: technical names, currency codes, file
+    // names, proper names in the templates' sources, and words Spanish
+    // shares with English.
+    let shared = [
+        "COP",
+        "USD",
+        "CVaR",
+        "MOIC",
+        "SHA",
+        "ibsim",
+        "Monte",
+        "Carlo",
+        "beta",
+        "pert",
+        "yaml",
+        "json",
+        "min",
+        "max",
+        "nan",
+        "deal",
+        "summary",
+        "run",
+        "Cambridge",
+        "English",
+        "Capital",
+        "normal",
+        "triangular",
+        "senior",
+        "formal",
+        "error",
+    ];
+    for template in ["employment", "dib", "bilingual"] {
+        let english = words(&outputs_of(template, "en"));
+        let spanish = words(&outputs_of(template, "es"));
+        let left: Vec<&String> = english
+            .intersection(&spanish)
+            .filter(|w| !shared.contains(&w.as_str()))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{template}: English words in the Spanish output: {left:?}"
+        );
+    }
 }

@@ -847,6 +847,7 @@ fn schema_accepts_every_bundled_scenario_and_template() {
         .collect();
     for t in ibsim::templates::TEMPLATES {
         texts.push((t.name.to_owned(), t.text.to_owned()));
+        texts.push((format!("{} (es)", t.name), t.text_es.to_owned()));
     }
     texts.push(("base".into(), BASE.to_owned()));
     for schedule in ["monthly", "end", "{every_months: 12}"] {

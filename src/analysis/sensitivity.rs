@@ -206,18 +206,31 @@ impl Sensitivity {
 
     /// The terminal table.
     pub fn table(&self, lang: crate::report::i18n::Lang) -> String {
-        use crate::report::i18n::number;
-        let head = [
-            "input",
-            "P10 / P90",
-            "rho IRR",
-            "rho net",
-            "rho cost",
-            "net @P10",
-            "net @P90",
-            "cost @P10",
-            "cost @P90",
-        ];
+        use crate::report::i18n::{Lang, number};
+        let head = match lang {
+            Lang::En => [
+                "input",
+                "P10 / P90",
+                "rho IRR",
+                "rho net",
+                "rho cost",
+                "net @P10",
+                "net @P90",
+                "cost @P10",
+                "cost @P90",
+            ],
+            Lang::Es => [
+                "entrada",
+                "P10 / P90",
+                "rho TIR",
+                "rho neto",
+                "rho costo",
+                "neto @P10",
+                "neto @P90",
+                "costo @P10",
+                "costo @P90",
+            ],
+        };
         let mut rows: Vec<Vec<String>> = vec![head.iter().map(|h| (*h).to_owned()).collect()];
         for i in &self.inputs {
             let v = |x: f64| number(x, if x.abs() >= 100.0 { 0 } else { 4 }, lang);

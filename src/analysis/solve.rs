@@ -196,39 +196,56 @@ impl SolveResult {
 
     /// Human-readable lines.
     pub fn render(&self, lang: crate::report::i18n::Lang) -> String {
-        use crate::report::i18n::number;
+        use crate::report::i18n::{Lang, number};
         let f = |x: f64| {
             let dec = if x.abs() >= 1000.0 { 0 } else { 6 };
             number(x, dec, lang)
         };
+        let es = lang == Lang::Es;
+        let w = |en: &'static str, es_text: &'static str| if es { es_text } else { en };
         let mut s = format!(
-            "{} in [{}, {}]\n",
+            "{} {} [{}, {}]\n",
             self.vary.path,
+            w("in", "en"),
             f(self.vary.lo),
             f(self.vary.hi)
         );
         for r in &self.targets {
             let line = match &r.outcome {
-                Outcome::Everywhere => "met at every value in the range".to_owned(),
-                Outcome::Nowhere => "no value in the range meets it".to_owned(),
+                Outcome::Everywhere => w(
+                    "met at every value in the range",
+                    "se cumple en todos los valores del rango",
+                )
+                .to_owned(),
+                Outcome::Nowhere => w(
+                    "no value in the range meets it",
+                    "ningún valor del rango lo cumple",
+                )
+                .to_owned(),
                 Outcome::Boundary {
                     boundary,
                     above,
                     at,
                 } => format!(
-                    "met for {} {} (there {} = {} ± {})",
+                    "{} {} {} ({} {} = {} ± {})",
+                    w("met for", "se cumple para"),
                     self.vary.path,
                     if *above {
                         format!(">= {}", f(*boundary))
                     } else {
                         format!("<= {}", f(*boundary))
                     },
+                    w("there", "allí"),
                     r.target.measure_text(),
                     number(at.value, 6, lang),
                     number(at.se, 6, lang)
                 ),
                 Outcome::NotMonotone { grid } => format!(
-                    "not monotone in the range: met at {}",
+                    "{} {}",
+                    w(
+                        "not monotone in the range: met at",
+                        "no es monótono en el rango: se cumple en"
+                    ),
                     grid.iter()
                         .filter(|g| g.1)
                         .map(|g| f(g.0))
@@ -240,14 +257,20 @@ impl SolveResult {
         }
         match self.window {
             Some((a, b)) => s.push_str(&format!(
-                "  every target is met for {} in [{}, {}]\n",
+                "  {} {} {} [{}, {}]\n",
+                w("every target is met for", "todas las metas se cumplen para"),
                 self.vary.path,
+                w("in", "en"),
                 f(a),
                 f(b)
             )),
-            None if self.targets.len() > 1 => {
-                s.push_str("  no single interval of the range meets every target\n")
-            }
+            None if self.targets.len() > 1 => s.push_str(&format!(
+                "  {}\n",
+                w(
+                    "no single interval of the range meets every target",
+                    "ningún intervalo del rango cumple todas las metas"
+                )
+            )),
             None => {}
         }
         s

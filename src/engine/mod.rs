@@ -92,15 +92,6 @@ pub mod account {
     pub const CASH: usize = 5;
     /// Number of series.
     pub const SERIES: usize = 6;
-    /// Series keys, in order (as in reports and the workbook).
-    pub const KEYS: [&str; SERIES] = [
-        "receipts",
-        "costs",
-        "contributions",
-        "distributions",
-        "excess",
-        "cash_held",
-    ];
 }
 
 /// Reusable buffers of one worker; sized once from the model.

@@ -30,32 +30,57 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-/// A distribution in words: `beta(mean 0.55, sd 0.08)`, or the constant.
+/// A distribution in words: `beta(mean 0.55, sd 0.08)` (`beta(media 0,55,
+/// de 0,08)`), or the constant.
 pub fn describe(d: &Dist, lang: Lang) -> String {
     let n = |x: f64| number(x, 4, lang);
+    let s = lang.strings();
+    let [mean, sd] = s.dist_mean_sd;
+    let kind = |k: &'static str| -> &'static str {
+        crate::scenario::values::DIST_KINDS
+            .iter()
+            .position(|x| *x == k)
+            .map_or(k, |i| s.dist_kinds[i])
+    };
+    let (min, max) = match lang {
+        Lang::En => ("min", "max"),
+        Lang::Es => ("mín", "máx"),
+    };
     match d {
         Dist::Const(c) => n(*c),
         Dist::Beta(b) => match (b.mean, b.sd, b.alpha, b.beta) {
-            (Some(m), Some(s), _, _) => format!("beta(mean {}, sd {})", n(m), n(s)),
-            (_, _, Some(a), Some(bb)) => format!("beta(alpha {}, beta {})", n(a), n(bb)),
+            (Some(m), Some(v), _, _) => format!("beta({mean} {}, {sd} {})", n(m), n(v)),
+            (_, _, Some(a), Some(bb)) => format!("beta(α {}, β {})", n(a), n(bb)),
             _ => "beta".into(),
         },
-        Dist::Uniform(r) => format!("uniform({}, {})", n(r.min), n(r.max)),
-        Dist::Triangular(t) => format!("triangular({}, {}, {})", n(t.min), n(t.mode), n(t.max)),
+        Dist::Uniform(r) => format!("{}({}, {})", kind("uniform"), n(r.min), n(r.max)),
+        Dist::Triangular(t) => format!(
+            "{}({}, {}, {})",
+            kind("triangular"),
+            n(t.min),
+            n(t.mode),
+            n(t.max)
+        ),
         Dist::Pert(t) => format!("pert({}, {}, {})", n(t.min), n(t.mode), n(t.max)),
         Dist::Normal(p) => {
-            let mut s = format!("normal(mean {}, sd {}", n(p.mean), n(p.sd));
+            let mut text = format!("{}({mean} {}, {sd} {}", kind("normal"), n(p.mean), n(p.sd));
             if let Some(a) = p.min {
-                let _ = write!(s, ", min {}", n(a));
+                let _ = write!(text, ", {min} {}", n(a));
             }
             if let Some(b) = p.max {
-                let _ = write!(s, ", max {}", n(b));
+                let _ = write!(text, ", {max} {}", n(b));
             }
-            s + ")"
+            text + ")"
         }
-        Dist::Lognormal(l) => format!("lognormal(mean {}, sd {})", n(l.mean), n(l.sd)),
+        Dist::Lognormal(l) => format!(
+            "{}({mean} {}, {sd} {})",
+            kind("lognormal"),
+            n(l.mean),
+            n(l.sd)
+        ),
         Dist::Discrete(dd) => format!(
-            "discrete({})",
+            "{}({})",
+            kind("discrete"),
             dd.values
                 .iter()
                 .zip(&dd.weights)
@@ -138,7 +163,7 @@ pub fn render(
         s.seed,
         summary["seed"],
         s.sampling,
-        esc(summary["sampling"].as_str().unwrap_or(""))
+        esc(lang.sampling(summary["sampling"].as_str().unwrap_or("")))
     );
     if let Some(d) = &scenario.description {
         let _ = writeln!(h, "<p>{}</p>", esc(d));
@@ -238,7 +263,7 @@ pub fn render(
             se_money(m("cost_per_outcome", "se")),
         ),
         (
-            "CVaR 95% (investor_net)".to_owned(),
+            format!("CVaR 95% ({})", s.investor_net.to_lowercase()),
             money(get(summary, &["tail", "cvar95_investor_net"])),
             String::new(),
         ),
@@ -279,10 +304,15 @@ pub fn render(
         }
     } else if let Some(e) = &scenario.enrolment {
         for c in &model.cohorts {
+            // The shorthand's names `cohort-N`, in the report's language.
+            let name = c
+                .name
+                .strip_prefix("cohort-")
+                .map_or_else(|| c.name.clone(), |n| format!("{}-{n}", s.cohort));
             row(
                 &mut h,
                 &[
-                    esc(&c.name),
+                    esc(&name),
                     c.start.to_string(),
                     esc(&describe(&e.size, lang)),
                 ],
@@ -309,9 +339,12 @@ pub fn render(
                 format!(
                     "{}<br><span class=\"note\">{}</span>",
                     esc(&o.id),
-                    esc(&outcome_note(o))
+                    esc(&outcome_note(o, lang))
                 ),
-                esc(o.of.as_deref().unwrap_or("enrolled")),
+                esc(match o.of.as_deref() {
+                    None | Some("enrolled") => s.enrolled,
+                    Some(base) => base,
+                }),
                 esc(&describe(&o.rate, lang)),
                 o.lag_months
                     .as_ref()
@@ -384,6 +417,11 @@ pub fn render(
         } else {
             s.none.to_owned()
         };
+        let n = if scenario.payment.payers.is_none() {
+            s.default_payer
+        } else {
+            n
+        };
         row(&mut h, &[esc(n), pct(*sh, lang), cap], 1);
     }
     h.push_str("</table>\n<table>\n");
@@ -410,11 +448,18 @@ pub fn render(
     }
     let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_tranches);
     head(&mut h, &[s.c_name, s.c_share, s.c_seniority, s.c_cap_irr]);
-    for t in &model.tranches {
+    let tranche_name = |k: usize| -> &str {
+        if scenario.finance.tranches.is_none() {
+            s.default_tranche
+        } else {
+            &model.tranches[k].name
+        }
+    };
+    for (k, t) in model.tranches.iter().enumerate() {
         row(
             &mut h,
             &[
-                esc(&t.name),
+                esc(tranche_name(k)),
                 pct(t.share, lang),
                 t.seniority.to_string(),
                 t.cap_irr.map_or(s.none.to_owned(), |c| pct(c, lang)),
@@ -437,7 +482,7 @@ pub fn render(
             "<p>{}: {} → {} ({})</p>",
             s.guarantee,
             money(amount),
-            esc(&model.tranches[k].name),
+            esc(tranche_name(k)),
             by(model.guarantee_by)
         );
     }
@@ -447,7 +492,7 @@ pub fn render(
             "<p>{}: {} → {} ({})</p>",
             s.principal_floor,
             pct(f.share, lang),
-            esc(&model.tranches[f.tranche].name),
+            esc(tranche_name(f.tranche)),
             by(f.by)
         );
     }
@@ -638,16 +683,22 @@ fn account_section(h: &mut String, account: &AccountBands, cur: &str, lang: Lang
 }
 
 /// The label of an outcome and its section 8 terms (paid_by, counterfactual, measurement).
-fn outcome_note(o: &crate::scenario::Outcome) -> String {
+fn outcome_note(o: &crate::scenario::Outcome, lang: Lang) -> String {
+    let s = lang.strings();
+    let [paid_by, counterfactual, measurement] = s.notes;
     let mut parts: Vec<String> = o.label.iter().cloned().collect();
     if let Some(p) = &o.paid_by {
-        parts.push(format!("paid_by: {}", p.join(", ")));
+        parts.push(format!("{paid_by}: {}", p.join(", ")));
     }
     if let Some(r) = o.counterfactual_rate {
-        parts.push(format!("counterfactual_rate: {r}"));
+        parts.push(format!("{counterfactual}: {}", number(r, 4, lang)));
     }
     if let Some(m) = &o.measurement {
-        parts.push(format!("measurement: ±{} (sd)", m.relative_sd));
+        parts.push(format!(
+            "{measurement}: ± {} ({})",
+            number(m.relative_sd, 4, lang),
+            s.dist_mean_sd[1]
+        ));
     }
     parts.join("; ")
 }

@@ -274,6 +274,38 @@ pub struct Strings {
     pub success_share: &'static str,
     /// Heading: sources.
     pub h_sources: &'static str,
+    /// The funnel's base, `enrolled`.
+    pub enrolled: &'static str,
+    /// The default payer's name as shown (its key stays `payer`).
+    pub default_payer: &'static str,
+    /// The default tranche's name as shown (its key stays `investor`).
+    pub default_tranche: &'static str,
+    /// Cohorts of the `enrolment` shorthand as shown: "cohort" before the number.
+    pub cohort: &'static str,
+    /// Sampling `random`.
+    pub sampling_random: &'static str,
+    /// Sampling `lhs`.
+    pub sampling_lhs: &'static str,
+    /// Distribution parameter words: mean, sd.
+    pub dist_mean_sd: [&'static str; 2],
+    /// Distribution kinds as shown, in [`crate::scenario::values::DIST_KINDS`] order.
+    pub dist_kinds: [&'static str; 7],
+    /// Outcome notes: paid by, counterfactual rate, measurement error.
+    pub notes: [&'static str; 3],
+    /// Workbook sheet names: summary, risk sharing, deal account, inputs, trials.
+    pub sheets: [&'static str; 5],
+    /// Workbook column: scenario path.
+    pub c_path: &'static str,
+    /// Workbook column: probability.
+    pub c_probability: &'static str,
+    /// Workbook column: trial number.
+    pub c_trial: &'static str,
+    /// Workbook column: the metric's key in `summary.json`.
+    pub c_key: &'static str,
+    /// Sweep table columns.
+    pub sweep_columns: [&'static str; 8],
+    /// "yes" / "no" for a sweep point's feasibility.
+    pub feasible_words: [&'static str; 2],
 }
 
 /// English.
@@ -401,6 +433,39 @@ pub static EN: Strings = Strings {
     dist_every: "every",
     success_share: "Provider's share of each outcome payment",
     h_sources: "Sources",
+    enrolled: "enrolled",
+    default_payer: "payer",
+    default_tranche: "investor",
+    cohort: "cohort",
+    sampling_random: "random",
+    sampling_lhs: "lhs",
+    dist_mean_sd: ["mean", "sd"],
+    dist_kinds: [
+        "beta",
+        "uniform",
+        "triangular",
+        "pert",
+        "normal",
+        "lognormal",
+        "discrete",
+    ],
+    notes: ["paid by", "counterfactual rate", "measurement error"],
+    sheets: ["Summary", "RiskSharing", "DealAccount", "Inputs", "Trials"],
+    c_path: "path",
+    c_probability: "probability",
+    c_trial: "trial",
+    c_key: "key",
+    sweep_columns: [
+        "IRR mean",
+        "P(loss)",
+        "P(<hurdle)",
+        "payer cost mean",
+        "payer cost P95",
+        "P(cap hit)",
+        "capital P95",
+        "feasible",
+    ],
+    feasible_words: ["yes", "no"],
 };
 
 /// Spanish.
@@ -528,7 +593,160 @@ pub static ES: Strings = Strings {
     dist_every: "cada",
     success_share: "Parte de cada pago por resultados para el operador",
     h_sources: "Fuentes",
+    enrolled: "inscritos",
+    default_payer: "pagador",
+    default_tranche: "inversionista",
+    cohort: "cohorte",
+    sampling_random: "aleatorio",
+    sampling_lhs: "hipercubo latino",
+    dist_mean_sd: ["media", "de"],
+    dist_kinds: [
+        "beta",
+        "uniforme",
+        "triangular",
+        "pert",
+        "normal",
+        "lognormal",
+        "discreta",
+    ],
+    notes: ["pagado por", "tasa contrafactual", "error de medición"],
+    sheets: [
+        "Resumen",
+        "RepartoRiesgo",
+        "CuentaVehiculo",
+        "Entradas",
+        "Simulaciones",
+    ],
+    c_path: "ruta",
+    c_probability: "probabilidad",
+    c_trial: "simulación",
+    c_key: "clave",
+    sweep_columns: [
+        "TIR media",
+        "P(pérdida)",
+        "P(<tasa mín.)",
+        "costo pagador media",
+        "costo pagador P95",
+        "P(tope alcanzado)",
+        "capital P95",
+        "factible",
+    ],
+    feasible_words: ["sí", "no"],
 };
+
+impl Lang {
+    /// The sampling keyword (`random`, `lhs`) in words.
+    pub fn sampling(self, keyword: &str) -> &'static str {
+        let s = self.strings();
+        match keyword {
+            "lhs" => s.sampling_lhs,
+            _ => s.sampling_random,
+        }
+    }
+
+    /// The last line of `ibsim run`: where the summary went and how fast.
+    pub fn run_written(self, dir: &str, seconds: f64, threads: usize, trials: f64) -> String {
+        let rate = trials / seconds.max(1e-9);
+        match self {
+            Lang::En => format!(
+                "wrote {dir}/summary.json and run.json in {seconds:.2} s ({rate:.0} trials/s on {threads} threads)"
+            ),
+            Lang::Es => format!(
+                "se escribieron {dir}/summary.json y run.json en {} s ({} simulaciones/s con {threads} hilos)",
+                number(seconds, 2, self),
+                thousands(rate, self)
+            ),
+        }
+    }
+
+    /// The label of a metric of `summary.json` (SPEC section 4) or of a
+    /// probability, for people (the key stays what it is); `party` gives the
+    /// name to show for a payer or tranche named in the key.
+    pub fn metric_label(self, key: &str, party: &dyn Fn(&str) -> String) -> String {
+        let es = self == Lang::Es;
+        let pick = |en: &str, es_text: &str| if es { es_text } else { en }.to_owned();
+        let s = self.strings();
+        if let Some(rest) = key.strip_prefix("tranche.") {
+            let (name, what) = rest.rsplit_once('.').unwrap_or((rest, ""));
+            let what = match what {
+                "irr" => pick("IRR", "TIR"),
+                "moic" => "MOIC".to_owned(),
+                "net" => pick("net", "neto"),
+                other => other.to_owned(),
+            };
+            return format!("{} {}: {what}", pick("Tranche", "Tramo"), party(name));
+        }
+        if let Some(name) = key.strip_prefix("prob_tranche_loss.") {
+            return format!(
+                "{} {})",
+                pick("P(loss of tranche", "P(pérdida del tramo"),
+                party(name)
+            );
+        }
+        if let Some(name) = key.strip_prefix("payer_cost.") {
+            return format!("{}: {}", s.payer_cost, party(name));
+        }
+        for (prefix, en, es_text) in [
+            ("outcome.", "Achieved", "Logrados"),
+            ("paid.", "Paid", "Pagados"),
+            (
+                "unpaid_after_horizon.",
+                "Unpaid after the horizon",
+                "Sin pagar tras el horizonte",
+            ),
+        ] {
+            if let Some(rest) = key.strip_prefix(prefix) {
+                return match rest.split_once('.') {
+                    Some((id, segment)) => format!("{}: {id} ({segment})", pick(en, es_text)),
+                    None => format!("{}: {rest}", pick(en, es_text)),
+                };
+            }
+        }
+        match key {
+            "payer_cost" => s.payer_cost.to_owned(),
+            "payer_cost_pv" => pick(
+                "Payer cost, present value",
+                "Costo para el pagador, valor presente",
+            ),
+            "cost_per_outcome" => s.c_cost_per_outcome.to_owned(),
+            "delivery_cost" => s.c_delivery_cost.to_owned(),
+            "budget_cap_hit" => pick("Budget cap hit", "Tope presupuestal alcanzado"),
+            "investor_irr" => s.investor_irr.to_owned(),
+            "investor_moic" => pick("Investor MOIC", "MOIC de los inversionistas"),
+            "investor_net" => s.investor_net.to_owned(),
+            "investor_npv" => pick(
+                "Investor NPV at the hurdle",
+                "VPN de los inversionistas a la tasa mínima",
+            ),
+            "investor_contributions" => {
+                pick("Investor contributions", "Aportes de los inversionistas")
+            }
+            "peak_funding" => pick("Peak funding", "Financiación máxima"),
+            "funding_gap" => pick("Funding gap", "Faltante de capital"),
+            "guarantee_paid" => pick("Guarantee paid", "Garantía pagada"),
+            "provider_bonus" => s.provider_bonus.to_owned(),
+            "excess" => pick("Excess", "Excedente"),
+            "service_fee_paid" => pick("Service fees paid", "Tarifas de servicio pagadas"),
+            "payer_support" => pick(
+                "Guarantee and floor paid by the payers",
+                "Garantía y piso a cargo de los pagadores",
+            ),
+            "floor_paid" => pick("Principal floor paid", "Piso de capital pagado"),
+            "prob_loss" => s.prob_loss.to_owned(),
+            "prob_below_hurdle" => pick(
+                "P(return below the hurdle)",
+                "P(retorno bajo la tasa mínima)",
+            ),
+            "prob_funding_gap" => pick("P(funding gap)", "P(faltante de capital)"),
+            "prob_budget_cap_hit" => s.prob_cap_hit.to_owned(),
+            "prob_guarantee_called" => pick("P(guarantee called)", "P(se usa la garantía)"),
+            "prob_floor_called" => {
+                pick("P(principal floor called)", "P(se usa el piso de capital)")
+            }
+            other => other.to_owned(),
+        }
+    }
+}
 
 /// Groups thousands with `lang`'s separator: `1234567.8` -> `1,234,568` / `1.234.568`.
 pub fn thousands(x: f64, lang: Lang) -> String {

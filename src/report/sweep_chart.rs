@@ -207,19 +207,7 @@ pub fn write(res: &SweepResult, limits: &Limits, dir: &Path, lang: Lang) -> Resu
 /// The terminal table of a sweep.
 pub fn table(res: &SweepResult, lang: Lang) -> String {
     let mut head: Vec<String> = res.vary.iter().map(|v| v.path.clone()).collect();
-    head.extend(
-        [
-            "IRR mean",
-            "P(loss)",
-            "P(<hurdle)",
-            "payer cost mean",
-            "payer cost P95",
-            "P(cap hit)",
-            "capital P95",
-            "feasible",
-        ]
-        .map(String::from),
-    );
+    head.extend(lang.strings().sweep_columns.map(String::from));
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (vals, figs, ok) in &res.rows {
         let mut r: Vec<String> = vals
@@ -242,7 +230,8 @@ pub fn table(res: &SweepResult, lang: Lang) -> String {
         r.push(number(g("payer_cost_p95").0, 0, lang));
         r.push(ps("prob_budget_cap_hit"));
         r.push(number(g("capital_needed_p95").0, 0, lang));
-        r.push(if *ok { "yes".into() } else { "no".into() });
+        let words = lang.strings().feasible_words;
+        r.push(if *ok { words[0] } else { words[1] }.into());
         rows.push(r);
     }
     let widths: Vec<usize> = (0..head.len())

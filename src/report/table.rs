@@ -183,7 +183,7 @@ pub fn render(
         s.seed,
         summary["seed"],
         s.sampling,
-        summary["sampling"].as_str().unwrap_or("")
+        lang.sampling(summary["sampling"].as_str().unwrap_or(""))
     );
     for (k, v) in rows {
         let pad = width - k.chars().count();

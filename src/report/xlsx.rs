@@ -3,14 +3,14 @@
 //! (the decile table), DealAccount (the deal account month by month),
 //! Inputs (every scenario value by path, defaults of the deal account
 //! included) and Trials (the first 10,000 trials' metrics), with amounts in
-//! the scenario's currency.
+//! the scenario's currency. Sheet names, headers and labels are in the
+//! report's language; metric keys (as in `summary.json`) stay as they are.
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
 
 use super::account::AccountBands;
 use super::i18n::Lang;
-use crate::engine::account::KEYS;
 use crate::engine::runner::TrialColumns;
 use crate::scenario::{Distributions, ExcessSettlement, Scenario};
 use crate::summary::QUANTILES;
@@ -120,22 +120,41 @@ pub fn render(
     let f = Formats::new(currency);
     let mut wb = Workbook::new();
 
-    // Summary.
+    let [
+        sheet_summary,
+        sheet_risk,
+        sheet_account,
+        sheet_inputs,
+        sheet_trials,
+    ] = s.sheets;
+    // The default payer and tranche (`payer`, `investor`) in the report's language.
+    let party = |name: &str| -> String {
+        if scenario.payment.payers.is_none() && name == "payer" {
+            s.default_payer.to_owned()
+        } else if scenario.finance.tranches.is_none() && name == "investor" {
+            s.default_tranche.to_owned()
+        } else {
+            name.to_owned()
+        }
+    };
+    // Summary: a label, the statistics, then the metric's key.
     {
-        let ws = wb.add_worksheet().set_name("Summary")?;
+        let ws = wb.add_worksheet().set_name(sheet_summary)?;
         let mut cells: Vec<&str> = vec![s.c_metric, s.mean, s.c_se];
         cells.extend(QUANTILES.iter().map(|(k, _)| *k));
-        cells.extend(["min", "max", "nan"]);
+        cells.extend(["min", "max", "nan", s.c_key]);
         header(ws, &cells, &f.head)?;
-        ws.set_column_width(0, 34)?;
+        ws.set_column_width(0, 44)?;
         for c in 1..cells.len() as u16 {
             ws.set_column_width(c, 18)?;
         }
+        ws.set_column_width(15, 34)?;
         let mut r = 1u32;
         if let Some(metrics) = summary["metrics"].as_object() {
             for (name, m) in metrics {
                 let fmt = f.of(kind_of(name));
-                ws.write_string(r, 0, name)?;
+                ws.write_string(r, 0, lang.metric_label(name, &party))?;
+                ws.write_string(r, 15, name)?;
                 let g = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
                 num(ws, r, 1, g("mean"), fmt)?;
                 num(ws, r, 2, g("se"), fmt)?;
@@ -149,37 +168,65 @@ pub fn render(
             }
         }
         r += 1;
-        ws.write_string_with_format(r, 0, "probability", &f.head)?;
+        ws.write_string_with_format(r, 0, s.c_probability, &f.head)?;
         ws.write_string_with_format(r, 1, s.c_value, &f.head)?;
         ws.write_string_with_format(r, 2, s.c_se, &f.head)?;
+        ws.write_string_with_format(r, 15, s.c_key, &f.head)?;
         r += 1;
         if let Some(probs) = summary["probabilities"].as_object() {
             for (name, p) in probs {
-                ws.write_string(r, 0, name)?;
+                ws.write_string(r, 0, lang.metric_label(name, &party))?;
+                ws.write_string(r, 15, name)?;
                 num(ws, r, 1, p["value"].as_f64().unwrap_or(f64::NAN), &f.rate)?;
                 num(ws, r, 2, p["se"].as_f64().unwrap_or(f64::NAN), &f.rate)?;
                 r += 1;
             }
         }
         r += 1;
-        for (name, v) in [
-            ("capital_needed.p90", &summary["capital_needed"]["p90"]),
-            ("capital_needed.p95", &summary["capital_needed"]["p95"]),
-            ("capital_needed.p99", &summary["capital_needed"]["p99"]),
+        let cvar = format!("CVaR 95% ({})", s.investor_net.to_lowercase());
+        for (label, key, v) in [
             (
-                "cvar95_investor_net",
+                format!("{} P90", s.capital_needed),
+                "capital_needed.p90",
+                &summary["capital_needed"]["p90"],
+            ),
+            (
+                format!("{} P95", s.capital_needed),
+                "capital_needed.p95",
+                &summary["capital_needed"]["p95"],
+            ),
+            (
+                format!("{} P99", s.capital_needed),
+                "capital_needed.p99",
+                &summary["capital_needed"]["p99"],
+            ),
+            (
+                cvar,
+                "tail.cvar95_investor_net",
                 &summary["tail"]["cvar95_investor_net"],
             ),
         ] {
-            ws.write_string(r, 0, name)?;
+            ws.write_string(r, 0, label)?;
             num(ws, r, 1, v.as_f64().unwrap_or(f64::NAN), &f.money)?;
+            ws.write_string(r, 15, key)?;
             r += 1;
         }
     }
 
     // RiskSharing.
     {
-        let ws = wb.add_worksheet().set_name("RiskSharing")?;
+        let ws = wb.add_worksheet().set_name(sheet_risk)?;
+        let labels = [
+            s.c_decile,
+            s.axis_trials,
+            s.c_outcome_count,
+            s.payer_cost,
+            s.c_cost_per_outcome,
+            s.c_delivery_cost,
+            s.investor_net,
+            s.guarantee,
+            s.provider_bonus,
+        ];
         let keys = [
             "decile",
             "trials",
@@ -191,7 +238,7 @@ pub fn render(
             "guarantee_paid",
             "provider_bonus",
         ];
-        header(ws, &keys, &f.head)?;
+        header(ws, &labels, &f.head)?;
         for c in 0..keys.len() as u16 {
             ws.set_column_width(c, 20)?;
         }
@@ -213,27 +260,32 @@ pub fn render(
             }
         }
         let rs = &summary["risk_sharing"];
-        for (i, k) in [
-            "loss_borne_by_investors",
-            "loss_borne_by_guarantor",
-            "payer_premium",
+        for (i, (label, k)) in [
+            (s.loss_investors, "loss_borne_by_investors"),
+            (s.loss_guarantor, "loss_borne_by_guarantor"),
+            (s.payer_premium, "payer_premium"),
         ]
         .iter()
         .enumerate()
         {
             let r = 13 + i as u32;
-            ws.write_string(r, 0, *k)?;
+            let mut label = label.to_string();
+            if let Some(first) = label.get(..1) {
+                label = first.to_uppercase() + &label[1..];
+            }
+            ws.write_string(r, 0, label)?;
             num(ws, r, 1, rs[*k].as_f64().unwrap_or(f64::NAN), &f.money)?;
+            ws.write_string(r, 2, *k)?;
         }
     }
 
     // DealAccount: month, then P5, P50, P95 and mean of each series.
     {
-        let ws = wb.add_worksheet().set_name("DealAccount")?;
-        let mut cells: Vec<String> = vec!["month".into()];
-        for k in KEYS {
-            for q in ["p5", "p50", "p95", "mean"] {
-                cells.push(format!("{k}.{q}"));
+        let ws = wb.add_worksheet().set_name(sheet_account)?;
+        let mut cells: Vec<String> = vec![s.c_month.into()];
+        for name in s.account_series {
+            for q in ["P5", "P50", "P95", s.mean] {
+                cells.push(format!("{name} {q}"));
             }
         }
         let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
@@ -256,8 +308,8 @@ pub fn render(
 
     // Inputs, with the deal account's defaults written out.
     {
-        let ws = wb.add_worksheet().set_name("Inputs")?;
-        header(ws, &["path", s.c_value], &f.head)?;
+        let ws = wb.add_worksheet().set_name(sheet_inputs)?;
+        header(ws, &[s.c_path, s.c_value], &f.head)?;
         ws.set_column_width(0, 48)?;
         ws.set_column_width(1, 60)?;
         let mut full = scenario.clone();
@@ -292,14 +344,14 @@ pub fn render(
 
     // Trials.
     {
-        let ws = wb.add_worksheet().set_name("Trials")?;
+        let ws = wb.add_worksheet().set_name(sheet_trials)?;
         let names: Vec<(usize, &String)> = cols
             .names
             .iter()
             .enumerate()
             .filter(|(_, n)| !n.starts_with('_'))
             .collect();
-        let mut cells: Vec<&str> = vec!["trial"];
+        let mut cells: Vec<&str> = vec![s.c_trial];
         cells.extend(names.iter().map(|(_, n)| n.as_str()));
         header(ws, &cells, &f.head)?;
         for (c, (_, n)) in names.iter().enumerate() {
