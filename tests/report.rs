@@ -447,6 +447,7 @@ fn spanish_output_has_no_english_words() {
         "senior",
         "formal",
         "error",
+        "deciles",
     ];
     for template in ["employment", "dib", "bilingual"] {
         let english = words(&outputs_of(template, "en"));

@@ -507,11 +507,18 @@ pub fn render(
     }
 
     // Risk sharing.
+    let capped_to_payer = model.excess_to == crate::scenario::ExcessTo::Payer
+        && model.tranches.iter().all(|t| t.cap_irr.is_some());
     let _ = writeln!(
         h,
-        "<h2>{}</h2>\n<p class=\"note\">{}</p>\n<table>",
+        "<h2>{}</h2>\n<p class=\"note\">{}{}</p>\n<table>",
         s.h_risk,
-        esc(s.risk_note)
+        esc(s.risk_note),
+        if capped_to_payer {
+            format!(" {}", esc(s.risk_note_capped))
+        } else {
+            String::new()
+        }
     );
     head(
         &mut h,

@@ -218,6 +218,8 @@ pub struct Strings {
     pub loss_guarantor: &'static str,
     /// Sentence under the risk table.
     pub risk_note: &'static str,
+    /// Sentence under the risk table when excess goes back to capped payers.
+    pub risk_note_capped: &'static str,
     /// Label: version.
     pub version: &'static str,
     /// Label: wall time.
@@ -398,6 +400,7 @@ pub static EN: Strings = Strings {
     loss_investors: "Expected loss borne by investors",
     loss_guarantor: "Expected loss borne by the guarantor",
     risk_note: "Trials are grouped by the count of the last outcome of the funnel, from the worst tenth (1) to the best (10); each row is a mean over its trials.",
+    risk_note_capped: "Money beyond the tranches' caps goes back to the payers, so in the deciles where every tranche reaches its cap the payer's cost is the fee-for-service cost plus the investors' capped return, whatever the outcomes: there the deal is cost-plus, and prices above that level pay for the investors' protection in the worst deciles.",
     version: "ibsim version",
     wall_time: "Wall time",
     threads: "Threads",
@@ -558,6 +561,7 @@ pub static ES: Strings = Strings {
     loss_investors: "Pérdida esperada de los inversionistas",
     loss_guarantor: "Pérdida esperada del garante",
     risk_note: "Las simulaciones se agrupan según el conteo del último resultado del embudo, del peor décimo (1) al mejor (10); cada fila es una media sobre sus simulaciones.",
+    risk_note_capped: "El dinero por encima de los topes de los tramos vuelve a los pagadores, así que en los deciles donde todos los tramos llegan a su tope el costo del pagador es el costo de prestación directa más el retorno con tope de los inversionistas, sean cuales sean los resultados: allí el contrato es de costo más margen, y los precios por encima de ese nivel pagan la protección de los inversionistas en los peores deciles.",
     version: "Versión de ibsim",
     wall_time: "Tiempo de ejecución",
     threads: "Hilos",
