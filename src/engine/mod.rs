@@ -843,10 +843,14 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
     let fee_share = model.service_fee;
     // Months after the last cost and the last payment move no money: only
     // their flows (zero) and the investors' position are written, after the loop.
-    // (When cash may wait in the deal account, the last month settles it.)
+    // (Cash left in the deal account keeps them active: see the loop.)
     let mut active_end = h;
-    while !model.account_holds && active_end > *last_cash && cost[active_end - 1] == 0.0 {
+    while active_end > *last_cash && cost[active_end - 1] == 0.0 {
         active_end -= 1;
+    }
+    let cash_end = active_end;
+    if model.account_holds {
+        active_end = h;
     }
     let mut excess_pv = 0.0;
     // The deal account (SPEC section 11): cash held between months.
@@ -857,7 +861,18 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
     // distribution month; end: the whole contract).
     let mut pay_window = 0.0;
     let mut window = usize::MAX;
-    for t in 0..active_end {
+    // Every tranche has its capital back and sits at its cap: the last
+    // distribution left money over, and until a new contribution the tiers
+    // would pay nothing (outstanding capital and the cap's future value are
+    // exactly 0), so they are skipped.
+    let mut saturated = false;
+    for t in 0..h {
+        // After the last cost and payment, an empty account moves no money
+        // in any later month (a held one still pays the tranches and settles).
+        if t >= cash_end && held == 0.0 {
+            active_end = t;
+            break;
+        }
         // What the investors fund of the month's cost, before receipts (the
         // payment steps below touch none of the totals this adds to): a
         // service fee reimburses part of the cost; investors fund the rest.
@@ -879,6 +894,9 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
             payments[t] = 0.0;
             contribute(tranche, tranches, flows, h, t, c_t);
             contributions += c_t;
+            if c_t > 0.0 {
+                saturated = false;
+            }
             position += c_t;
             position_out[t] = position;
             if position > peak {
@@ -1030,10 +1048,14 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         };
         contribute(tranche, tranches, flows, h, t, contrib);
         contributions += contrib;
+        if contrib > 0.0 {
+            saturated = false;
+        }
         let last_month = t + 1 == h;
         // Step 3: a distribution month sends the account through the tiers.
         let distributing = every == 1 || (t + 1) % every == 0 || last_month;
-        let mut avail = if distributing { held } else { 0.0 };
+        let tiers = distributing && !saturated;
+        let mut avail = if tiers { held } else { 0.0 };
         let mut dist_t = 0.0;
         // Tier 1: return of capital by seniority, pro rata to outstanding within a rank.
         if avail > 0.0 {
@@ -1118,8 +1140,9 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
             }
             avail = avail.max(0.0);
         }
-        if distributing {
+        if tiers {
             held = avail;
+            saturated = avail > 0.0;
         }
         distributions += dist_t;
         if split {
