@@ -337,3 +337,40 @@ fn the_account_series_add_up_month_by_month() {
     close("excess in month 11", s(EXCESS)[11], 3_995.0);
     assert_eq!(s(COSTS)[5], 5_000.0);
 }
+
+#[test]
+fn distributions_every_twelve_months_over_two_years() {
+    // 24 months: 100,000 received in month 2, 50,000 upfront, 2,000 a month
+    // in months 3-23. Distribution months 11 and 23. Month 11: the account
+    // holds 100,000 - 9 x 2,000 = 82,000; tier 1 takes 50,000 and tier 2
+    // the cap's room 50,000 x (1.01^11 - 1). Months 12-23 cost 24,000 from
+    // the account; what is left in month 23 is excess.
+    let text = capped_deal("  distributions: {every_months: 12}")
+        .replace("horizon_months: 12", "horizon_months: 24")
+        .replace(
+            "fixed_monthly: 5000, fixed_months: [3, 12]",
+            "fixed_monthly: 2000, fixed_months: [3, 24]",
+        );
+    let room = 50_000.0 * (1.01f64.powi(11) - 1.0);
+    let m = deterministic(&text);
+    close("investor_net", m("investor_net"), room);
+    close("investor_irr", m("investor_irr"), 1.01f64.powi(12) - 1.0);
+    close("excess", m("excess"), 82_000.0 - 50_000.0 - room - 24_000.0);
+    close(
+        "payer_cost",
+        m("payer_cost"),
+        100_000.0 - (82_000.0 - 50_000.0 - room - 24_000.0),
+    );
+    close("contributions", m("investor_contributions"), 50_000.0);
+    // The account series: distributions only in months 11 and 23, excess in 23.
+    let model = library::model(&text);
+    let (cols, _) = library::run(&model, 8, 2);
+    use ibsim::engine::account::*;
+    let d = cols.month_series(0, 1 + DISTRIBUTIONS);
+    for (t, x) in d.iter().enumerate() {
+        assert_eq!(*x != 0.0, t == 11, "month {t}: {x}");
+    }
+    close("month 11", d[11], 50_000.0 + room);
+    let e = cols.month_series(0, 1 + EXCESS);
+    assert!(e[..23].iter().all(|&x| x == 0.0));
+}
