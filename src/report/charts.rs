@@ -433,6 +433,48 @@ fn cdf_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dra
     area.present().map_err(err)
 }
 
+/// A chart's drawing context with plain numbers on both axes.
+type Plot<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The axes of a chart of amounts by month: months 0 to `h - 1` across,
+/// `lo..hi` (already divided by the scale whose word is `unit`) up with 5%
+/// of room, and the mesh with month and money labels.
+fn month_money_axes<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    h: usize,
+    (lo, hi): (f64, f64),
+    unit: &str,
+    d: &Data,
+) -> Result<Plot<'a, DB>, String> {
+    let s = d.lang.strings();
+    let pad = 0.05 * (hi - lo).max(1e-9);
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, caption_style())
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..(h.max(2) - 1) as f64, (lo - pad)..(hi + pad))
+        .map_err(err)?;
+    let dec = decimals_for(hi - lo);
+    chart
+        .configure_mesh()
+        .x_desc(s.axis_month)
+        .y_desc(money_axis(d, unit))
+        .x_label_formatter(&|x| number(*x, 0, d.lang))
+        .y_label_formatter(&|y| number(*y, dec, d.lang))
+        .axis_desc_style(("sans-serif", 16))
+        .light_line_style(RGBColor(238, 238, 238))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 fn fan_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
     let s = d.lang.strings();
     area.fill(&WHITE).map_err(err)?;
@@ -459,26 +501,8 @@ fn fan_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dra
     let typical = all.iter().map(|x| x.abs()).fold(0.0, f64::max);
     let (div, unit) = money_scale(typical, d.lang);
     let (lo, hi) = range_of(&all.iter().map(|x| x / div).collect::<Vec<_>>());
-    let pad = 0.05 * (hi - lo);
-    let mut chart = ChartBuilder::on(area)
-        .caption(s.chart_fan, caption_style())
-        .margin(16)
-        .x_label_area_size(50)
-        .y_label_area_size(90)
-        .build_cartesian_2d(0.0..(h.max(1) - 1) as f64, (lo - pad)..(hi + pad))
-        .map_err(err)?;
     let dec = decimals_for(hi - lo);
-    chart
-        .configure_mesh()
-        .x_desc(s.axis_month)
-        .y_desc(money_axis(d, unit))
-        .x_label_formatter(&|x| number(*x, 0, d.lang))
-        .y_label_formatter(&|y| number(*y, dec, d.lang))
-        .axis_desc_style(("sans-serif", 16))
-        .light_line_style(RGBColor(238, 238, 238))
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    let mut chart = month_money_axes(area, s.chart_fan, h, (lo, hi), unit, d)?;
     let band = |a: usize, b: usize| -> Vec<(f64, f64)> {
         let mut p: Vec<(f64, f64)> = (0..h).map(|t| (t as f64, bands[t][b] / div)).collect();
         p.extend((0..h).rev().map(|t| (t as f64, bands[t][a] / div)));
@@ -543,27 +567,7 @@ fn account_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) ->
         all.push(m[CASH].p95 / div);
         all.extend(m.iter().map(|b| b.p50 / div));
     }
-    let (lo, hi) = range_of(&all);
-    let pad = 0.05 * (hi - lo).max(1e-9);
-    let mut chart = ChartBuilder::on(area)
-        .caption(s.chart_account, caption_style())
-        .margin(16)
-        .x_label_area_size(50)
-        .y_label_area_size(90)
-        .build_cartesian_2d(0.0..(h - 1).max(1) as f64, (lo - pad)..(hi + pad))
-        .map_err(err)?;
-    let dec = decimals_for(hi - lo);
-    chart
-        .configure_mesh()
-        .x_desc(s.axis_month)
-        .y_desc(money_axis(d, unit))
-        .x_label_formatter(&|x| number(*x, 0, d.lang))
-        .y_label_formatter(&|y| number(*y, dec, d.lang))
-        .axis_desc_style(("sans-serif", 16))
-        .light_line_style(RGBColor(238, 238, 238))
-        .label_style(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
+    let mut chart = month_money_axes(area, s.chart_account, h, range_of(&all), unit, d)?;
     let band_fill = GREY.mix(0.22).filled();
     let mut band: Vec<(f64, f64)> = (0..bands.len())
         .map(|t| (t as f64, bands[t][CASH].p95 / div))

@@ -520,19 +520,9 @@ pub fn render(
             String::new()
         }
     );
-    head(
-        &mut h,
-        &[
-            s.c_decile,
-            s.c_outcome_count,
-            s.payer_cost,
-            s.c_cost_per_outcome,
-            s.c_delivery_cost,
-            s.investor_net,
-            s.guarantee,
-            s.provider_bonus,
-        ],
-    );
+    let mut cells = vec![s.c_decile];
+    cells.extend(s.risk_columns());
+    head(&mut h, &cells);
     if let Some(rows) = summary["risk_sharing"]["deciles"].as_array() {
         for r in rows {
             let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
@@ -554,15 +544,7 @@ pub fn render(
     }
     h.push_str("</table>\n<table>\n");
     let rs = &summary["risk_sharing"];
-    for (k, key) in [
-        (s.loss_investors, "loss_borne_by_investors"),
-        (s.loss_guarantor, "loss_borne_by_guarantor"),
-        (s.payer_premium, "payer_premium"),
-    ] {
-        let mut label = k.to_owned();
-        if let Some(first) = label.get(..1) {
-            label = first.to_uppercase() + &label[1..];
-        }
+    for (label, key) in s.downside_rows() {
         row(&mut h, &[esc(&label), money(get(rs, &[key]))], 1);
     }
     h.push_str("</table>\n");

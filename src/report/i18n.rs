@@ -638,6 +638,36 @@ pub static ES: Strings = Strings {
     feasible_words: ["sí", "no"],
 };
 
+impl Strings {
+    /// The risk-sharing table's columns after the decile, in the order of
+    /// `summary.json`'s decile rows (outcome count to provider bonus).
+    pub fn risk_columns(&self) -> [&'static str; 7] {
+        [
+            self.c_outcome_count,
+            self.payer_cost,
+            self.c_cost_per_outcome,
+            self.c_delivery_cost,
+            self.investor_net,
+            self.guarantee,
+            self.provider_bonus,
+        ]
+    }
+
+    /// Who bears the downside, as (label, key of `summary.json`'s `risk_sharing`).
+    pub fn downside_rows(&self) -> [(String, &'static str); 3] {
+        let capitalised = |s: &str| {
+            let mut c = s.chars();
+            c.next()
+                .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+        };
+        [
+            (capitalised(self.loss_investors), "loss_borne_by_investors"),
+            (capitalised(self.loss_guarantor), "loss_borne_by_guarantor"),
+            (capitalised(self.payer_premium), "payer_premium"),
+        ]
+    }
+}
+
 impl Lang {
     /// The sampling keyword (`random`, `lhs`) in words.
     pub fn sampling(self, keyword: &str) -> &'static str {

@@ -216,17 +216,8 @@ pub fn render(
     // RiskSharing.
     {
         let ws = wb.add_worksheet().set_name(sheet_risk)?;
-        let labels = [
-            s.c_decile,
-            s.axis_trials,
-            s.c_outcome_count,
-            s.payer_cost,
-            s.c_cost_per_outcome,
-            s.c_delivery_cost,
-            s.investor_net,
-            s.guarantee,
-            s.provider_bonus,
-        ];
+        let mut labels = vec![s.c_decile, s.axis_trials];
+        labels.extend(s.risk_columns());
         let keys = [
             "decile",
             "trials",
@@ -260,19 +251,8 @@ pub fn render(
             }
         }
         let rs = &summary["risk_sharing"];
-        for (i, (label, k)) in [
-            (s.loss_investors, "loss_borne_by_investors"),
-            (s.loss_guarantor, "loss_borne_by_guarantor"),
-            (s.payer_premium, "payer_premium"),
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (i, (label, k)) in s.downside_rows().iter().enumerate() {
             let r = 13 + i as u32;
-            let mut label = label.to_string();
-            if let Some(first) = label.get(..1) {
-                label = first.to_uppercase() + &label[1..];
-            }
             ws.write_string(r, 0, label)?;
             num(ws, r, 1, rs[*k].as_f64().unwrap_or(f64::NAN), &f.money)?;
             ws.write_string(r, 2, *k)?;

@@ -5,8 +5,17 @@ use ibsim::engine::{Discounts, Draws, Layout, Workspace, run_trial};
 use ibsim::model::Model;
 use ibsim::scenario::parse_str;
 
-/// Every invariant, in every trial; `Err` names the first one broken.
-pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
+/// What running single trials of a scenario needs.
+struct Trials {
+    m: Model,
+    layout: Layout,
+    disc: Discounts,
+    draws: Draws,
+    ws: Workspace,
+}
+
+/// Compiles generated scenario text for `trials` single trials.
+fn trials_of(text: &str, trials: u64) -> Result<Trials, String> {
     let loaded = parse_str(text, "generated.yaml")
         .map_err(|d| format!("generator wrote an invalid scenario: {}", d[0]))?;
     let m = Model::compile(&loaded.scenario);
@@ -17,7 +26,25 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
         trials,
         sampling: m.sampling,
     };
-    let mut ws = Workspace::new(&m, &layout);
+    let ws = Workspace::new(&m, &layout);
+    Ok(Trials {
+        m,
+        layout,
+        disc,
+        draws,
+        ws,
+    })
+}
+
+/// Every invariant, in every trial; `Err` names the first one broken.
+pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
+    let Trials {
+        m,
+        layout,
+        disc,
+        draws,
+        mut ws,
+    } = trials_of(text, trials)?;
     let col = |ws: &Workspace, name: &str| ws.row[layout.index_of(name).unwrap()];
     for t in 0..trials {
         run_trial(&m, &layout, &disc, &draws, t, &mut ws);
@@ -190,16 +217,13 @@ fn account(m: &Model, ws: &Workspace) -> Result<(), String> {
 
 /// Whether each of the first `trials` trials loses money (`_loss`).
 pub fn loss_flags(text: &str, trials: u64) -> Vec<bool> {
-    let loaded = parse_str(text, "generated.yaml").unwrap_or_else(|d| panic!("{}", d[0]));
-    let m = Model::compile(&loaded.scenario);
-    let layout = Layout::new(&m);
-    let disc = Discounts::new(&m);
-    let draws = Draws {
-        seed: m.seed,
-        trials,
-        sampling: m.sampling,
-    };
-    let mut ws = Workspace::new(&m, &layout);
+    let Trials {
+        m,
+        layout,
+        disc,
+        draws,
+        mut ws,
+    } = trials_of(text, trials).unwrap_or_else(|e| panic!("{e}"));
     let loss = layout.index_of("_loss").expect("a loss flag");
     (0..trials)
         .map(|t| {
