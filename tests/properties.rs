@@ -323,6 +323,9 @@ proptest! {
     /// trial lose money: excess leaves only once every tranche is whole, so
     /// a losing trial returned no excess and its investors' net is the
     /// receipts less the costs they bore, which a higher price only raises.
+    /// (Before any guarantee or floor: when one covers one tranche of
+    /// several, what it pays depends on how the same receipts are split
+    /// between the tranches over time, which a price can shift either way.)
     #[test]
     fn a_higher_price_never_makes_investors_lose_under_end_settlement(
         g in scenarios(),
