@@ -7,14 +7,16 @@ use std::path::Path;
 use crate::exit;
 use crate::scenario;
 
-/// `ibsim validate FILE...`: prints `ok: FILE` or every problem; 1 if any file is invalid.
+/// `ibsim validate FILE...`: prints `ok: FILE` (after any warnings) or every
+/// problem; 1 if any file is invalid.
 pub fn validate(files: &[std::path::PathBuf]) -> i32 {
     let mut code = exit::OK;
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     for f in files {
         match scenario::load(f) {
-            Ok(_) => {
+            Ok(loaded) => {
+                print_warnings(&loaded);
                 let _ = writeln!(stdout.lock(), "ok: {}", f.display());
             }
             Err(diags) => {
@@ -34,6 +36,14 @@ pub fn validate(files: &[std::path::PathBuf]) -> i32 {
         }
     }
     code
+}
+
+/// Prints a loaded scenario's warnings to stderr, one a line.
+fn print_warnings(loaded: &scenario::LoadedScenario) {
+    let mut e = std::io::stderr().lock();
+    for w in &loaded.warnings {
+        let _ = writeln!(e, "warning: {w}");
+    }
 }
 
 /// `ibsim init FILE --template NAME [--lang es] [--force]`: writes a commented starter scenario.
@@ -141,6 +151,9 @@ pub fn simulate_run(args: &RunArgs) -> Result<RunResult, i32> {
             return Err(exit::FAILURE);
         }
     };
+    if !args.quiet {
+        print_warnings(&loaded);
+    }
     let model = crate::model::Model::compile(&loaded.scenario);
     let trials = args.trials.unwrap_or(model.trials);
     if trials == 0 {

@@ -1,7 +1,9 @@
 //! Where every value of a YAML document sits: a map from field path
 //! (`outcomes[1].rate.beta.sd`) to line and column, built from the same parser
 //! as the typed read. Validation reports a path; this index turns it into a
-//! location a person can jump to.
+//! location a person can jump to. The index also remembers what kind of
+//! scalar each value was read as (a quoted `"true"` is text, not a boolean)
+//! and every key written twice in a mapping, with its path.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -29,11 +31,25 @@ impl Loc {
     }
 }
 
+/// What a scalar was read as, by YAML 1.2's core schema (a quoted scalar is
+/// always text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarKind {
+    /// `true` / `false`.
+    Bool,
+    /// A number (integer or float).
+    Number,
+    /// Text, quoted or not.
+    Text,
+    /// `null`, `~` or nothing.
+    Null,
+}
+
 /// A generic YAML node that remembers where its children are.
 enum Node {
     Map(Vec<(String, Spanned<Node>)>),
     Seq(Vec<Spanned<Node>>),
-    Scalar,
+    Scalar(ScalarKind),
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -45,34 +61,34 @@ impl<'de> Deserialize<'de> for Node {
                 f.write_str("any YAML value")
             }
             fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Bool))
             }
             fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Number))
             }
             fn visit_i128<E: de::Error>(self, _: i128) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Number))
             }
             fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Number))
             }
             fn visit_u128<E: de::Error>(self, _: u128) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Number))
             }
             fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Number))
             }
             fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Text))
             }
             fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Text))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Null))
             }
             fn visit_none<E: de::Error>(self) -> Result<Node, E> {
-                Ok(Node::Scalar)
+                Ok(Node::Scalar(ScalarKind::Null))
             }
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
                 Node::deserialize(d)
@@ -131,19 +147,48 @@ impl<'de> Deserialize<'de> for KeyText {
     }
 }
 
+/// A key written twice in one mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateKey {
+    /// Path of the key (`enrolment.size`).
+    pub path: String,
+    /// Where its first value is.
+    pub first: Loc,
+    /// Where its repeated value is.
+    pub again: Loc,
+}
+
 /// Field path -> location of the value at that path.
 #[derive(Debug, Default, Clone)]
 pub struct LocationIndex {
     map: HashMap<String, Loc>,
+    kinds: HashMap<String, ScalarKind>,
+    duplicates: Vec<DuplicateKey>,
 }
 
 impl LocationIndex {
-    /// Builds the index of a YAML text; an error if the text does not parse as YAML.
-    pub fn build(text: &str, options: serde_saphyr::Options) -> Result<Self, serde_saphyr::Error> {
+    /// Builds the index of a YAML text; an error if the text does not parse
+    /// as YAML. Duplicate keys are recorded, not refused (see
+    /// [`LocationIndex::duplicates`]), whatever `options` say.
+    pub fn build(
+        text: &str,
+        mut options: serde_saphyr::Options,
+    ) -> Result<Self, serde_saphyr::Error> {
+        options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
         let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, options)?;
-        let mut map = HashMap::new();
-        walk(&root, String::new(), &mut map);
-        Ok(LocationIndex { map })
+        let mut index = LocationIndex::default();
+        index.walk(&root, String::new());
+        Ok(index)
+    }
+
+    /// What the scalar at `path` was read as (None: no scalar there).
+    pub fn kind(&self, path: &str) -> Option<ScalarKind> {
+        self.kinds.get(path).copied()
+    }
+
+    /// Every key written twice in a mapping, in the order they appear.
+    pub fn duplicates(&self) -> &[DuplicateKey] {
+        &self.duplicates
     }
 
     /// The location of `path`, or of its nearest ancestor that exists
@@ -175,27 +220,43 @@ fn parent_path(p: &str) -> &str {
     }
 }
 
-fn walk(node: &Spanned<Node>, path: String, map: &mut HashMap<String, Loc>) {
-    let loc = Loc::from_saphyr(&node.referenced);
-    match &node.value {
-        Node::Map(entries) => {
-            for (k, v) in entries {
-                let child = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                walk(v, child, map);
+impl LocationIndex {
+    fn walk(&mut self, node: &Spanned<Node>, path: String) {
+        let loc = Loc::from_saphyr(&node.referenced);
+        match &node.value {
+            Node::Map(entries) => {
+                let mut seen: HashMap<&str, Loc> = HashMap::new();
+                for (k, v) in entries {
+                    let child = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    // (Where the value starts: the key's line in practice.)
+                    let at = Loc::from_saphyr(&v.referenced);
+                    if let Some(&first) = seen.get(k.as_str()) {
+                        self.duplicates.push(DuplicateKey {
+                            path: child,
+                            first,
+                            again: at,
+                        });
+                        continue;
+                    }
+                    seen.insert(k, at);
+                    self.walk(v, child);
+                }
+            }
+            Node::Seq(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.walk(v, format!("{path}[{i}]"));
+                }
+            }
+            Node::Scalar(kind) => {
+                self.kinds.insert(path.clone(), *kind);
             }
         }
-        Node::Seq(items) => {
-            for (i, v) in items.iter().enumerate() {
-                walk(v, format!("{path}[{i}]"), map);
-            }
-        }
-        Node::Scalar => {}
+        self.map.insert(path, loc);
     }
-    map.insert(path, loc);
 }
 
 #[cfg(test)]

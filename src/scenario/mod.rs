@@ -13,7 +13,7 @@ pub mod values;
 use std::fmt;
 use std::path::Path;
 
-pub use index::{Loc, LocationIndex};
+pub use index::{Loc, LocationIndex, ScalarKind};
 pub use types::*;
 pub use values::{Dist, Distributions, IdMap, PerOutcome, Price, Tier, Whole};
 
@@ -61,6 +61,8 @@ pub struct LoadedScenario {
     pub text: String,
     /// Field path -> location, for messages about this file.
     pub index: LocationIndex,
+    /// What is valid but almost certainly a mistake (see [`validate::warnings`]).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// The YAML reading options: YAML 1.2 core booleans (`yes`/`no` stay strings),
@@ -138,19 +140,48 @@ pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnosti
         path,
         message,
     };
-    if text.trim().is_empty() {
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        let what = if text.trim().is_empty() {
+            "the file is empty"
+        } else {
+            "the file holds only comments and blank lines"
+        };
         return Err(vec![diag(
             Loc::default(),
             String::new(),
-            "the file is empty: expected a scenario mapping (name, currency, horizon_months, cohorts, outcomes, ...)".into(),
+            format!(
+                "{what}: expected a scenario mapping (name, currency, horizon_months, cohorts, outcomes, ...)"
+            ),
         )]);
     }
-    // 1. YAML syntax, duplicate keys, budgets; and the location of every value.
+    // 1. YAML syntax, budgets, keys written twice; and where every value is.
     // Non-finite numbers are let through here so that validation can name their path.
     let mut index_options = yaml_options();
     index_options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
-    let index = LocationIndex::build(text, index_options)
-        .map_err(|e| vec![diag(saphyr_loc(&e), String::new(), saphyr_message(&e))])?;
+    let index = LocationIndex::build(text, index_options).map_err(|e| {
+        let (loc, message) = syntax_error(text, &e);
+        vec![diag(loc, String::new(), message)]
+    })?;
+    if !index.duplicates().is_empty() {
+        return Err(index
+            .duplicates()
+            .iter()
+            .map(|d| {
+                let key = d.path.rsplit('.').next().unwrap_or(&d.path);
+                diag(
+                    d.again,
+                    d.path.clone(),
+                    format!(
+                        "duplicate key `{key}` (first written on line {}): each key may appear only once in a mapping",
+                        d.first.line
+                    ),
+                )
+            })
+            .collect());
+    }
 
     // 2. Types and unknown keys, with the field path of the first error.
     let mut err_path = String::new();
@@ -160,7 +191,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnosti
             e.into_inner()
         })
     });
-    let scenario = match typed {
+    let mut scenario = match typed {
         Ok(s) => s,
         Err(e) => {
             let path = if err_path == "." {
@@ -179,9 +210,27 @@ pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnosti
             {
                 message = format!("expected a number, found `{}`", token_at(text, loc));
             }
+            if message.starts_with(values::TOO_LARGE) {
+                message = format!("`{}` {message}", token_at(text, loc));
+            }
+            if let Some(m) = quoted_number(&message) {
+                message = m;
+            }
             return Err(vec![diag(loc, path, message)]);
         }
     };
+
+    scenario.normalise_names();
+
+    // 2b. YAML 1.2 core schema for what the typed read accepted: a quoted
+    // `"true"` or `"48"` is text, and numbers are written in decimal.
+    let problems = core_schema(&scenario, &index, text);
+    if !problems.is_empty() {
+        return Err(problems
+            .into_iter()
+            .map(|(loc, path, message)| diag(loc, path, message))
+            .collect());
+    }
 
     // 3. Every semantic rule, all problems at once.
     let problems = validate::validate(&scenario);
@@ -191,18 +240,163 @@ pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnosti
             .map(|p| diag(index.locate(&p.path), p.path, p.message))
             .collect());
     }
+    let warnings = validate::warnings(&scenario)
+        .into_iter()
+        .map(|p| diag(index.locate(&p.path), p.path, p.message))
+        .collect();
     Ok(LoadedScenario {
         scenario,
         file: file.to_owned(),
         text: text.to_owned(),
         index,
+        warnings,
     })
+}
+
+/// The values the typed read took as booleans or numbers whose YAML was
+/// something else: quoted text, or a number not written in decimal (YAML 1.1
+/// forms such as `1_500` or `0b101`). Each as (location, path, message).
+fn core_schema(s: &Scenario, index: &LocationIndex, text: &str) -> Vec<(Loc, String, String)> {
+    let mut out = Vec::new();
+    let tree = serde_json::to_value(s).unwrap_or_default();
+    let mut stack = vec![(String::new(), &tree)];
+    while let Some((path, v)) = stack.pop() {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m.iter().rev() {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    stack.push((p, x));
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate().rev() {
+                    stack.push((format!("{path}[{i}]"), x));
+                }
+            }
+            serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
+                let Some(kind) = index.kind(&path) else {
+                    continue;
+                };
+                let loc = index.locate(&path);
+                let token = token_at(text, loc);
+                let wanted = if v.is_boolean() {
+                    "a boolean (true or false)"
+                } else {
+                    "a number"
+                };
+                if kind == ScalarKind::Text {
+                    out.push((
+                        loc,
+                        path,
+                        format!(
+                            "expected {wanted}, found the text {token}: write it without quotes"
+                        ),
+                    ));
+                } else if kind == ScalarKind::Number && !is_decimal(&token) {
+                    out.push((
+                        loc,
+                        path,
+                        format!(
+                            "`{token}` is not a decimal number: write numbers in decimal (ibsim does not read forms such as 1_500, 0b101, 0o17 or 0x1F)"
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// serde's `invalid type: string "48", expected a whole number` for a quoted
+/// number or boolean, said as what to do.
+fn quoted_number(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("invalid type: string \"")?;
+    let (text, expected) = rest.split_once("\", expected ")?;
+    let plain = text.parse::<f64>().is_ok() || matches!(text, "true" | "false");
+    plain
+        .then(|| format!("expected {expected}, found the text \"{text}\": write it without quotes"))
+}
+
+/// Whether `t` is a YAML 1.2 core-schema decimal number (`-12`, `0.5`,
+/// `.5`, `1e9`, `2.5E-3`) or one of its infinities and NaNs (refused later
+/// by validation, with the field's own message).
+fn is_decimal(t: &str) -> bool {
+    let u = t.trim_start_matches(['+', '-']);
+    if matches!(u, ".inf" | ".Inf" | ".INF") || matches!(t, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    let (mantissa, exponent) = match u.find(['e', 'E']) {
+        Some(i) => (&u[..i], Some(&u[i + 1..])),
+        None => (u, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = digits(int)
+        && digits(frac)
+        && (!int.is_empty() || !frac.is_empty())
+        && t.len() - u.len() <= 1;
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// Where a YAML syntax error is and what to do about it: a tab in the
+/// indentation is reported on its own line, a second document (`---`) is
+/// named as such.
+fn syntax_error(text: &str, e: &serde_saphyr::Error) -> (Loc, String) {
+    let loc = saphyr_loc(e);
+    let message = saphyr_message(e);
+    if message.contains("found a tab") || message.contains("tab character") {
+        let from = loc.line.max(1) as usize - 1;
+        if let Some((i, _)) = yaml_lines(text).enumerate().skip(from).find(|(_, l)| {
+            l.starts_with([' ', '\t']) && l.trim_start_matches(' ').starts_with('\t')
+        }) {
+            return (
+                Loc {
+                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    col: 0,
+                },
+                "a tab in the indentation: YAML indents with spaces only".into(),
+            );
+        }
+    }
+    if message.contains("multiple YAML documents") {
+        let upto = (loc.line.max(1) as usize).min(yaml_lines(text).count());
+        let line = yaml_lines(text)
+            .take(upto)
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("---"))
+            .map(|(i, _)| i + 1)
+            .last()
+            .unwrap_or(upto);
+        return (
+            Loc {
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                col: 1,
+            },
+            "a second YAML document starts here (`---`): a scenario file holds one document".into(),
+        );
+    }
+    (loc, message)
+}
+
+/// The lines of a YAML text as YAML counts them: a line ends at `\r\n`,
+/// `\n` or a lone `\r`.
+fn yaml_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
 }
 
 /// The scalar written at `loc` (up to the end of the line or a flow delimiter).
 fn token_at(text: &str, loc: Loc) -> String {
-    let line = text
-        .lines()
+    let line = yaml_lines(text)
         .nth(loc.line.saturating_sub(1) as usize)
         .unwrap_or("");
     let rest: String = line

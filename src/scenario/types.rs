@@ -58,6 +58,44 @@ pub struct Scenario {
     pub simulation: Simulation,
 }
 
+impl Scenario {
+    /// Writes every name and every reference to a name in Unicode NFC form,
+    /// so that a name typed with decomposed accents (`e` + a combining
+    /// accent) is the same name as one typed with composed ones (`é`).
+    pub fn normalise_names(&mut self) {
+        use unicode_normalization::UnicodeNormalization;
+        let nfc = |t: &mut String| {
+            if !unicode_normalization::is_nfc(t) {
+                *t = t.nfc().collect();
+            }
+        };
+        nfc(&mut self.name);
+        for c in self.cohorts.iter_mut().flatten() {
+            nfc(&mut c.name);
+        }
+        for o in &mut self.outcomes {
+            for p in o.paid_by.iter_mut().flatten() {
+                nfc(p);
+            }
+        }
+        for sh in &mut self.shocks {
+            nfc(&mut sh.name);
+        }
+        for p in self.payment.payers.iter_mut().flatten() {
+            nfc(&mut p.name);
+        }
+        for t in self.finance.tranches.iter_mut().flatten() {
+            nfc(&mut t.name);
+        }
+        if let Some(g) = &mut self.finance.guarantee {
+            g.covers.iter_mut().for_each(nfc);
+        }
+        if let Some(f) = &mut self.finance.principal_floor {
+            f.covers.iter_mut().for_each(nfc);
+        }
+    }
+}
+
 /// One cohort of participants.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -273,7 +273,10 @@ impl Checker {
                     }
                     _ => {}
                 }
-                (n.min, n.max)
+                // Without `max` a normal reaches its far tail: 8 sd above its
+                // mean stands for it (beyond, the chance is below 1e-15).
+                let reach = n.max.or(Some(n.mean + NORMAL_REACH_SD * n.sd.max(0.0)));
+                (n.min, reach)
             }
             Dist::Lognormal(l) => {
                 let ok = self.finite(&p("mean"), l.mean) & self.finite(&p("sd"), l.sd);
@@ -350,24 +353,32 @@ impl Checker {
         match support {
             Support::Unit => {
                 if lo.is_some_and(|v| v < 0.0) || hi.is_some_and(|v| v > 1.0) {
-                    self.err(
-                        path,
-                        format!(
+                    let message = match d {
+                        // (Every digit: 1.0000001 is not 1.)
+                        Dist::Const(c) => {
+                            format!("rate {c} is outside [0, 1]: a rate is a probability")
+                        }
+                        _ => format!(
                             "a rate must lie within [0, 1]; this {k} spans [{}, {}]",
-                            lo.map_or("-inf".into(), fmt_g),
-                            hi.map_or("+inf".into(), fmt_g)
+                            lo.map_or("-inf".into(), |v| v.to_string()),
+                            hi.map_or("+inf".into(), |v| v.to_string())
                         ),
-                    );
+                    };
+                    self.err(path, message);
                 }
             }
             Support::Count => {
                 if hi.is_some_and(|v| v > MAX_COHORT_SIZE) {
-                    self.err(
-                        path,
-                        format!(
-                            "a cohort size goes up to {MAX_COHORT_SIZE:e}; this {k} reaches {}",
+                    let how = match d {
+                        Dist::Normal(n) if n.max.is_none() => format!(
+                            "this normal reaches {} ({NORMAL_REACH_SD} sd above its mean): give it a `max` of at most {MAX_COHORT_SIZE:e}",
                             hi.map_or("+inf".into(), fmt_g)
                         ),
+                        _ => format!("this {k} reaches {}", hi.map_or("+inf".into(), fmt_g)),
+                    };
+                    self.err(
+                        path,
+                        format!("a cohort size goes up to {MAX_COHORT_SIZE:e}; {how}"),
                     );
                 }
                 if let Dist::Lognormal(l) = d
@@ -499,7 +510,15 @@ impl Checker {
                             "the last tier has no `up_to`: it prices every outcome beyond the previous tier (use max_paid to stop paying)",
                         ),
                         (Some(u), false) => {
-                            if u.0 <= prev {
+                            if i == 0 && u.0 < 1 {
+                                self.err(
+                                    format!("{tp}.up_to"),
+                                    format!(
+                                        "up_to {} must be at least 1: the first tier prices paid outcomes 1 to up_to",
+                                        u.0
+                                    ),
+                                );
+                            } else if u.0 <= prev {
                                 self.err(
                                     format!("{tp}.up_to"),
                                     format!(
@@ -593,11 +612,69 @@ fn fmt_g(v: f64) -> String {
     }
 }
 
+/// Sd above its mean that stands for the far tail of a normal without `max`.
+const NORMAL_REACH_SD: f64 = 8.0;
+
+/// Longest deal description, in characters.
+pub const MAX_DESCRIPTION: usize = 10_000;
+/// Longest entry of `sources`, in characters.
+pub const MAX_SOURCE: usize = 2_000;
+/// Longest outcome label, in characters.
+pub const MAX_LABEL: usize = 500;
+/// Longest name or id (the deal's, a cohort's, a payer's, ...), in characters.
+pub const MAX_NAME: usize = 200;
+
+/// Every text of the scenario within its length (names and labels appear in
+/// tables, charts and workbook cells, which hold at most 32,767 characters).
+fn check_text_lengths(c: &mut Checker, s: &Scenario) {
+    let tree = serde_json::to_value(s).unwrap_or_default();
+    let mut stack = vec![(String::new(), &tree)];
+    while let Some((path, v)) = stack.pop() {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    stack.push((p, x));
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    stack.push((format!("{path}[{i}]"), x));
+                }
+            }
+            serde_json::Value::String(t) => {
+                let (limit, what) = if path == "description" {
+                    (MAX_DESCRIPTION, "a description")
+                } else if path.starts_with("sources[") {
+                    (MAX_SOURCE, "a source")
+                } else if path.ends_with(".label") {
+                    (MAX_LABEL, "a label")
+                } else {
+                    (MAX_NAME, "a name or id")
+                };
+                let n = t.chars().count();
+                if n > limit {
+                    c.err(
+                        path,
+                        format!("{n} characters long: {what} has at most {limit} (it appears in tables, charts and workbook cells)"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Checks a scenario against every rule of SPEC sections 2 and 9; returns all problems found.
 pub fn validate(s: &Scenario) -> Vec<Problem> {
     let mut c = Checker {
         problems: Vec::new(),
     };
+    check_text_lengths(&mut c, s);
 
     if s.name.trim().is_empty() {
         c.err("name", "name is empty: give the deal a name");
@@ -1238,6 +1315,92 @@ fn check_correlations(c: &mut Checker, s: &Scenario, ids: &[&str]) {
             );
         }
     }
+}
+
+/// Checks that pass but almost certainly describe a mistake: what `ibsim
+/// validate` prints as warnings (the file stays valid, exit 0).
+pub fn warnings(s: &Scenario) -> Vec<Problem> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    let horizon = s.horizon_months.0;
+    let starts: Vec<i64> = match (&s.cohorts, &s.enrolment) {
+        (Some(list), _) => list.iter().map(|c| c.start_month.0).collect(),
+        (None, Some(e)) => {
+            let first = e.first_month.map_or(0, |w| w.0);
+            let every = e.every_months.map_or(1, |w| w.0);
+            (0..e.cohorts.0.max(0))
+                .map(|i| first.saturating_add(i.saturating_mul(every)))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let first_start = starts.iter().copied().min().unwrap_or(0);
+    let last_start = starts.iter().copied().max().unwrap_or(0);
+    // The earliest event month of each outcome (its base's plus its shortest lag).
+    let pay_lag = s.payment.lag_months.map_or(0, |w| w.0);
+    let mut earliest: Vec<i64> = Vec::with_capacity(s.outcomes.len());
+    for (i, o) in s.outcomes.iter().enumerate() {
+        let base = match o.of.as_deref() {
+            None | Some("enrolled") => first_start,
+            Some(b) => s.outcomes[..i]
+                .iter()
+                .position(|x| x.id == b)
+                .map_or(first_start, |j| earliest[j]),
+        };
+        let lag = match &o.lag_months {
+            None => 0.0,
+            Some(Dist::Const(v)) => *v,
+            Some(Dist::Uniform(r)) => r.min,
+            Some(Dist::Discrete(d)) => d.values.iter().copied().fold(f64::INFINITY, f64::min),
+            Some(_) => 0.0,
+        };
+        let event = base.saturating_add(lag.max(0.0) as i64);
+        earliest.push(event);
+        if event.saturating_add(pay_lag) >= horizon {
+            c.err(
+                format!("outcomes[{i}].lag_months"),
+                format!(
+                    "every success of `{}` is paid at or after the horizon (month {} at the earliest, horizon {horizon} months): none of it will be paid",
+                    o.id,
+                    event.saturating_add(pay_lag)
+                ),
+            );
+        }
+    }
+    if s.payment.budget_cap == Some(0.0) {
+        c.err(
+            "payment.budget_cap",
+            "budget_cap 0: the payers pay nothing for any outcome",
+        );
+    }
+    for (i, sh) in s.shocks.iter().enumerate() {
+        let from = sh.from_month.map_or(0, |w| w.0);
+        if from > last_start {
+            c.err(
+                format!("shocks[{i}].from_month"),
+                format!(
+                    "the shock hits cohorts starting in month {from} or later, and the last cohort starts in month {last_start}: it affects none"
+                ),
+            );
+        }
+    }
+    for (i, cor) in s.correlations.iter().enumerate() {
+        for id in &cor.between {
+            if s.outcomes
+                .iter()
+                .any(|o| &o.id == id && matches!(o.rate, Dist::Const(_)))
+            {
+                c.err(
+                    format!("correlations[{i}].between"),
+                    format!(
+                        "the rate of `{id}` is a constant: a correlation with it has no effect"
+                    ),
+                );
+            }
+        }
+    }
+    c.problems
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+/// The start of the message for a whole number beyond `i64` (the reader
+/// puts the number as written in front of it).
+pub const TOO_LARGE: &str = "is too large for a whole number (at most 9223372036854775807)";
+
 /// A whole number as written in a scenario (`48` or `48.0`); range checks are
 /// left to validation so that they can report every problem at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -32,12 +36,14 @@ impl<'de> Deserialize<'de> for Whole {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Whole, E> {
                 i64::try_from(v)
                     .map(Whole)
-                    .map_err(|_| E::custom(format!("{v} is too large (at most {})", i64::MAX)))
+                    .map_err(|_| E::custom(TOO_LARGE))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Whole, E> {
                 // 2^63 is exactly representable; anything at or above it overflows i64.
                 if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.223_372_036_854_776e18 {
                     Ok(Whole(v as i64))
+                } else if v.is_finite() && v.fract() == 0.0 {
+                    Err(E::custom(TOO_LARGE))
                 } else {
                     Err(E::custom(format!("expected a whole number, found {v}")))
                 }

@@ -1,0 +1,326 @@
+//! One test per defect found by using ibsim carelessly or with hostile
+//! intent (ripgrep's `tests/regression.rs` style): each reproduces the
+//! defect and checks what ibsim now does instead.
+
+mod common;
+use common::*;
+
+/// A small valid scenario; cases add or change a line of it.
+const BASE: &str = "name: t
+currency: USD
+horizon_months: 12
+enrolment:
+  cohorts: 1
+  size: 10
+outcomes:
+  - {id: a, rate: 0.5, price: 10}
+";
+
+/// `ibsim validate` of `text`: (exit code, stdout, stderr).
+fn validate(name: &str, text: &str) -> (Option<i32>, String, String) {
+    let dir = tempdir(&format!("regression-{name}"));
+    let f = write(&dir, "deal.yaml", text);
+    let o = ibsim(&["validate", f.to_str().unwrap()]);
+    (o.status.code(), stdout(&o), stderr(&o))
+}
+
+/// Input that must be refused: (case, scenario text, `line:` or `line:col:`
+/// prefix expected after the file name, field path, part of the message).
+const REFUSED: &[(&str, &str, &str, &str, &str)] = &[
+    // YAML 1.2 core schema: a quoted `true` is text, not a boolean.
+    (
+        "quoted true",
+        "finance: {recycling: \"true\"}\n",
+        "9:",
+        "finance.recycling",
+        "expected a boolean (true or false), found the text \"true\"",
+    ),
+    (
+        "single-quoted false",
+        "finance: {recycling: 'false'}\n",
+        "9:",
+        "finance.recycling",
+        "found the text 'false'",
+    ),
+    (
+        "quoted TRUE",
+        "finance:\n  recycling: \"TRUE\"\n",
+        "10:",
+        "finance.recycling",
+        "write it without quotes",
+    ),
+    (
+        "quoted number",
+        "payment: {budget_cap: \"1000\"}\n",
+        "9:",
+        "payment.budget_cap",
+        "expected a number, found the text \"1000\"",
+    ),
+    (
+        "quoted whole number",
+        "simulation: {seed: \"12\"}\n",
+        "9:",
+        "simulation.seed",
+        "expected a whole number, found the text \"12\"",
+    ),
+    // YAML 1.1 integers.
+    (
+        "underscores",
+        "simulation: {seed: 1_500}\n",
+        "9:",
+        "simulation.seed",
+        "`1_500` is not a decimal number",
+    ),
+    (
+        "binary",
+        "simulation: {trials: 0b101}\n",
+        "9:",
+        "simulation.trials",
+        "`0b101` is not a decimal number",
+    ),
+    (
+        "binary size",
+        "cohorts: [{name: c, start_month: 0, size: 0b101}]\n",
+        "9:",
+        "cohorts[0].size",
+        "not a decimal number",
+    ),
+    // Messages that name the number as written.
+    (
+        "seed beyond 64 bits",
+        "simulation: {seed: 18446744073709551616}\n",
+        "9:",
+        "simulation.seed",
+        "`18446744073709551616` is too large for a whole number",
+    ),
+];
+
+#[test]
+fn yaml_core_schema_and_plain_messages() {
+    for (case, extra, at, path, message) in REFUSED {
+        let (code, _, err) = validate("core", &format!("{BASE}{extra}"));
+        assert_eq!(code, Some(1), "{case}: {err}");
+        assert!(
+            err.contains(&format!("deal.yaml:{at}")) && err.contains(&format!("{path}: ")),
+            "{case}: expected line {at} and path {path}: {err}"
+        );
+        assert!(err.contains(message), "{case}: {err}");
+    }
+    // Plain YAML 1.2 numbers and booleans still read.
+    let fine = format!(
+        "{BASE}payment: {{budget_cap: +12.5e3, evaluation_cost: .5}}\nfinance: {{recycling: true}}\nsimulation: {{seed: 0012}}\n"
+    );
+    let (code, _, err) = validate("core-fine", &fine);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn rate_and_tier_messages_say_what_is_wrong() {
+    let text = "name: t
+currency: USD
+horizon_months: 12
+enrolment: {cohorts: 1, size: 10}
+outcomes:
+  - {id: a, rate: 1.0000001, price: {tiers: [{up_to: -5, price: 1}, {price: 2}]}}
+";
+    let (code, _, err) = validate("rate", text);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("outcomes[0].rate: rate 1.0000001 is outside [0, 1]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("outcomes[0].price.tiers[0].up_to: up_to -5 must be at least 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_keys_name_their_field_path() {
+    for (case, text, path, line) in [
+        (
+            "enrolment",
+            "name: t\ncurrency: USD\nhorizon_months: 12\nenrolment:\n  cohorts: 1\n  size: 10\n  size: 11\noutcomes:\n  - {id: a, rate: 0.5, price: 10}\n",
+            "enrolment.size",
+            7,
+        ),
+        (
+            "an outcome",
+            "name: t\ncurrency: USD\nhorizon_months: 12\nenrolment: {cohorts: 1, size: 10}\noutcomes:\n  - id: a\n    rate: 0.5\n    price: 10\n    rate: 0.6\n",
+            "outcomes[0].rate",
+            9,
+        ),
+        (
+            "a distribution",
+            "name: t\ncurrency: USD\nhorizon_months: 12\nenrolment: {cohorts: 1, size: 10}\noutcomes:\n  - id: a\n    rate:\n      beta: {mean: 0.5, sd: 0.1, sd: 0.2}\n    price: 10\n",
+            "outcomes[0].rate.beta.sd",
+            8,
+        ),
+        (
+            "rate_multiplier",
+            "name: t\ncurrency: USD\nhorizon_months: 12\nenrolment: {cohorts: 1, size: 10}\noutcomes:\n  - {id: a, rate: 0.5, price: 10}\nshocks:\n  - name: s\n    probability: 0.1\n    rate_multiplier: {a: 0.5, a: 0.6}\n",
+            "shocks[0].rate_multiplier.a",
+            10,
+        ),
+    ] {
+        let (code, _, err) = validate("dup", text);
+        assert_eq!(code, Some(1), "{case}: {err}");
+        assert!(
+            err.contains(&format!("deal.yaml:{line}:"))
+                && err.contains(&format!("{path}: duplicate key")),
+            "{case}: {err}"
+        );
+    }
+}
+
+#[test]
+fn yaml_structure_errors_point_at_the_cause() {
+    // A tab in the indentation, on line 6.
+    let (code, _, err) = validate(
+        "tab",
+        "name: t\ncurrency: USD\nhorizon_months: 12\nenrolment:\n  cohorts: 1\n\tsize: 10\n",
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("deal.yaml:6: a tab in the indentation"),
+        "{err}"
+    );
+    // A second document.
+    let (code, _, err) = validate("two", &format!("{BASE}---\nname: x\n"));
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("deal.yaml:9:1: a second YAML document starts here"),
+        "{err}"
+    );
+    assert!(!err.contains("from_str_multiple"), "{err}");
+    // Only comments.
+    let (code, _, err) = validate("comments", "# a deal\n\n# to come\n");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("only comments and blank lines"), "{err}");
+    assert!(!err.contains("unexpected end of input"), "{err}");
+}
+
+#[test]
+fn names_and_labels_have_a_sensible_length() {
+    let long = "x".repeat(40_000);
+    for (case, text, path) in [
+        (
+            "deal name",
+            BASE.replacen("name: t", &format!("name: {long}"), 1),
+            "name",
+        ),
+        (
+            "tranche name",
+            format!("{BASE}finance: {{tranches: [{{name: {long}, share: 1}}]}}\n"),
+            "finance.tranches[0].name",
+        ),
+        (
+            "label",
+            BASE.replacen("{id: a,", &format!("{{id: a, label: {long},"), 1),
+            "outcomes[0].label",
+        ),
+    ] {
+        let (code, _, err) = validate("long", &text);
+        assert_eq!(code, Some(1), "{case}");
+        assert!(
+            err.contains(&format!("{path}: 40000 characters long")),
+            "{case}: {}",
+            &err[..err.len().min(300)]
+        );
+    }
+}
+
+#[test]
+fn names_in_decomposed_unicode_are_the_same_names() {
+    // `Fondo de cooperación` with a combining accent in `paid_by`, composed
+    // in `payers`: the same payer.
+    let nfd = "Fondo de cooperacio\u{301}n";
+    let nfc = "Fondo de cooperación";
+    let text = format!(
+        "{}payment:\n  payers:\n    - {{name: {nfc}, share: 0.5}}\n    - {{name: City, share: 0.5}}\n",
+        BASE.replacen("price: 10}", &format!("price: 10, paid_by: [{nfd}]}}"), 1)
+    );
+    let (code, _, err) = validate("nfd", &text);
+    assert_eq!(code, Some(0), "{err}");
+    // And two payers that differ only in how an accent is written are one name twice.
+    let text = format!(
+        "{BASE}payment:\n  payers:\n    - {{name: {nfc}, share: 0.5}}\n    - {{name: {nfd}, share: 0.5}}\n"
+    );
+    let (code, _, err) = validate("nfd-twice", &text);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("duplicate payer name"), "{err}");
+}
+
+#[test]
+fn a_normal_size_that_reaches_above_the_limit_is_refused() {
+    let text = BASE.replacen(
+        "size: 10",
+        "size: {normal: {mean: 900000000, sd: 100000000}}",
+        1,
+    );
+    let (code, _, err) = validate("normal-size", &text);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("enrolment.size: a cohort size goes up to 1e9; this normal reaches"),
+        "{err}"
+    );
+    // With a `max` within the limit it reads.
+    let text = BASE.replacen(
+        "size: 10",
+        "size: {normal: {mean: 900000000, sd: 100000000, min: 0, max: 1000000000}}",
+        1,
+    );
+    assert_eq!(validate("normal-size-max", &text).0, Some(0));
+}
+
+#[test]
+fn valid_but_suspicious_scenarios_get_warnings() {
+    for (case, text, path, message) in [
+        (
+            "every payment after the horizon",
+            BASE.replacen("price: 10}", "price: 10, lag_months: 12}", 1),
+            "outcomes[0].lag_months",
+            "paid at or after the horizon",
+        ),
+        (
+            "budget cap 0",
+            format!("{BASE}payment: {{budget_cap: 0}}\n"),
+            "payment.budget_cap",
+            "pay nothing",
+        ),
+        (
+            "shock after the last cohort",
+            format!(
+                "{BASE}shocks: [{{name: s, probability: 0.1, from_month: 20, rate_multiplier: {{a: 0.5}}}}]\n"
+            ),
+            "shocks[0].from_month",
+            "it affects none",
+        ),
+        (
+            "correlation with a constant rate",
+            format!(
+                "{}correlations: [{{between: [a, b], rho: 0.3}}]\n",
+                BASE.replacen(
+                    "  - {id: a, rate: 0.5, price: 10}\n",
+                    "  - {id: a, rate: 0.5, price: 10}\n  - {id: b, rate: {beta: {mean: 0.5, sd: 0.1}}, price: 10}\n",
+                    1
+                )
+            ),
+            "correlations[0].between",
+            "the rate of `a` is a constant",
+        ),
+    ] {
+        let (code, out, err) = validate("warn", &text);
+        assert_eq!(code, Some(0), "{case}: {err}");
+        assert!(out.contains("ok: "), "{case}");
+        assert!(
+            err.contains("warning: ") && err.contains(&format!("{path}: ")) && err.contains(message),
+            "{case}: {err}"
+        );
+    }
+    // The bundled scenarios have none.
+    let mut args = vec!["validate".to_owned()];
+    args.extend(bundled_scenarios().iter().map(|p| p.display().to_string()));
+    let o = ibsim(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}
