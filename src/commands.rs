@@ -754,6 +754,25 @@ fn check_paths(s: &scenario::Scenario, vary: &[crate::analysis::sweep::Vary]) ->
             }
         }
     }
+    // Two PATHs for one value (the same text, or an item by id and by
+    // position) would make a grid with a dead axis: setting the first must
+    // not move the second.
+    if let [a, b] = vary {
+        use crate::analysis::path::{get, set};
+        let b_when_a_is = |x: f64| {
+            set(s, &a.path, x)
+                .ok()
+                .and_then(|m| get(&m, &b.path))
+                .map(f64::to_bits)
+        };
+        if a.lo != a.hi && b_when_a_is(a.lo) != b_when_a_is(a.hi) {
+            eprintln!(
+                "error: --vary {} and --vary {} name the same value: vary two different values",
+                a.path, b.path
+            );
+            return Err(exit::USAGE);
+        }
+    }
     Ok(())
 }
 
@@ -836,7 +855,9 @@ pub fn sweep(
         eprintln!();
     }
     if let (Some(spec), Some(only)) = (shard, only) {
-        let text = std::fs::read_to_string(&args.scenario).unwrap_or_default();
+        let text = crate::limits::read_bounded(&args.scenario, scenario::MAX_FILE_BYTES)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         let header = serde_json::json!({
             "scenario": {"file": file_name(&args.scenario), "name": s.name, "sha256": sha256_hex(&text)},
             "seed": seed,
@@ -941,6 +962,13 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
     }
     if targets.is_empty() {
         eprintln!("error: give at least one --target, e.g. \"prob(investor_irr >= 0.08) >= 0.8\"");
+        return exit::USAGE;
+    }
+    if !(tol.is_finite() && (crate::limits::MIN_TOL..1.0).contains(&tol)) {
+        eprintln!(
+            "error: --tol {tol}: expected a fraction of the range from {:e} to below 1 (default 1e-4)",
+            crate::limits::MIN_TOL
+        );
         return exit::USAGE;
     }
     let vary = match Vary::parse(&args.vary[0]) {
@@ -1139,8 +1167,9 @@ pub fn check(args: &CheckArgs) -> i32 {
         eprintln!("error: --sigma must be a positive number");
         return exit::USAGE;
     }
-    let baseline: Option<serde_json::Value> = match std::fs::read_to_string(&args.baseline) {
-        Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+    let read = crate::limits::read_bounded(&args.baseline, crate::limits::MAX_BASELINE_BYTES);
+    let baseline: Option<serde_json::Value> = match read {
+        Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(v) if v.get("metrics").is_some() && v.get("trials").is_some() => Some(v),
             Ok(_) => {
                 eprintln!(
@@ -1154,12 +1183,17 @@ pub fn check(args: &CheckArgs) -> i32 {
                 return exit::USAGE;
             }
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.update => None,
+        Err(crate::limits::ReadError::Io(e))
+            if e.kind() == std::io::ErrorKind::NotFound && args.update =>
+        {
+            None
+        }
         Err(e) => {
             eprintln!(
                 "error: cannot read baseline {}: {e}{}",
                 args.baseline.display(),
-                if e.kind() == std::io::ErrorKind::NotFound {
+                if matches!(&e, crate::limits::ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound)
+                {
                     " (create it with --update)"
                 } else {
                     ""
@@ -1273,8 +1307,7 @@ pub fn check(args: &CheckArgs) -> i32 {
 fn merge_sweep(args: &MergeArgs) -> i32 {
     let mut shards = Vec::with_capacity(args.shards.len());
     for p in &args.shards {
-        let read = std::fs::read(p)
-            .map_err(|e| e.to_string())
+        let read = crate::shard::read_container(p, crate::shard::SWEEP_MAGIC, "sweep shard")
             .and_then(|b| crate::shard::decode_sweep(&b));
         match read {
             Ok(sh) => shards.push((p.display().to_string(), sh)),

@@ -29,6 +29,11 @@ pub const MAX_LIST: usize = 10_000;
 /// Most count cells a trial keeps (cohorts x segments x the months each
 /// outcome's successes may fall in): 80 MB of per-thread state.
 pub const MAX_CELLS: u64 = 10_000_000;
+/// Most worker threads a command starts (`--threads`): more would only add
+/// start-up time and memory (each thread has its own stack and workspace).
+pub const MAX_THREADS: usize = 1024;
+/// Finest `ibsim solve --tol` (a fraction of the range): 40 bisection steps.
+pub const MIN_TOL: f64 = 1e-12;
 /// Runs estimated to take longer than this (seconds) need `--force`.
 pub const FORCE_SECONDS: f64 = 3600.0;
 /// Memory for per-trial metric columns when the system's is unknown (bytes).
@@ -105,6 +110,52 @@ pub fn column_bytes(model: &Model, trials: u64) -> u64 {
     (Layout::new(model).len() as u64)
         .saturating_mul(trials)
         .saturating_mul(8)
+}
+
+/// Largest baseline (`ibsim check`) read, in bytes; a summary.json is a few
+/// hundred KB.
+pub const MAX_BASELINE_BYTES: u64 = 256 << 20;
+
+/// Why [`read_bounded`] gave up.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file (or pipe, or device) could not be read.
+    Io(std::io::Error),
+    /// It holds more than the limit.
+    TooLarge(u64),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => match e.kind() {
+                std::io::ErrorKind::NotFound => f.write_str("no such file"),
+                std::io::ErrorKind::PermissionDenied => f.write_str("permission denied"),
+                _ => write!(f, "{e}"),
+            },
+            ReadError::TooLarge(limit) => write!(f, "more than the {limit}-byte limit"),
+        }
+    }
+}
+
+/// Reads all of `path` if it holds at most `limit` bytes, and never more
+/// than `limit + 1` bytes of it whatever it is (a file, a pipe such as
+/// `/dev/stdin`, or a device such as `/dev/zero`): a file's size as its
+/// metadata reports it is not trusted.
+pub fn read_bounded(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(ReadError::Io)?;
+    if f.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(ReadError::Io(std::io::Error::other("is a folder")));
+    }
+    let mut bytes = Vec::new();
+    f.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    Ok(bytes)
 }
 
 /// Memory available to this process (Linux `MemAvailable`), or [`DEFAULT_MEMORY`].

@@ -143,7 +143,7 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// Worker threads (default: all cores).
-        #[arg(long)]
+        #[arg(long, value_parser = threads)]
         threads: Option<usize>,
         /// Compare statistically even when seed and trials match.
         #[arg(long)]
@@ -173,7 +173,7 @@ struct CommonFlags {
     #[arg(long)]
     seed: Option<u64>,
     /// Worker threads (default: all cores); results do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = threads)]
     threads: Option<usize>,
     /// Output folder; files go to OUT/<scenario file stem>/.
     #[arg(long, default_value = "output")]
@@ -215,6 +215,17 @@ fn shard_flag(flag: Option<String>) -> Result<Option<ibsim::shard::ShardSpec>, i
             eprintln!("error: --shard {e}");
             ibsim::exit::USAGE
         })
+}
+
+/// `--threads`: 1 to [`ibsim::limits::MAX_THREADS`].
+fn threads(s: &str) -> Result<usize, String> {
+    let max = ibsim::limits::MAX_THREADS;
+    match s.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of threads from 1 to {max}"
+        )),
+    }
 }
 
 fn main() {

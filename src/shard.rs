@@ -225,9 +225,83 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
     Ok((header, cols))
 }
 
+/// Largest shard header read, in bytes (it holds the scenario's text, at
+/// most 16 MiB, and the column names).
+const MAX_HEADER: u64 = 64 << 20;
+
+/// Reads a shard container from `path` a part at a time, never more than
+/// its header says it holds: the first 16 bytes (magic, version, header
+/// length), the header, then exactly the data its header describes and the
+/// checksum, and one byte more only to see that nothing follows. A file of
+/// the wrong kind, a pipe or a device (`/dev/zero`) stops at the first part
+/// that does not fit; data too large for this machine's memory is refused.
+pub fn read_container(path: &Path, magic: &[u8; 8], what: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = vec![0u8; 16];
+    f.read_exact(&mut bytes)
+        .map_err(|_| format!("not an ibsim {what} file (too short)"))?;
+    if &bytes[..8] != magic {
+        return Err(format!("not an ibsim {what} file"));
+    }
+    let hlen = u64::from(u32::from_le_bytes(
+        bytes[12..16].try_into().unwrap_or_default(),
+    ));
+    if hlen > MAX_HEADER {
+        return Err(format!(
+            "header of {hlen} bytes: more than the {MAX_HEADER}-byte limit"
+        ));
+    }
+    let got = (&mut f)
+        .take(hlen)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if got as u64 != hlen {
+        return Err("truncated header".into());
+    }
+    let header: Value =
+        serde_json::from_slice(&bytes[16..]).map_err(|e| format!("bad header: {e}"))?;
+    let data = if magic == MAGIC {
+        let num = |k: &str| header[k].as_u64().ok_or(format!("header lacks `{k}`"));
+        let columns = header["columns"].as_array().map_or(0, Vec::len) as u64;
+        let floats = columns
+            .checked_mul(num("count")?)
+            .and_then(|c| {
+                c.checked_add(
+                    num("kept_trials")
+                        .ok()?
+                        .checked_mul(num("horizon").ok()?)?
+                        .checked_mul(MONTH_SERIES as u64)?,
+                )
+            })
+            .ok_or("sizes in the header overflow")?;
+        floats
+            .checked_mul(8)
+            .ok_or("sizes in the header overflow")?
+    } else {
+        0
+    };
+    let memory = crate::limits::available_memory();
+    if data > memory / 2 {
+        return Err(format!(
+            "its header describes {data} bytes of data, more than this machine's memory allows ({memory} bytes available)"
+        ));
+    }
+    let rest = data + 32;
+    let got = f
+        .take(rest + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if got as u64 != rest {
+        return Err("data size does not match the header".into());
+    }
+    Ok(bytes)
+}
+
 /// Reads `path` as a shard.
 pub fn read(path: &Path) -> Result<(ShardHeader, TrialColumns), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes =
+        read_container(path, MAGIC, "shard").map_err(|e| format!("{}: {e}", path.display()))?;
     decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -309,7 +383,7 @@ pub fn assemble(
 }
 
 /// First bytes of a sweep shard file (same container, rows in the header).
-const SWEEP_MAGIC: &[u8; 8] = b"IBSIMSWP";
+pub const SWEEP_MAGIC: &[u8; 8] = b"IBSIMSWP";
 
 /// True when `bytes` start like a sweep shard file.
 pub fn is_sweep(bytes: &[u8]) -> bool {

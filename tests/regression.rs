@@ -324,3 +324,128 @@ fn valid_but_suspicious_scenarios_get_warnings() {
     let o = ibsim(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
+
+/// Runs `ibsim ARGS` and waits at most `secs` seconds (then kills it):
+/// (exit code, stderr); None for the code when it had to be killed. With
+/// `feed`, stdin is fed `feed` over and over until ibsim stops reading.
+fn bounded(args: &[&str], feed: Option<&'static [u8]>, secs: u64) -> (Option<i32>, String) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(root())
+        .env("CI", "1")
+        .stdin(if feed.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let (Some(bytes), Some(mut stdin)) = (feed, child.stdin.take()) {
+        std::thread::spawn(move || while stdin.write_all(bytes).is_ok() {});
+    }
+    let start = std::time::Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if start.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    (code, err)
+}
+
+#[test]
+fn endless_inputs_are_read_only_up_to_their_limit() {
+    // A device, a pipe fed forever and a device given as a shard: each ends
+    // at once with its limit, instead of reading until memory runs out.
+    let (code, err) = bounded(&["validate", "/dev/zero"], None, 30);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("more than the 16777216-byte limit"), "{err}");
+    let (code, err) = bounded(&["validate", "/dev/stdin"], Some(b"a: b\n"), 30);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("more than the 16777216-byte limit"), "{err}");
+    let (code, err) = bounded(&["merge", "/dev/zero"], None, 30);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("not an ibsim shard file"), "{err}");
+    let (code, err) = bounded(
+        &[
+            "check",
+            "scenarios/bench/reference.yaml",
+            "--baseline",
+            "/dev/zero",
+        ],
+        None,
+        60,
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("byte limit"), "{err}");
+}
+
+#[test]
+fn command_line_values_are_bounded() {
+    let s = "scenarios/empleando-futuro.yaml";
+    // solve's tolerance: 0 never ended, NaN skipped the bisection.
+    for tol in ["0", "1e-300", "nan", "inf", "1", "-1e-3"] {
+        let (code, err) = bounded(
+            &[
+                "solve",
+                s,
+                "--vary",
+                "outcomes.placement.price=1e6..2e6",
+                "--target",
+                "prob(investor_net < 0) <= 0.1",
+                "--trials",
+                "100",
+                &format!("--tol={tol}"),
+            ],
+            None,
+            60,
+        );
+        assert_eq!(code, Some(2), "--tol {tol}: {err}");
+        assert!(err.contains("--tol"), "{err}");
+    }
+    // Threads: 20,000 panicked while starting them.
+    for threads in ["0", "1025", "20000"] {
+        let (code, err) = bounded(
+            &["run", s, "--threads", threads, "--trials", "100"],
+            None,
+            60,
+        );
+        assert_eq!(code, Some(2), "--threads {threads}: {err}");
+        assert!(err.contains("from 1 to 1024"), "{err}");
+    }
+    // sweep: the same value twice (by id and by position) is no grid.
+    let dir = tempdir("dead-axis");
+    for second in ["outcomes.placement.price", "outcomes.0.price"] {
+        let (code, err) = bounded(
+            &[
+                "sweep",
+                s,
+                "--vary",
+                "outcomes.placement.price=1e6..2e6:3",
+                "--vary",
+                &format!("{second}=1e6..2e6:3"),
+                "--trials",
+                "100",
+                "--out",
+                dir.to_str().unwrap(),
+            ],
+            None,
+            60,
+        );
+        assert_eq!(code, Some(2), "{second}: {err}");
+        assert!(err.contains("name the same value"), "{err}");
+    }
+}

@@ -118,10 +118,14 @@ pub fn get(s: &Scenario, path: &str) -> Option<f64> {
     for seg in path.split('.') {
         cur = match cur {
             Value::Object(m) => m.get(seg)?,
-            Value::Array(items) => items.iter().find(|it| {
-                it.get("id").and_then(Value::as_str) == Some(seg)
-                    || it.get("name").and_then(Value::as_str) == Some(seg)
-            })?,
+            // An item by id or name, else by position, as `set` reads it.
+            Value::Array(items) => items
+                .iter()
+                .find(|it| {
+                    it.get("id").and_then(Value::as_str) == Some(seg)
+                        || it.get("name").and_then(Value::as_str) == Some(seg)
+                })
+                .or_else(|| items.get(seg.parse::<usize>().ok()?))?,
             _ => return None,
         };
     }

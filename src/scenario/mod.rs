@@ -95,14 +95,12 @@ pub fn load(path: &Path) -> Result<LoadedScenario, Vec<Diagnostic>> {
             "is a folder, expected a scenario file (.yaml)".into(),
         ));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(whole(format!(
-            "file is {} bytes, more than the {MAX_FILE_BYTES}-byte limit for a scenario",
-            meta.len()
-        )));
-    }
-    let bytes =
-        std::fs::read(path).map_err(|e| whole(format!("cannot read: {}", io_reason(&e))))?;
+    let bytes = crate::limits::read_bounded(path, MAX_FILE_BYTES).map_err(|e| match e {
+        crate::limits::ReadError::TooLarge(_) => whole(format!(
+            "more than the {MAX_FILE_BYTES}-byte limit for a scenario (real scenarios are a few KB)"
+        )),
+        crate::limits::ReadError::Io(e) => whole(format!("cannot read: {}", io_reason(&e))),
+    })?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
