@@ -257,7 +257,7 @@ pub fn read_container(path: &Path, magic: &[u8; 8], what: &str) -> Result<Vec<u8
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;
     if got as u64 != hlen {
-        return Err("truncated header".into());
+        return Err("the file is truncated or corrupted: its header is cut short".into());
     }
     let header: Value =
         serde_json::from_slice(&bytes[16..]).map_err(|e| format!("bad header: {e}"))?;
@@ -293,7 +293,10 @@ pub fn read_container(path: &Path, magic: &[u8; 8], what: &str) -> Result<Vec<u8
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;
     if got as u64 != rest {
-        return Err("data size does not match the header".into());
+        return Err(format!(
+            "the file is truncated or corrupted: {} bytes after its header, {rest} expected",
+            got
+        ));
     }
     Ok(bytes)
 }
