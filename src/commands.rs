@@ -121,8 +121,10 @@ pub struct RunArgs {
     pub until_se: Option<String>,
     /// `--shard K/N`: run only shard K of N and write a shard file.
     pub shard: Option<crate::shard::ShardSpec>,
-    /// Run even when estimated to take hours; replace another scenario's output folder.
+    /// Run even when estimated to take hours.
     pub force: bool,
+    /// Replace an output folder holding another scenario's ibsim outputs.
+    pub replace: bool,
 }
 
 /// The result of a whole run, kept in memory for reports and analyses.
@@ -165,14 +167,14 @@ pub fn simulate_run(args: &RunArgs) -> Result<RunResult, i32> {
         return Err(exit::USAGE);
     }
     check_cost(&model, trials, 1, args.threads, args.force)?;
-    if !args.out.as_os_str().is_empty() && !args.force {
+    if !args.out.as_os_str().is_empty() {
         // Refuse another scenario's output folder now, not after the run.
         let owner = crate::output::Owner {
             file: file_name(&args.scenario),
             name: model.name.clone(),
         };
         let dir = args.out.join(crate::output::folder_name(&args.scenario));
-        if let Err(e) = crate::output::claim(&dir, &owner, false) {
+        if let Err(e) = crate::output::claim(&dir, &owner, args.replace) {
             eprintln!("error: {e}");
             return Err(exit::FAILURE);
         }
@@ -337,7 +339,12 @@ fn write_outputs(
     threads: usize,
     args: &RunArgs,
 ) -> i32 {
-    let staging = match crate::output::Staging::new(dir, owner_of(&result.summary), args.force) {
+    let staging = match crate::output::Staging::new(
+        dir,
+        owner_of(&result.summary),
+        crate::output::Product::Run,
+        args.replace,
+    ) {
         Ok(st) => st,
         Err(e) => {
             eprintln!("error: {e}");
@@ -510,7 +517,7 @@ fn run_shard(args: &RunArgs, spec: crate::shard::ShardSpec) -> i32 {
         file: file_name(&args.scenario),
         name: model.name.clone(),
     };
-    if let Err(e) = crate::output::claim(&dir, &owner, args.force) {
+    if let Err(e) = crate::output::claim(&dir, &owner, args.replace) {
         eprintln!("error: {e}");
         return exit::FAILURE;
     }
@@ -547,8 +554,8 @@ pub struct MergeArgs {
     pub no_report: bool,
     /// Print nothing but errors.
     pub quiet: bool,
-    /// Replace an output folder that holds another scenario's outputs.
-    pub force: bool,
+    /// Replace an output folder that holds another scenario's ibsim outputs.
+    pub replace: bool,
 }
 
 /// `ibsim merge SHARD... --out DIR`: checks the shards, puts the trials back
@@ -627,7 +634,8 @@ pub fn merge(args: &MergeArgs) -> i32 {
         no_report: args.no_report,
         until_se: None,
         shard: None,
-        force: args.force,
+        force: false,
+        replace: args.replace,
     };
     write_outputs(
         &result,
@@ -657,25 +665,27 @@ pub struct AnalysisArgs {
     pub lang: crate::report::i18n::Lang,
     /// Print nothing but errors.
     pub quiet: bool,
-    /// Run even when estimated to take hours; replace another scenario's output folder.
+    /// Run even when estimated to take hours.
     pub force: bool,
+    /// Replace an output folder holding another scenario's ibsim outputs.
+    pub replace: bool,
 }
 
 /// Where an analysis writes: its output folder and whose it is.
 struct Destination {
     dir: std::path::PathBuf,
     owner: crate::output::Owner,
-    force: bool,
+    replace: bool,
 }
 
 impl Destination {
     /// For `scenario` (file `file`) under `out`; refuses a folder holding
-    /// another scenario's outputs now, before any work, unless `force`.
+    /// another scenario's outputs now, before any work, unless `replace`.
     fn new(
         out: &Path,
         file: &Path,
         s: &scenario::Scenario,
-        force: bool,
+        replace: bool,
     ) -> Result<Destination, i32> {
         let d = Destination {
             dir: out.join(crate::output::folder_name(file)),
@@ -683,21 +693,23 @@ impl Destination {
                 file: file_name(file),
                 name: s.name.clone(),
             },
-            force,
+            replace,
         };
-        if !force && let Err(e) = crate::output::claim(&d.dir, &d.owner, false) {
+        if let Err(e) = crate::output::claim(&d.dir, &d.owner, replace) {
             eprintln!("error: {e}");
             return Err(exit::FAILURE);
         }
         Ok(d)
     }
 
-    /// A staging folder for this destination's files.
-    fn stage(&self) -> Result<crate::output::Staging, i32> {
-        crate::output::Staging::new(&self.dir, self.owner.clone(), self.force).map_err(|e| {
-            eprintln!("error: {e}");
-            exit::FAILURE
-        })
+    /// A staging folder for this destination's `product`.
+    fn stage(&self, product: crate::output::Product) -> Result<crate::output::Staging, i32> {
+        crate::output::Staging::new(&self.dir, self.owner.clone(), product, self.replace).map_err(
+            |e| {
+                eprintln!("error: {e}");
+                exit::FAILURE
+            },
+        )
     }
 }
 
@@ -735,7 +747,7 @@ fn load_for_analysis(
         eprintln!("error: --trials must be at least 2");
         return Err(exit::USAGE);
     }
-    let dest = Destination::new(&args.out, &args.scenario, &loaded.scenario, args.force)?;
+    let dest = Destination::new(&args.out, &args.scenario, &loaded.scenario, args.replace)?;
     Ok((
         loaded.scenario,
         trials,
@@ -909,7 +921,7 @@ fn write_sweep_outputs(
     lang: crate::report::i18n::Lang,
     quiet: bool,
 ) -> i32 {
-    let staging = match dest.stage() {
+    let staging = match dest.stage(crate::output::Product::Sweep) {
         Ok(st) => st,
         Err(c) => return c,
     };
@@ -1024,7 +1036,7 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
             return exit::FAILURE;
         }
     };
-    let staging = match dest.stage() {
+    let staging = match dest.stage(crate::output::Product::Solve) {
         Ok(st) => st,
         Err(c) => return c,
     };
@@ -1086,7 +1098,7 @@ pub fn sensitivity(args: &AnalysisArgs) -> i32 {
             return exit::FAILURE;
         }
     };
-    let staging = match dest.stage() {
+    let staging = match dest.stage(crate::output::Product::Sensitivity) {
         Ok(st) => st,
         Err(c) => return c,
     };
@@ -1216,6 +1228,7 @@ pub fn check(args: &CheckArgs) -> i32 {
         until_se: None,
         shard: None,
         force: args.force,
+        replace: false,
     };
     let result = match simulate_run(&run) {
         Ok(r) => r,
@@ -1354,7 +1367,7 @@ fn merge_sweep(args: &MergeArgs) -> i32 {
     let dest = Destination {
         dir: args.out.join(crate::output::folder_name(Path::new(file))),
         owner: owner_of(&h),
-        force: args.force,
+        replace: args.replace,
     };
     write_sweep_outputs(&result, &limits, &dest, args.lang, args.quiet)
 }

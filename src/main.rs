@@ -124,9 +124,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
-        /// Replace an output folder that holds another scenario's outputs.
+        /// Replace an output folder that holds another scenario's ibsim outputs.
         #[arg(long)]
-        force: bool,
+        replace: bool,
     },
     /// Compare a run with a stored summary.json: exact when seed, trials and
     /// model version match, else within --sigma standard errors; exit 1 if anything moved.
@@ -184,10 +184,13 @@ struct CommonFlags {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
-    /// Run even when the run is estimated to take more than an hour, and
-    /// replace an output folder that holds another scenario's outputs.
+    /// Run even when the run is estimated to take more than an hour.
     #[arg(long)]
     force: bool,
+    /// Replace an output folder that holds another scenario's ibsim outputs
+    /// (a folder holding other files is never replaced).
+    #[arg(long)]
+    replace: bool,
 }
 
 impl CommonFlags {
@@ -202,6 +205,7 @@ impl CommonFlags {
             lang: ibsim::report::i18n::Lang::parse(&self.lang).unwrap_or_default(),
             quiet: self.quiet,
             force: self.force,
+            replace: self.replace,
         }
     }
 }
@@ -271,6 +275,7 @@ fn main() {
                 until_se,
                 shard,
                 force: a.force,
+                replace: a.replace,
             })
         }
         Command::Merge {
@@ -279,14 +284,14 @@ fn main() {
             lang,
             no_report,
             quiet,
-            force,
+            replace,
         } => ibsim::commands::merge(&ibsim::commands::MergeArgs {
             shards,
             out,
             lang: ibsim::report::i18n::Lang::parse(&lang).unwrap_or_default(),
             no_report,
             quiet,
-            force,
+            replace,
         }),
         Command::Sweep {
             scenario,

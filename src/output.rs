@@ -3,11 +3,14 @@
 //! - [`write_atomic`]: one file through a temporary file and a rename in the
 //!   same folder.
 //! - [`Staging`]: a command's files are written into a hidden folder beside
-//!   the output folder and moved into it together at the end, so that an
-//!   interrupted command leaves the output folder as it was.
+//!   the output folder, which becomes the complete new folder and is swapped
+//!   for the old one at the end: an interrupted command leaves the output
+//!   folder as it was, and a finished one leaves exactly its own files (and
+//!   the other commands' files of the same scenario).
 //! - [`claim`]: an output folder holding another scenario's outputs is not
-//!   replaced without `--force` (a marker file, `.ibsim.json`, says whose
-//!   outputs a folder holds).
+//!   replaced without `--replace`, and one holding files ibsim did not write
+//!   never is (a marker file, `.ibsim.json`, says whose outputs a folder
+//!   holds); [`clean_stale`] removes what killed processes left behind.
 //! - [`install_interrupt_handler`]: on SIGINT or SIGTERM every temporary
 //!   file and staging folder in flight is removed and the process exits 130.
 //! - [`folder_name`]: the output folder's name comes from the scenario's file
@@ -144,39 +147,179 @@ impl Owner {
     }
 }
 
-/// Checks that `dir` may receive `owner`'s outputs: it does not exist, is
-/// empty, or holds outputs of the same scenario. With `force`, a folder
-/// holding anything else is emptied first.
-pub fn claim(dir: &Path, owner: &Owner, force: bool) -> Result<(), String> {
-    let Ok(mut entries) = std::fs::read_dir(dir) else {
-        if dir.exists() && !dir.is_dir() {
-            return Err(format!(
-                "output path {} exists and is not a folder",
-                dir.display()
-            ));
+/// What one command writes into an output folder. A command replaces its
+/// product as a whole (the files it does not write this time go), and
+/// keeps the other commands' products of the same scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Product {
+    /// `run` and `merge`: summary, run information, reports, trials, charts.
+    Run,
+    /// `sweep`: its table, JSON and chart.
+    Sweep,
+    /// `solve`: its JSON.
+    Solve,
+    /// `sensitivity`: its JSON and tornado charts.
+    Sensitivity,
+}
+
+impl Product {
+    /// Whether `rel` (`/`-separated, inside the output folder) is one of
+    /// this product's files.
+    pub fn owns(self, rel: &str) -> bool {
+        let sweep = matches!(
+            rel,
+            "sweep.csv" | "sweep.json" | "charts/sweep.png" | "charts/sweep.svg"
+        );
+        let sensitivity = rel == "sensitivity.json" || rel.starts_with("charts/tornado_");
+        match self {
+            Product::Run => {
+                matches!(
+                    rel,
+                    "summary.json" | "run.json" | "report.html" | "workbook.xlsx" | "trials.csv"
+                ) || (rel.starts_with("charts/") && !sweep && !sensitivity)
+            }
+            Product::Sweep => sweep,
+            Product::Solve => rel == "solve.json",
+            Product::Sensitivity => sensitivity,
         }
-        return Ok(());
-    };
-    if entries.next().is_none() {
+    }
+}
+
+/// Whether `rel` is a file some ibsim command writes into an output folder
+/// (a product's file, the marker, or a shard file).
+pub fn is_ibsim_file(rel: &str) -> bool {
+    let shard = rel
+        .strip_suffix(".ibshard")
+        .is_some_and(|stem| stem.starts_with("shard-") || stem.starts_with("sweep-shard-"));
+    rel == MARKER
+        || shard
+        || [
+            Product::Run,
+            Product::Sweep,
+            Product::Solve,
+            Product::Sensitivity,
+        ]
+        .iter()
+        .any(|p| p.owns(rel))
+}
+
+/// Every file under `dir`, as `/`-separated paths relative to it.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((d, prefix)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push((e.path(), rel));
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether process `pid` still runs (Linux: `/proc/PID`; elsewhere
+/// assumed to, so that nothing of a live process is ever removed).
+fn alive(pid: u32) -> bool {
+    if pid == std::process::id() || !Path::new("/proc/self").exists() {
+        return true;
+    }
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// The process id at the end of a temporary name (`.x.tmp-123`,
+/// `.deal.staging-123`, `.deal.old-123`).
+fn owner_pid(name: &str, tags: &[&str]) -> Option<u32> {
+    tags.iter()
+        .find_map(|t| name.rsplit_once(t).map(|(_, pid)| pid))
+        .and_then(|pid| pid.parse().ok())
+}
+
+/// Removes what killed ibsim processes left behind for `target`: staging
+/// folders beside it, temporary files inside it, and a previous folder
+/// set aside during a swap (put back when the swap never finished).
+pub fn clean_stale(target: &Path) {
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let Some(rest) = n.strip_prefix(&format!(".{name}.")) else {
+                continue;
+            };
+            if owner_pid(rest, &["staging-"]).is_some_and(|p| !alive(p)) {
+                remove(&e.path());
+            } else if owner_pid(rest, &["old-"]).is_some_and(|p| !alive(p)) {
+                if target.exists() {
+                    remove(&e.path());
+                } else {
+                    let _ = std::fs::rename(e.path(), target);
+                }
+            }
+        }
+    }
+    for rel in files_under(target) {
+        let file = rel.rsplit('/').next().unwrap_or(&rel);
+        if file.starts_with('.') && owner_pid(file, &[".tmp-"]).is_some_and(|p| !alive(p)) {
+            let _ = std::fs::remove_file(target.join(&rel));
+        }
+    }
+}
+
+/// Checks that `dir` may receive `owner`'s outputs: it does not exist, is
+/// empty, or holds outputs of the same scenario. A folder holding another
+/// scenario's outputs is taken over only with `replace`; a folder holding
+/// files ibsim did not write is never taken over.
+pub fn claim(dir: &Path, owner: &Owner, replace: bool) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!(
+            "output path {} exists and is not a folder",
+            dir.display()
+        ));
+    }
+    clean_stale(dir);
+    let files = files_under(dir);
+    if files.is_empty() {
         return Ok(());
     }
     let found = Owner::of(dir);
     if found.as_ref() == Some(owner) {
         return Ok(());
     }
-    if force {
-        return std::fs::remove_dir_all(dir)
-            .map_err(|e| format!("cannot replace {}: {e}", dir.display()));
+    if let Some(foreign) = files.iter().find(|f| !is_ibsim_file(f)) {
+        return Err(format!(
+            "output folder {} holds files ibsim did not write (such as {foreign}); ibsim never replaces such a folder: choose another --out",
+            dir.display()
+        ));
+    }
+    if replace {
+        return Ok(());
     }
     Err(match found {
         Some(o) => format!(
-            "output folder {} holds the outputs of another scenario ({} in {}); pass --force to replace them, or choose another --out",
+            "output folder {} holds the outputs of another scenario ({} in {}); pass --replace to replace them, or choose another --out",
             dir.display(),
             o.name,
             o.file
         ),
         None => format!(
-            "output folder {} exists and does not hold ibsim outputs; pass --force to replace it, or choose another --out",
+            "output folder {} holds ibsim files of an unknown scenario; pass --replace to replace them, or choose another --out",
             dir.display()
         ),
     })
@@ -192,20 +335,28 @@ pub fn mark(dir: &Path, owner: &Owner) -> std::io::Result<()> {
 }
 
 /// A command's files on their way to an output folder: written under
-/// [`Staging::path`], moved into the folder by [`Staging::commit`], removed
-/// if the command fails or is interrupted.
+/// [`Staging::path`], then [`Staging::commit`] makes the staging folder the
+/// complete new output folder (this product's new files, the other
+/// products of the same scenario, files ibsim did not write) and swaps it
+/// for the old one; removed if the command fails or is interrupted.
 #[derive(Debug)]
 pub struct Staging {
     target: PathBuf,
     dir: PathBuf,
     owner: Owner,
+    product: Product,
     done: bool,
 }
 
 impl Staging {
     /// Claims `target` for `owner` (see [`claim`]) and creates the staging folder beside it.
-    pub fn new(target: &Path, owner: Owner, force: bool) -> Result<Staging, String> {
-        claim(target, &owner, force)?;
+    pub fn new(
+        target: &Path,
+        owner: Owner,
+        product: Product,
+        replace: bool,
+    ) -> Result<Staging, String> {
+        claim(target, &owner, replace)?;
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -226,6 +377,7 @@ impl Staging {
             target: target.to_path_buf(),
             dir,
             owner,
+            product,
             done: false,
         })
     }
@@ -235,25 +387,65 @@ impl Staging {
         &self.dir
     }
 
-    /// Moves every staged file into the output folder (replacing files of
-    /// the same name, keeping the others) and removes the staging folder.
+    /// Completes the staging folder and swaps it for the output folder: the
+    /// old folder is set aside, the new one renamed into its place, and the
+    /// old one removed only once the new one is there (put back if the
+    /// rename fails). Readers never see old and new files mixed.
     pub fn commit(mut self) -> Result<(), String> {
-        let _hold = pending(); // an interrupt waits until the folder is complete
-        let result = (|| -> std::io::Result<()> {
-            std::fs::create_dir_all(&self.target)?;
-            move_tree(&self.dir, &self.target)?;
-            let marker = crate::report::json_text(&self.owner.to_json());
-            let tmp = self
-                .target
-                .join(format!(".marker.tmp-{}", std::process::id()));
-            std::fs::write(&tmp, marker)?;
-            std::fs::rename(&tmp, self.target.join(MARKER))
-        })();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        let _hold = pending(); // an interrupt waits until the swap is over
+        let result = self.swap();
+        remove(&self.dir);
         drop(_hold);
         unregister(&self.dir);
         self.done = true;
         result.map_err(|e| format!("cannot write into {}: {e}", self.target.display()))
+    }
+
+    fn swap(&self) -> std::io::Result<()> {
+        let old = Owner::of(&self.target);
+        if self.target.exists() && old.as_ref() == Some(&self.owner) {
+            // The same scenario: every file that is not this product's
+            // (nor written anew) comes along, by a hard link where it can.
+            for rel in files_under(&self.target) {
+                let to = self.dir.join(&rel);
+                if self.product.owns(&rel) || rel == MARKER || to.exists() {
+                    continue;
+                }
+                if let Some(p) = to.parent() {
+                    std::fs::create_dir_all(p)?;
+                }
+                let from = self.target.join(&rel);
+                if std::fs::hard_link(&from, &to).is_err() {
+                    std::fs::copy(&from, &to)?;
+                }
+            }
+        }
+        std::fs::write(
+            self.dir.join(MARKER),
+            crate::report::json_text(&self.owner.to_json()),
+        )?;
+        if !self.target.exists() {
+            return std::fs::rename(&self.dir, &self.target);
+        }
+        let name = self
+            .target
+            .file_name()
+            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        let aside = self
+            .target
+            .with_file_name(format!(".{name}.old-{}", std::process::id()));
+        // (The commit holds the lock of the interrupt handler, so no signal
+        // lands between the two renames; a kill -9 there leaves the old
+        // folder aside, and `clean_stale` puts it back.)
+        remove(&aside);
+        std::fs::rename(&self.target, &aside)?;
+        let placed = std::fs::rename(&self.dir, &self.target);
+        if placed.is_err() {
+            let _ = std::fs::rename(&aside, &self.target);
+        } else {
+            remove(&aside);
+        }
+        placed
     }
 }
 
@@ -264,21 +456,6 @@ impl Drop for Staging {
             unregister(&self.dir);
         }
     }
-}
-
-/// Renames every file under `from` to the same place under `to`.
-fn move_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let dest = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            std::fs::create_dir_all(&dest)?;
-            move_tree(&entry.path(), &dest)?;
-        } else {
-            std::fs::rename(entry.path(), &dest)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -310,42 +487,94 @@ mod tests {
     }
 
     #[test]
-    fn staging_moves_everything_at_commit_and_nothing_on_drop() {
+    fn staging_swaps_the_whole_folder_at_commit_and_nothing_on_drop() {
         let root = tmp("staging");
         let target = root.join("deal");
-        let s = Staging::new(&target, owner("deal.yaml"), false).unwrap();
+        let s = Staging::new(&target, owner("deal.yaml"), Product::Run, false).unwrap();
         std::fs::create_dir_all(s.path().join("charts")).unwrap();
         std::fs::write(s.path().join("summary.json"), "{}").unwrap();
+        std::fs::write(s.path().join("trials.csv"), "trial").unwrap();
         std::fs::write(s.path().join("charts/a.svg"), "<svg/>").unwrap();
         assert!(!target.exists(), "nothing visible before the commit");
         s.commit().unwrap();
         assert!(target.join("summary.json").exists() && target.join("charts/a.svg").exists());
         assert!(target.join(MARKER).exists());
-        // Dropped without a commit: the folder keeps what it had.
-        let s = Staging::new(&target, owner("deal.yaml"), false).unwrap();
+        // Another command of the same scenario keeps the run's files.
+        let s = Staging::new(&target, owner("deal.yaml"), Product::Sweep, false).unwrap();
+        std::fs::write(s.path().join("sweep.json"), "{}").unwrap();
+        s.commit().unwrap();
+        assert!(target.join("sweep.json").exists() && target.join("trials.csv").exists());
+        // A new run leaves exactly its own files: no old trials.csv or chart.
+        let s = Staging::new(&target, owner("deal.yaml"), Product::Run, false).unwrap();
         std::fs::write(s.path().join("summary.json"), "{\"new\": 1}").unwrap();
+        s.commit().unwrap();
+        assert!(!target.join("trials.csv").exists() && !target.join("charts/a.svg").exists());
+        assert!(target.join("sweep.json").exists(), "the sweep stays");
+        // Dropped without a commit: the folder keeps what it had.
+        let s = Staging::new(&target, owner("deal.yaml"), Product::Run, false).unwrap();
+        std::fs::write(s.path().join("summary.json"), "{\"newer\": 1}").unwrap();
         drop(s);
         assert_eq!(
             std::fs::read_to_string(target.join("summary.json")).unwrap(),
-            "{}"
+            "{\"new\": 1}"
         );
         let leftovers: Vec<_> = std::fs::read_dir(&root).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no staging folder left");
-        // Another scenario's folder needs --force.
-        let e = Staging::new(&target, owner("other.yaml"), false).unwrap_err();
+        // Another scenario's folder needs --replace, and is then all new.
+        let e = Staging::new(&target, owner("other.yaml"), Product::Run, false).unwrap_err();
         assert!(
-            e.contains("another scenario") && e.contains("--force"),
+            e.contains("another scenario") && e.contains("--replace"),
             "{e}"
         );
-        let s = Staging::new(&target, owner("other.yaml"), true).unwrap();
+        let s = Staging::new(&target, owner("other.yaml"), Product::Run, true).unwrap();
         s.commit().unwrap();
         assert!(!target.join("summary.json").exists(), "replaced, not mixed");
-        // A folder of other files needs --force too.
+        assert!(!target.join("sweep.json").exists(), "replaced, not mixed");
+        // A folder of other files is never taken, even with --replace.
         let mine = root.join("mine");
         std::fs::create_dir_all(&mine).unwrap();
         std::fs::write(mine.join("notes.txt"), "keep").unwrap();
-        let e = claim(&mine, &owner("deal.yaml"), false).unwrap_err();
-        assert!(e.contains("does not hold ibsim outputs"), "{e}");
+        for replace in [false, true] {
+            let e = claim(&mine, &owner("deal.yaml"), replace).unwrap_err();
+            assert!(
+                e.contains("files ibsim did not write") && e.contains("notes.txt"),
+                "{e}"
+            );
+        }
+        assert!(mine.join("notes.txt").exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn what_killed_processes_left_is_cleaned_up() {
+        let root = tmp("stale");
+        let target = root.join("deal");
+        std::fs::create_dir_all(&target).unwrap();
+        // A pid that cannot be running (above the kernel's pid limit).
+        let dead = 4_194_305u32;
+        std::fs::create_dir_all(root.join(format!(".deal.staging-{dead}"))).unwrap();
+        std::fs::write(
+            target.join(format!(".shard-0-of-2.ibshard.tmp-{dead}")),
+            "x",
+        )
+        .unwrap();
+        let mine = format!(".summary.json.tmp-{}", std::process::id());
+        std::fs::write(target.join(&mine), "x").unwrap();
+        clean_stale(&target);
+        assert!(!root.join(format!(".deal.staging-{dead}")).exists());
+        assert!(
+            !target
+                .join(format!(".shard-0-of-2.ibshard.tmp-{dead}"))
+                .exists()
+        );
+        assert!(target.join(&mine).exists(), "a live process's file stays");
+        // A folder set aside by a swap that never finished comes back.
+        std::fs::remove_dir_all(&target).unwrap();
+        let aside = root.join(format!(".deal.old-{dead}"));
+        std::fs::create_dir_all(&aside).unwrap();
+        std::fs::write(aside.join("summary.json"), "{}").unwrap();
+        clean_stale(&target);
+        assert!(target.join("summary.json").exists() && !aside.exists());
         let _ = std::fs::remove_dir_all(&root);
     }
 

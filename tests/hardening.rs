@@ -230,7 +230,7 @@ fn an_interrupted_run_leaves_nothing_and_exits_130() {
 }
 
 #[test]
-fn another_scenarios_output_folder_is_not_overwritten_without_force() {
+fn another_scenarios_output_folder_is_not_overwritten_without_replace() {
     let dir = tempdir("foreign");
     let a = write(&dir, "deal.yaml", SMALL);
     let other = dir.join("other");
@@ -259,17 +259,20 @@ fn another_scenarios_output_folder_is_not_overwritten_without_force() {
     // The same scenario again (even edited): replaced in place.
     std::fs::write(&a, SMALL.replace("price: 1000", "price: 1100")).unwrap();
     assert_eq!(run(&a, &[]).status.code(), Some(0));
-    // Another scenario with the same file name: refused, then replaced with --force.
-    let o = run(&b, &[]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("another scenario") && stderr(&o).contains("--force"),
-        "{}",
-        stderr(&o)
-    );
+    // Another scenario with the same file name: refused, also with --force
+    // (which only allows long runs), then replaced with --replace.
+    for extra in [&[][..], &["--force"][..]] {
+        let o = run(&b, extra);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stderr(&o).contains("another scenario") && stderr(&o).contains("--replace"),
+            "{}",
+            stderr(&o)
+        );
+    }
     let summary = std::fs::read_to_string(out.join("deal/summary.json")).unwrap();
     assert!(summary.contains("Small deal"));
-    let o = run(&b, &["--force"]);
+    let o = run(&b, &["--replace"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let summary = std::fs::read_to_string(out.join("deal/summary.json")).unwrap();
     assert!(summary.contains("Another deal"));
@@ -278,10 +281,16 @@ fn another_scenarios_output_folder_is_not_overwritten_without_force() {
     std::fs::create_dir_all(&mine).unwrap();
     std::fs::write(mine.join("notes.txt"), "keep").unwrap();
     let m = write(&dir, "mine.yaml", SMALL);
-    let o = run(&m, &[]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("does not hold ibsim outputs"));
-    assert!(mine.join("notes.txt").exists());
+    for extra in [&[][..], &["--replace"][..], &["--force", "--replace"][..]] {
+        let o = run(&m, extra);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stderr(&o).contains("files ibsim did not write (such as notes.txt)"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(mine.join("notes.txt").exists());
+    }
     // Analyses share the scenario's folder with its run.
     let o = ibsim(&[
         "sweep",

@@ -449,3 +449,151 @@ fn command_line_values_are_bounded() {
         assert!(err.contains("name the same value"), "{err}");
     }
 }
+
+/// `ibsim run` of `scenario` into `out` with `extra` flags.
+fn run_into(
+    scenario: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        scenario.to_str().unwrap(),
+        "--trials",
+        "300",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    ibsim(&args)
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(e.path()).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_run_leaves_exactly_its_own_files() {
+    let dir = tempdir("own-files");
+    let s = write(&dir, "deal.yaml", BASE);
+    let out = dir.join("out");
+    assert_eq!(
+        run_into(&s, &out, &["--save-trials"]).status.code(),
+        Some(0)
+    );
+    let d = out.join("deal");
+    assert!(d.join("report.html").exists() && d.join("trials.csv").exists());
+    // A sweep of the same scenario shares the folder.
+    let o = ibsim(&[
+        "sweep",
+        s.to_str().unwrap(),
+        "--vary",
+        "outcomes.a.price=5..15:2",
+        "--trials",
+        "200",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Another seed without reports: no old report, workbook, charts or trials.
+    let o = run_into(&s, &out, &["--seed", "9", "--no-report", "--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut files: Vec<String> = snapshot(&d).into_iter().map(|(f, _)| f).collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            ".ibsim.json",
+            "charts/sweep.png",
+            "charts/sweep.svg",
+            "run.json",
+            "summary.json",
+            "sweep.csv",
+            "sweep.json"
+        ]
+    );
+    let summary = std::fs::read_to_string(d.join("summary.json")).unwrap();
+    assert!(summary.contains("\"seed\": 9"), "{summary}");
+}
+
+#[test]
+fn a_file_that_cannot_be_placed_leaves_the_old_folder_whole() {
+    let dir = tempdir("whole");
+    let s = write(&dir, "deal.yaml", BASE);
+    let out = dir.join("out");
+    assert_eq!(run_into(&s, &out, &[]).status.code(), Some(0));
+    let d = out.join("deal");
+    // The user puts a folder where the workbook goes, with a file in it.
+    std::fs::remove_file(d.join("workbook.xlsx")).unwrap();
+    std::fs::create_dir_all(d.join("workbook.xlsx")).unwrap();
+    std::fs::write(d.join("workbook.xlsx/notes.txt"), "mine").unwrap();
+    let before = snapshot(&d);
+    let o = run_into(&s, &out, &["--seed", "5"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write into"), "{}", stderr(&o));
+    assert_eq!(snapshot(&d), before, "not a file of the old folder changed");
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["deal"], "no staging or set-aside folder left");
+}
+
+#[test]
+fn what_a_killed_run_left_behind_is_removed_by_the_next() {
+    let dir = tempdir("killed");
+    let s = write(&dir, "deal.yaml", BASE);
+    let out = dir.join("out");
+    assert_eq!(run_into(&s, &out, &["--no-report"]).status.code(), Some(0));
+    // What kill -9 leaves: a staging folder beside, a shard's temporary file
+    // inside (pid 4194305 is above the kernel's limit: never running).
+    let staging = out.join(".deal.staging-4194305");
+    std::fs::create_dir_all(staging.join("charts")).unwrap();
+    std::fs::write(staging.join("summary.json"), "{}").unwrap();
+    let tmp = out.join("deal/.shard-0-of-2.ibshard.tmp-4194305");
+    std::fs::write(&tmp, vec![0u8; 4096]).unwrap();
+    assert_eq!(run_into(&s, &out, &["--no-report"]).status.code(), Some(0));
+    assert!(!staging.exists() && !tmp.exists());
+}
+
+#[test]
+fn force_allows_long_runs_only_and_other_files_are_never_replaced() {
+    // `--out .` with a scenario called docs.yaml once emptied docs/.
+    let dir = tempdir("docs");
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::fs::write(dir.join("docs/thesis.md"), "years of work").unwrap();
+    let s = write(&dir, "docs.yaml", BASE);
+    for extra in [
+        &["--force"][..],
+        &["--replace"][..],
+        &["--force", "--replace"][..],
+    ] {
+        let o = run_into(&s, &dir, extra);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}");
+        assert!(
+            stderr(&o).contains("files ibsim did not write (such as thesis.md)"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("docs/thesis.md")).unwrap(),
+        "years of work"
+    );
+}
