@@ -304,8 +304,9 @@ pub fn claim(dir: &Path, owner: &Owner, replace: bool) -> Result<(), String> {
     }
     if let Some(foreign) = files.iter().find(|f| !is_ibsim_file(f)) {
         return Err(format!(
-            "output folder {} holds files ibsim did not write (such as {foreign}); ibsim never replaces such a folder: choose another --out",
-            dir.display()
+            "output folder {} holds files ibsim did not write (such as {}); ibsim never replaces such a folder: choose another --out",
+            dir.display(),
+            crate::report::printable(foreign)
         ));
     }
     if replace {
@@ -315,8 +316,8 @@ pub fn claim(dir: &Path, owner: &Owner, replace: bool) -> Result<(), String> {
         Some(o) => format!(
             "output folder {} holds the outputs of another scenario ({} in {}); pass --replace to replace them, or choose another --out",
             dir.display(),
-            o.name,
-            o.file
+            crate::report::printable(&o.name),
+            crate::report::printable(&o.file)
         ),
         None => format!(
             "output folder {} holds ibsim files of an unknown scenario; pass --replace to replace them, or choose another --out",

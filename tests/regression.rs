@@ -597,3 +597,55 @@ fn force_allows_long_runs_only_and_other_files_are_never_replaced() {
         "years of work"
     );
 }
+
+#[test]
+fn trials_csv_quotes_names_with_commas_quotes_and_line_breaks() {
+    let dir = tempdir("csv");
+    let text = format!(
+        "{BASE}payment:\n  payers:\n    - {{name: \"Fondo, \\\"A\\\"\\nB\", share: 0.5}}\n    - {{name: City, share: 0.5}}\n"
+    );
+    let s = write(&dir, "deal.yaml", &text);
+    let out = dir.join("out");
+    let o = run_into(&s, &out, &["--save-trials", "--no-report"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("deal/trials.csv")).unwrap();
+    assert!(
+        csv.starts_with("trial,") && csv.contains("\"payer_cost.Fondo, \"\"A\"\"\nB\""),
+        "{}",
+        &csv[..300.min(csv.len())]
+    );
+    // Every row has as many fields as the header (read by a CSV reader).
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let n = r.headers().unwrap().len();
+    let rows: Vec<_> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 300);
+    assert!(rows.iter().all(|x| x.len() == n));
+}
+
+#[test]
+fn terminal_escapes_in_scenario_text_are_printed_escaped() {
+    let dir = tempdir("escapes");
+    let text = BASE.replacen("name: t", "name: \"Deal \\e]0;TITLE\\a\\e[31mRED\"", 1);
+    let s = write(&dir, "deal.yaml", &text);
+    let o = ibsim(&[
+        "run",
+        s.to_str().unwrap(),
+        "--trials",
+        "200",
+        "--no-report",
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(
+        out.contains("Deal \\u{1b}]0;TITLE\\u{7}\\u{1b}[31mRED"),
+        "{out}"
+    );
+    // And in messages that quote the scenario.
+    let bad = format!("{text}finance: {{tranches: [{{name: \"x\\e[2Jy\", share: 2}}]}}\n");
+    let (code, _, err) = validate("escapes-bad", &bad);
+    assert_eq!(code, Some(1));
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+}

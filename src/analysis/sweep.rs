@@ -262,7 +262,7 @@ impl SweepResult {
 
     /// `sweep.csv`.
     pub fn to_csv(&self) -> String {
-        let mut s = String::new();
+        let mut w = csv::Writer::from_writer(Vec::new());
         let mut head: Vec<String> = self.vary.iter().map(|v| v.path.clone()).collect();
         if let Some((_, figs, _)) = self.rows.first() {
             for (k, _, _) in figs {
@@ -271,8 +271,8 @@ impl SweepResult {
             }
         }
         head.push("feasible".into());
-        s.push_str(&head.join(","));
-        s.push('\n');
+        // (Writing to memory cannot fail.)
+        let _ = w.write_record(&head);
         for (vals, figs, feasible) in &self.rows {
             let mut cells: Vec<String> = vals.iter().map(|v| v.to_string()).collect();
             for (_, v, se) in figs {
@@ -288,9 +288,8 @@ impl SweepResult {
                 });
             }
             cells.push(feasible.to_string());
-            s.push_str(&cells.join(","));
-            s.push('\n');
+            let _ = w.write_record(&cells);
         }
-        s
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 }

@@ -10,11 +10,30 @@ pub mod table;
 pub mod tornado;
 pub mod xlsx;
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::commands::write_atomic;
 use crate::engine::runner::TrialColumns;
+
+/// Text from a scenario or a file, safe to print on a terminal: control
+/// characters (escape sequences, carriage returns, bells) are shown as
+/// escapes such as `\u{1b}` instead of acting on the terminal.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
 
 /// Pretty JSON with a trailing newline.
 pub fn json_text(v: &serde_json::Value) -> String {
@@ -23,28 +42,30 @@ pub fn json_text(v: &serde_json::Value) -> String {
     s
 }
 
-/// Writes `trials.csv`: one row per trial, `trial` then every metric column.
+/// Writes `trials.csv`: one row per trial, `trial` then every metric column
+/// (quoted as CSV needs: a payer or tranche name in a key may hold a comma,
+/// a quote or a line break).
 pub fn write_trials_csv(path: &Path, cols: &TrialColumns) -> std::io::Result<()> {
-    let mut s = String::with_capacity(cols.len() * cols.names.len() * 12);
-    s.push_str("trial");
-    for n in &cols.names {
-        s.push(',');
-        s.push_str(n);
-    }
-    s.push('\n');
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(cols.len() * cols.names.len() * 12));
+    let mut head = vec!["trial"];
+    head.extend(cols.names.iter().map(String::as_str));
+    w.write_record(&head)?;
+    let mut row: Vec<String> = Vec::with_capacity(cols.names.len() + 1);
     for i in 0..cols.len() {
-        let _ = write!(s, "{}", cols.first_trial + i as u64);
+        row.clear();
+        row.push((cols.first_trial + i as u64).to_string());
         for c in &cols.data {
             let x = c[i];
-            if x.is_nan() {
-                s.push_str(",NaN");
+            row.push(if x.is_nan() {
+                "NaN".to_owned()
             } else {
-                let _ = write!(s, ",{x}");
-            }
+                x.to_string()
+            });
         }
-        s.push('\n');
+        w.write_record(&row)?;
     }
-    write_atomic(path, s.as_bytes())
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    write_atomic(path, &bytes)
 }
 
 /// The host name, for `run.json`.

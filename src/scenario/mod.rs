@@ -34,8 +34,11 @@ pub struct Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
+    /// `file:line:col: path: message`, with control characters escaped (a
+    /// message may quote the scenario's text).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        use crate::report::printable;
+        write!(f, "{}", printable(&self.file))?;
         if self.loc.line > 0 {
             write!(f, ":{}", self.loc.line)?;
             if self.loc.col > 0 {
@@ -43,9 +46,14 @@ impl fmt::Display for Diagnostic {
             }
         }
         if self.path.is_empty() {
-            write!(f, ": {}", self.message)
+            write!(f, ": {}", printable(&self.message))
         } else {
-            write!(f, ": {}: {}", self.path, self.message)
+            write!(
+                f,
+                ": {}: {}",
+                printable(&self.path),
+                printable(&self.message)
+            )
         }
     }
 }
