@@ -325,6 +325,55 @@ fn cvar_se(x: &[f64], alpha: f64) -> f64 {
     sd / (alpha * (y.len() as f64).sqrt())
 }
 
+/// What makes a stored summary unusable as a baseline, if anything: its run
+/// (trials, seed, sampling), its model version (a newer ibsim's numbers
+/// cannot be judged by this one) and the shape of what it compares.
+pub fn baseline_problem(b: &Value) -> Result<(), String> {
+    let max_trials = crate::scenario::validate::MAX_TRIALS as u64;
+    match b["trials"].as_u64() {
+        Some(t) if (1..=max_trials).contains(&t) => {}
+        _ => {
+            return Err(format!(
+                "`trials` is {}: expected a whole number from 1 to {max_trials}",
+                b["trials"]
+            ));
+        }
+    }
+    if !b["seed"].is_null() && b["seed"].as_u64().is_none() {
+        return Err(format!(
+            "`seed` is {}: expected a whole number >= 0",
+            b["seed"]
+        ));
+    }
+    if !b["sampling"].is_null() && !matches!(b["sampling"].as_str(), Some("random" | "lhs")) {
+        return Err(format!(
+            "`sampling` is {}: expected random or lhs",
+            b["sampling"]
+        ));
+    }
+    match b["model_version"].as_u64() {
+        None if !b["model_version"].is_null() => {
+            return Err(format!(
+                "`model_version` is {}: expected a whole number",
+                b["model_version"]
+            ));
+        }
+        Some(v) if v > u64::from(crate::MODEL_VERSION) => {
+            return Err(format!(
+                "made by a newer ibsim (model version {v}; this one is {}): check it with that version or newer",
+                crate::MODEL_VERSION
+            ));
+        }
+        _ => {}
+    }
+    for part in ["metrics", "probabilities"] {
+        if !b[part].is_null() && !b[part].is_object() {
+            return Err(format!("`{part}` is not an object"));
+        }
+    }
+    Ok(())
+}
+
 /// A value as the check's table shows it, with `digits` significant digits.
 fn show_with(v: &Value, digits: usize) -> String {
     match v {

@@ -601,6 +601,10 @@ pub fn merge(args: &MergeArgs) -> i32 {
         Err(diags) => return print_diagnostics(&diags),
     };
     let model = crate::model::Model::compile(&loaded.scenario);
+    if let Err(e) = crate::shard::check_against(&header, &model) {
+        eprintln!("error: {e}");
+        return exit::FAILURE;
+    }
     let id = crate::summary::RunIdentity {
         name: model.name.clone(),
         file: file.clone(),
@@ -1182,7 +1186,13 @@ pub fn check(args: &CheckArgs) -> i32 {
     let read = crate::limits::read_bounded(&args.baseline, crate::limits::MAX_BASELINE_BYTES);
     let baseline: Option<serde_json::Value> = match read {
         Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(v) if v.get("metrics").is_some() && v.get("trials").is_some() => Some(v),
+            Ok(v) if v.get("metrics").is_some() && v.get("trials").is_some() => {
+                if let Err(e) = crate::check::baseline_problem(&v) {
+                    eprintln!("error: {}: {e}", args.baseline.display());
+                    return exit::USAGE;
+                }
+                Some(v)
+            }
             Ok(_) => {
                 eprintln!(
                     "error: {}: not an ibsim summary.json (no `metrics` or `trials`)",

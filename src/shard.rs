@@ -162,6 +162,7 @@ pub fn encode(identity: &Value, spec: ShardSpec, cols: &TrialColumns) -> Vec<u8>
 /// Reads a shard file: checks magic, version, checksum and sizes.
 pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
     let (json, data) = unseal(MAGIC, "shard", bytes)?;
+    same_model_version(&json)?;
     let num = |k: &str| json[k].as_u64().ok_or(format!("header lacks `{k}`"));
     let columns: Vec<String> = json["columns"]
         .as_array()
@@ -184,6 +185,57 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
         columns,
         json,
     };
+    // The shard's place in the run: shard K of N covers trials
+    // [K T / N, (K + 1) T / N) and keeps the month series of the first
+    // trials of the run that fall in it.
+    let spec = ShardSpec {
+        index: header.json["shard"]["index"]
+            .as_u64()
+            .ok_or("header lacks `shard.index`")?,
+        count: header.json["shard"]["count"]
+            .as_u64()
+            .ok_or("header lacks `shard.count`")?,
+    };
+    let max_trials = crate::scenario::validate::MAX_TRIALS as u64;
+    if header.trials == 0 || header.trials > max_trials {
+        return Err(format!(
+            "a run of {} trials: expected 1 to {max_trials}",
+            header.trials
+        ));
+    }
+    if spec.count == 0 || spec.index >= spec.count {
+        return Err(format!(
+            "shard {}/{} of {} trials is not a shard of the run",
+            spec.index, spec.count, header.trials
+        ));
+    }
+    let range = spec.range(header.trials);
+    if header.first_trial != range.start || header.count != range.end - range.start {
+        return Err(format!(
+            "holds trials {}..{} but shard {}/{} of {} trials covers {}..{}",
+            header.first_trial,
+            header.first_trial.saturating_add(header.count),
+            spec.index,
+            spec.count,
+            header.trials,
+            range.start,
+            range.end
+        ));
+    }
+    if header.horizon == 0
+        || header.horizon > crate::scenario::validate::MAX_HORIZON_MONTHS as usize
+    {
+        return Err(format!("a horizon of {} months", header.horizon));
+    }
+    let kept = crate::engine::runner::kept_trials(header.horizon)
+        .saturating_sub(header.first_trial)
+        .min(header.count) as usize;
+    if header.kept != kept {
+        return Err(format!(
+            "keeps the months of {} trials where this shard keeps {kept}",
+            header.kept
+        ));
+    }
     let n = header.count as usize;
     let expected = header
         .columns
@@ -299,6 +351,61 @@ pub fn read_container(path: &Path, magic: &[u8; 8], what: &str) -> Result<Vec<u8
         ));
     }
     Ok(bytes)
+}
+
+/// Shards of another model version have other numbers: refused rather than
+/// merged into a summary that would claim this version.
+fn same_model_version(header: &Value) -> Result<(), String> {
+    match header["model_version"].as_u64() {
+        Some(v) if v == u64::from(crate::MODEL_VERSION) => Ok(()),
+        Some(v) => Err(format!(
+            "made by ibsim model version {v}; this ibsim merges model version {} only: run the shards again with it",
+            crate::MODEL_VERSION
+        )),
+        None => Err("header lacks `model_version`".into()),
+    }
+}
+
+/// Checks a shard set's header against the model of the scenario it
+/// embeds: the metric columns, the horizon and the sampling scheme must be
+/// exactly the ones a run of that scenario writes (the checksum only shows
+/// that the file is whole, not that its header tells the truth).
+pub fn check_against(header: &ShardHeader, model: &crate::model::Model) -> Result<(), String> {
+    let layout = crate::engine::Layout::new(model);
+    if header.columns != layout.names {
+        let differs = header
+            .columns
+            .iter()
+            .zip(&layout.names)
+            .find(|(a, b)| a != b)
+            .map_or_else(
+                || {
+                    format!(
+                        "{} columns, {} expected",
+                        header.columns.len(),
+                        layout.names.len()
+                    )
+                },
+                |(a, b)| format!("column `{a}` where the scenario has `{b}`"),
+            );
+        return Err(format!(
+            "the shards' metric columns do not match the scenario they carry: {differs}"
+        ));
+    }
+    if header.horizon != model.horizon {
+        return Err(format!(
+            "the shards say {} months, the scenario they carry {}",
+            header.horizon, model.horizon
+        ));
+    }
+    if header.json["sampling"].as_str() != Some(model.sampling.as_str()) {
+        return Err(format!(
+            "the shards say sampling {}, the scenario they carry {}",
+            header.json["sampling"],
+            model.sampling.as_str()
+        ));
+    }
+    Ok(())
 }
 
 /// Reads `path` as a shard.
@@ -435,6 +542,7 @@ pub struct SweepShard {
 /// Reads a sweep shard: magic, version, checksum, rows.
 pub fn decode_sweep(bytes: &[u8]) -> Result<SweepShard, String> {
     let (header, rest) = unseal(SWEEP_MAGIC, "sweep shard", bytes)?;
+    same_model_version(&header)?;
     if !rest.is_empty() {
         return Err("data after the header of a sweep shard".into());
     }

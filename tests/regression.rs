@@ -649,3 +649,195 @@ fn terminal_escapes_in_scenario_text_are_printed_escaped() {
     assert_eq!(code, Some(1));
     assert!(!err.contains('\u{1b}'), "{err:?}");
 }
+
+/// A shard file's parts: header JSON and the data between it and the checksum.
+fn open_shard(bytes: &[u8]) -> (serde_json::Value, Vec<u8>) {
+    let hlen = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let header = serde_json::from_slice(&bytes[16..16 + hlen]).unwrap();
+    (header, bytes[16 + hlen..bytes.len() - 32].to_vec())
+}
+
+/// A shard file from its parts, with a correct checksum (what anyone can
+/// write: the SHA-256 is a checksum, not a signature).
+fn seal_shard(magic_version: &[u8], header: &serde_json::Value, data: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let h = serde_json::to_vec(header).unwrap();
+    let mut out = magic_version[..12].to_vec();
+    out.extend_from_slice(&(h.len() as u32).to_le_bytes());
+    out.extend_from_slice(&h);
+    out.extend_from_slice(data);
+    let sum = sha2::Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+#[test]
+fn merge_checks_every_shard_header_against_its_data_and_scenario() {
+    let dir = tempdir("forged-shards");
+    let s = write(&dir, "deal.yaml", BASE);
+    let out = dir.join("parts");
+    let o = ibsim(&[
+        "run",
+        s.to_str().unwrap(),
+        "--trials",
+        "500",
+        "--shard",
+        "0/1",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bytes = std::fs::read(out.join("deal/shard-0-of-1.ibshard")).unwrap();
+    let (header, data) = open_shard(&bytes);
+    let columns = header["columns"].as_array().unwrap().len();
+    let n = 500usize;
+    let forged = |name: &str, header: serde_json::Value, data: Vec<u8>| {
+        let f = dir.join(format!("{name}.ibshard"));
+        std::fs::write(&f, seal_shard(&bytes, &header, &data)).unwrap();
+        let o = ibsim(&[
+            "merge",
+            f.to_str().unwrap(),
+            "--no-report",
+            "-q",
+            "--out",
+            dir.join(format!("merged-{name}")).to_str().unwrap(),
+        ]);
+        (o.status.code(), stderr(&o))
+    };
+    // The untouched shard, resealed, merges.
+    assert_eq!(forged("same", header.clone(), data.clone()).0, Some(0));
+    let cases: Vec<(&str, serde_json::Value, Vec<u8>, &str)> = vec![
+        {
+            // One column dropped from the header and the data.
+            let mut h = header.clone();
+            h["columns"].as_array_mut().unwrap().pop();
+            let mut d = data.clone();
+            d.drain((columns - 1) * n * 8..columns * n * 8);
+            ("dropped-column", h, d, "do not match the scenario")
+        },
+        {
+            // An outcome added to the scenario, its SHA-256 updated.
+            let mut h = header.clone();
+            let yaml = format!(
+                "{}  - {{id: b, rate: 0.5, price: 10}}\n",
+                h["scenario"]["yaml"].as_str().unwrap()
+            );
+            use sha2::Digest;
+            let sha: String = sha2::Sha256::digest(yaml.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            h["scenario"]["yaml"] = yaml.into();
+            h["scenario"]["sha256"] = sha.into();
+            (
+                "added-outcome",
+                h,
+                data.clone(),
+                "do not match the scenario",
+            )
+        },
+        {
+            let mut h = header.clone();
+            h["model_version"] = 4.into();
+            ("old-model", h, data.clone(), "model version 4")
+        },
+        {
+            let mut h = header.clone();
+            h["columns"][0] = "outcome.renamed".into();
+            (
+                "renamed-column",
+                h,
+                data.clone(),
+                "column `outcome.renamed`",
+            )
+        },
+        {
+            let mut h = header.clone();
+            h["horizon"] = 24.into();
+            ("other-horizon", h, data.clone(), "")
+        },
+        {
+            let mut h = header.clone();
+            h["trials"] = 0.into();
+            h["count"] = 0.into();
+            h["kept_trials"] = 0.into();
+            ("no-trials", h, Vec::new(), "0 trials")
+        },
+    ];
+    for (name, h, d, needle) in cases {
+        let (code, err) = forged(name, h, d);
+        assert_eq!(code, Some(1), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert!(err.contains(needle), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
+    }
+}
+
+#[test]
+fn check_refuses_baselines_it_cannot_judge_and_shows_small_differences() {
+    let dir = tempdir("baselines");
+    let s = write(&dir, "deal.yaml", BASE);
+    let b = dir.join("base.json");
+    let o = ibsim(&[
+        "check",
+        s.to_str().unwrap(),
+        "--baseline",
+        b.to_str().unwrap(),
+        "--trials",
+        "500",
+        "--update",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&b).unwrap()).unwrap();
+    let check = |name: &str, v: &serde_json::Value| {
+        let f = write(&dir, &format!("{name}.json"), &v.to_string());
+        ibsim(&[
+            "check",
+            s.to_str().unwrap(),
+            "--baseline",
+            f.to_str().unwrap(),
+        ])
+    };
+    for (name, key, value, needle) in [
+        (
+            "negative-trials",
+            "trials",
+            serde_json::json!(-5),
+            "`trials` is -5",
+        ),
+        (
+            "newer-model",
+            "model_version",
+            serde_json::json!(99),
+            "newer ibsim",
+        ),
+        (
+            "bad-sampling",
+            "sampling",
+            serde_json::json!("sobol"),
+            "`sampling`",
+        ),
+    ] {
+        let mut v = stored.clone();
+        v[key] = value;
+        let o = check(name, &v);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stdout(&o));
+        assert!(stderr(&o).contains(needle), "{name}: {}", stderr(&o));
+    }
+    // A change of 1e-7 (relative) fails the exact check and shows as two numbers.
+    let mut v = stored.clone();
+    let mean = v["metrics"]["payer_cost"]["mean"].as_f64().unwrap();
+    v["metrics"]["payer_cost"]["mean"] = serde_json::json!(mean * (1.0 + 1e-7));
+    let o = check("tiny", &v);
+    assert_eq!(o.status.code(), Some(1));
+    let line = stdout(&o)
+        .lines()
+        .find(|l| l.contains("metrics.payer_cost.mean"))
+        .unwrap_or_default()
+        .to_owned();
+    let numbers: Vec<&str> = line.split_whitespace().skip(1).take(2).collect();
+    assert_eq!(numbers.len(), 2, "{line}");
+    assert_ne!(numbers[0], numbers[1], "{line}");
+}
