@@ -448,13 +448,7 @@ fn print_diagnostics(diags: &[scenario::Diagnostic]) -> i32 {
 }
 
 /// The SHA-256 of a scenario's text, in hex.
-fn sha256_hex(text: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+use crate::shard::sha256_hex;
 
 /// `ibsim run --shard K/N`: simulates shard K of N of the run and writes
 /// `OUT/<stem>/shard-K-of-N.ibshard`.
@@ -582,47 +576,20 @@ pub fn merge(args: &MergeArgs) -> i32 {
             }
         }
     }
-    let (header, columns) = match crate::shard::assemble(shards) {
-        Ok(x) => x,
-        Err(e) => {
+    let merged = match crate::shard::merge_decoded(shards) {
+        Ok(m) => m,
+        Err(crate::shard::MergeFailure::Shards(e)) => {
             eprintln!("error: {e}");
             return exit::FAILURE;
         }
+        Err(crate::shard::MergeFailure::Scenario(diags)) => return print_diagnostics(&diags),
     };
-    let sc = &header.json["scenario"];
-    let file = sc["file"].as_str().unwrap_or("scenario.yaml").to_string();
-    let text = sc["yaml"].as_str().unwrap_or_default();
-    if sha256_hex(text) != sc["sha256"].as_str().unwrap_or_default() {
-        eprintln!("error: the scenario stored in the shards does not match its sha256");
-        return exit::FAILURE;
-    }
-    let loaded = match scenario::parse_str(text, &file) {
-        Ok(l) => l,
-        Err(diags) => return print_diagnostics(&diags),
-    };
-    let model = crate::model::Model::compile(&loaded.scenario);
-    if let Err(e) = crate::shard::check_against(&header, &model) {
-        eprintln!("error: {e}");
-        return exit::FAILURE;
-    }
-    let id = crate::summary::RunIdentity {
-        name: model.name.clone(),
-        file: file.clone(),
-        sha256: sc["sha256"].as_str().unwrap_or_default().to_string(),
-        currency: model.currency.clone(),
-        trials: header.trials,
-        seed: header.json["seed"].as_u64().unwrap_or_default(),
-        sampling: header.json["sampling"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-    };
-    let summary = crate::summary::summarize(&model, &columns, &id);
+    let file = merged.file;
     let result = RunResult {
-        scenario: loaded.scenario,
-        model,
-        columns,
-        summary,
+        scenario: merged.scenario,
+        model: merged.model,
+        columns: merged.columns,
+        summary: merged.summary,
         seconds: start.elapsed().as_secs_f64(),
     };
     let stem = crate::output::folder_name(Path::new(&file));

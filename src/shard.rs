@@ -408,6 +408,79 @@ pub fn check_against(header: &ShardHeader, model: &crate::model::Model) -> Resul
     Ok(())
 }
 
+/// The SHA-256 of `text` in hexadecimal (a scenario's identity).
+pub fn sha256_hex(text: &str) -> String {
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Why shards could not be merged.
+#[derive(Debug)]
+pub enum MergeFailure {
+    /// The shards themselves: one line naming the file and what is wrong.
+    Shards(String),
+    /// The scenario they carry does not validate.
+    Scenario(Vec<crate::scenario::Diagnostic>),
+}
+
+/// Merged shards: the scenario they carry, compiled, and the run's summary.
+#[derive(Debug)]
+pub struct Merged {
+    /// The scenario's file name, as the shards record it.
+    pub file: String,
+    /// The scenario.
+    pub scenario: crate::scenario::Scenario,
+    /// Its model.
+    pub model: crate::model::Model,
+    /// Every trial's metrics, in trial order.
+    pub columns: TrialColumns,
+    /// The run's `summary.json`.
+    pub summary: Value,
+}
+
+/// Puts decoded shards back together (see [`assemble`]), reads the scenario
+/// they carry (checked against its SHA-256), checks their header against it
+/// ([`check_against`]) and summarises the run: what `ibsim merge` writes.
+pub fn merge_decoded(
+    shards: Vec<(String, ShardHeader, TrialColumns)>,
+) -> Result<Merged, MergeFailure> {
+    let (header, columns) = assemble(shards).map_err(MergeFailure::Shards)?;
+    let sc = &header.json["scenario"];
+    let file = sc["file"].as_str().unwrap_or("scenario.yaml").to_string();
+    let text = sc["yaml"].as_str().unwrap_or_default();
+    let sha = sha256_hex(text);
+    if sha != sc["sha256"].as_str().unwrap_or_default() {
+        return Err(MergeFailure::Shards(
+            "the scenario stored in the shards does not match its sha256".into(),
+        ));
+    }
+    let loaded = crate::scenario::parse_str(text, &file).map_err(MergeFailure::Scenario)?;
+    let model = crate::model::Model::compile(&loaded.scenario);
+    check_against(&header, &model).map_err(MergeFailure::Shards)?;
+    let id = crate::summary::RunIdentity {
+        name: model.name.clone(),
+        file: file.clone(),
+        sha256: sha,
+        currency: model.currency.clone(),
+        trials: header.trials,
+        seed: header.json["seed"].as_u64().unwrap_or_default(),
+        sampling: header.json["sampling"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let summary = crate::summary::summarize(&model, &columns, &id);
+    Ok(Merged {
+        file,
+        scenario: loaded.scenario,
+        model,
+        columns,
+        summary,
+    })
+}
+
 /// Reads `path` as a shard.
 pub fn read(path: &Path) -> Result<(ShardHeader, TrialColumns), String> {
     let bytes =

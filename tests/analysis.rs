@@ -1,4 +1,4 @@
-//! `ibsim sweep` and `ibsim solve` (issue 5).
+//! `ibsim sweep` and `ibsim solve`.
 
 mod common;
 use common::*;

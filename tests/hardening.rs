@@ -1,5 +1,5 @@
 //! Hostile input, oversized runs, interrupted runs and output folders
-//! (issue 9), driven through the real binary.
+//! driven through the real binary.
 
 mod common;
 use common::*;

@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
         run_trial(&model, &layout, &disc, &draws, t, &mut ws);
         let x = ws.totals;
         if x.conservation_gap().is_finite() {
-            assert!(x.is_conserved(), "money not conserved: gap {}", x.conservation_gap());
+            assert!(
+                x.is_conserved(),
+                "money not conserved: gap {}",
+                x.conservation_gap()
+            );
         }
     }
     let cols =
