@@ -329,7 +329,7 @@ fn cvar_se(x: &[f64], alpha: f64) -> f64 {
 /// (trials, seed, sampling), its model version (a newer ibsim's numbers
 /// cannot be judged by this one) and the shape of what it compares.
 pub fn baseline_problem(b: &Value) -> Result<(), String> {
-    let max_trials = crate::scenario::validate::MAX_TRIALS as u64;
+    let max_trials = crate::limits::MAX_TRIALS as u64;
     match b["trials"].as_u64() {
         Some(t) if (1..=max_trials).contains(&t) => {}
         _ => {
@@ -427,7 +427,7 @@ pub fn table(r: &Report, limit: usize) -> String {
         let (baseline, now) = show_pair(&d.baseline, &d.now);
         s.push_str(&format!(
             "  {:<w$}  {:>16}  {:>16}  {:>12}\n",
-            crate::report::printable(&d.key),
+            crate::scenario::printable(&d.key),
             baseline,
             now,
             z
@@ -473,7 +473,7 @@ mod tests {
         // trials differ by sqrt(2) times that. The 4-sigma band must sit there.
         let n = 200_000;
         let col: Vec<f64> = (0..n)
-            .map(|i| crate::model::sampler::norm_quantile((i as f64 + 0.5) / n as f64))
+            .map(|i| crate::numeric::special::norm_quantile((i as f64 + 0.5) / n as f64))
             .collect();
         let four_se = 4.0 * (std::f64::consts::PI / 2.0 * 2.0 / n as f64).sqrt();
         for (b, inside) in [
@@ -508,7 +508,7 @@ mod tests {
         let mut formula = 0.0;
         for _ in 0..400 {
             let mut x: Vec<f64> = (0..n)
-                .map(|_| crate::model::sampler::norm_quantile(crate::engine::open_unit(&mut rng)))
+                .map(|_| crate::numeric::special::norm_quantile(crate::engine::open_unit(&mut rng)))
                 .collect();
             formula += cvar_se(&x, 0.05) / 400.0;
             x.sort_unstable_by(f64::total_cmp);

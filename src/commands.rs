@@ -127,19 +127,7 @@ pub struct RunArgs {
     pub replace: bool,
 }
 
-/// The result of a whole run, kept in memory for reports and analyses.
-pub struct RunResult {
-    /// The scenario as read.
-    pub scenario: crate::scenario::Scenario,
-    /// The compiled model.
-    pub model: crate::model::Model,
-    /// Per-trial metric columns.
-    pub columns: crate::engine::runner::TrialColumns,
-    /// The `summary.json` document.
-    pub summary: serde_json::Value,
-    /// Wall time of the simulation and summary, in seconds.
-    pub seconds: f64,
-}
+pub use crate::run::RunResult;
 
 /// Loads, simulates and summarises; prints diagnostics and returns the exit code on failure.
 pub fn simulate_run(args: &RunArgs) -> Result<RunResult, i32> {
@@ -371,9 +359,9 @@ fn write_outputs(
     let mut files = vec![
         (
             dir.join("summary.json"),
-            crate::report::json_text(&result.summary),
+            crate::output::json_text(&result.summary),
         ),
-        (dir.join("run.json"), crate::report::json_text(&run_info)),
+        (dir.join("run.json"), crate::output::json_text(&run_info)),
     ];
     for (path, text) in files.drain(..) {
         if let Err(e) = write_atomic(&path, text.as_bytes()) {
@@ -383,7 +371,10 @@ fn write_outputs(
     }
     if !args.no_report {
         let report_start = std::time::Instant::now();
-        if let Err(e) = crate::report::write_reports(result, &run_info, dir, args.lang) {
+        let written = crate::report::files(result, &run_info, args.lang).and_then(|docs| {
+            crate::output::write_files(dir, docs.iter().map(|d| (d.path.as_path(), &d.bytes[..])))
+        });
+        if let Err(e) = written {
             eprintln!("error: {e}");
             return exit::FAILURE;
         }
@@ -392,9 +383,11 @@ fn write_outputs(
         }
     }
     if args.save_trials {
-        let path = dir.join("trials.csv");
-        if let Err(e) = crate::report::write_trials_csv(&path, &result.columns) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+        let written = crate::report::trials_csv(&result.columns)
+            .map_err(|e| format!("cannot write trials.csv: {e}"))
+            .and_then(|d| crate::output::write_files(dir, [(d.path.as_path(), &d.bytes[..])]));
+        if let Err(e) = written {
+            eprintln!("error: {e}");
             return exit::FAILURE;
         }
     }
@@ -694,9 +687,9 @@ fn check_cost(
     force: bool,
 ) -> Result<(), i32> {
     let threads = threads.unwrap_or_else(rayon::current_num_threads);
-    match crate::limits::check_run(model, trials, points, threads, force) {
+    match crate::run::budget::check_run(model, trials, points, threads, force) {
         Ok(()) => Ok(()),
-        Err(crate::limits::Refusal::TooLong(m) | crate::limits::Refusal::TooBig(m)) => {
+        Err(crate::run::budget::Refusal::TooLong(m) | crate::run::budget::Refusal::TooBig(m)) => {
             eprintln!("error: {m}");
             Err(exit::USAGE)
         }
@@ -900,7 +893,7 @@ fn write_sweep_outputs(
     let files = [
         (
             dir.join("sweep.json"),
-            crate::report::json_text(&result.to_json()),
+            crate::output::json_text(&result.to_json()),
         ),
         (dir.join("sweep.csv"), result.to_csv()),
     ];
@@ -910,7 +903,10 @@ fn write_sweep_outputs(
             return exit::FAILURE;
         }
     }
-    if let Err(e) = crate::report::sweep_chart::write(result, limits, &dir.join("charts"), lang) {
+    let written = crate::report::sweep_chart::files(result, limits, lang).and_then(|docs| {
+        crate::output::write_files(dir, docs.iter().map(|d| (d.path.as_path(), &d.bytes[..])))
+    });
+    if let Err(e) = written {
         eprintln!("error: {e}");
         return exit::FAILURE;
     }
@@ -1014,7 +1010,7 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
     let staged = staging.path().join("solve.json");
     if let Err(e) = write_atomic(
         &staged,
-        crate::report::json_text(&result.to_json()).as_bytes(),
+        crate::output::json_text(&result.to_json()).as_bytes(),
     )
     .map_err(|e| e.to_string())
     .and_then(|()| staging.commit())
@@ -1027,7 +1023,10 @@ pub fn solve(args: &AnalysisArgs, targets: &[String], grid: usize, tol: f64) -> 
     }
     let path = dest.dir.join("solve.json");
     if !args.quiet {
-        print!("{}", result.render(args.lang));
+        print!(
+            "{}",
+            crate::report::analysis::solve_text(&result, args.lang)
+        );
         match args.lang {
             crate::report::i18n::Lang::En => println!(
                 "  {} runs of {trials} trials; wrote {}",
@@ -1074,16 +1073,18 @@ pub fn sensitivity(args: &AnalysisArgs) -> i32 {
         Err(c) => return c,
     };
     let staged = staging.path().join("sensitivity.json");
-    if let Err(e) = write_atomic(&staged, crate::report::json_text(&res.to_json()).as_bytes()) {
+    if let Err(e) = write_atomic(&staged, crate::output::json_text(&res.to_json()).as_bytes()) {
         eprintln!("error: cannot write {}: {e}", staged.display());
         return exit::FAILURE;
     }
-    if let Err(e) = crate::report::tornado::write(
-        &res,
-        &model.currency,
-        &staging.path().join("charts"),
-        args.lang,
-    ) {
+    let written =
+        crate::report::tornado::files(&res, &model.currency, args.lang).and_then(|docs| {
+            crate::output::write_files(
+                staging.path(),
+                docs.iter().map(|d| (d.path.as_path(), &d.bytes[..])),
+            )
+        });
+    if let Err(e) = written {
         eprintln!("error: {e}");
         return exit::FAILURE;
     }
@@ -1093,7 +1094,10 @@ pub fn sensitivity(args: &AnalysisArgs) -> i32 {
     }
     let path = dest.dir.join("sensitivity.json");
     if !args.quiet {
-        print!("{}", res.table(args.lang));
+        print!(
+            "{}",
+            crate::report::analysis::sensitivity_table(&res, args.lang)
+        );
         let (inputs, runs) = (res.inputs.len(), 2 * res.inputs.len() + 1);
         match args.lang {
             crate::report::i18n::Lang::En => println!(
@@ -1212,7 +1216,7 @@ pub fn check(args: &CheckArgs) -> i32 {
         Err(code) => return code,
     };
     // Through text and back, exactly as a stored summary is read.
-    let text = crate::report::json_text(&result.summary);
+    let text = crate::output::json_text(&result.summary);
     let now: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
     let name = args.scenario.display();
     if args.update {

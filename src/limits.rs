@@ -2,17 +2,13 @@
 //! mistaken input ends in a clear message instead of a hang or exhausted
 //! memory.
 //!
-//! Two kinds: sizes of the scenario itself (how many outcomes, cohorts,
-//! segments, ... and the per-trial state they imply), checked by validation
-//! with a field path like every other rule; and the cost of a run (time and
-//! memory for the requested trial count), checked by the commands before
-//! they start: a run estimated to take hours needs `--force`, a run whose
-//! per-trial metrics would not fit in memory is refused with the way out
-//! (fewer trials, or `--shard`).
-
-use crate::engine::Layout;
-use crate::model::Model;
-use crate::scenario::{Dist, Scenario};
+//! Every bound lives here, as a constant: sizes of the scenario itself (how
+//! many outcomes, cohorts, segments, ... and the per-trial state they
+//! imply), checked by validation with a field path like every other rule;
+//! sizes of the files ibsim reads; and the bounds of command-line values.
+//! The cost of a run (time and memory for the requested trial count) is
+//! estimated in [`crate::run::budget`]. This module imports nothing of ours,
+//! so every other module may use it.
 
 /// Most outcomes in a funnel.
 pub const MAX_OUTCOMES: usize = 1000;
@@ -39,79 +35,27 @@ pub const FORCE_SECONDS: f64 = 3600.0;
 /// Memory for per-trial metric columns when the system's is unknown (bytes).
 pub const DEFAULT_MEMORY: u64 = 8 << 30;
 
-/// Months between the first and the last possible value of a lag (0 when fixed).
-pub fn lag_range(d: Option<&Dist>) -> u64 {
-    let (lo, hi) = match d {
-        Some(Dist::Uniform(r)) => (r.min, r.max),
-        Some(Dist::Discrete(dd)) => dd
-            .values
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                (lo.min(v), hi.max(v))
-            }),
-        _ => (0.0, 0.0),
-    };
-    if lo.is_finite() && hi.is_finite() && hi > lo {
-        (hi - lo).min(1e6) as u64
-    } else {
-        0
-    }
-}
-
-/// The count cells a trial of `s` keeps (see [`crate::model::OutcomeModel`]),
-/// computed without compiling; saturates instead of overflowing.
-pub fn cells(s: &Scenario) -> u64 {
-    let cohorts = match (&s.cohorts, &s.enrolment) {
-        (Some(list), _) => list.len() as u64,
-        (None, Some(e)) => e.cohorts.0.max(0) as u64,
-        _ => 0,
-    };
-    let segments = s.segments.len().max(1) as u64;
-    let mut spreads: Vec<u64> = Vec::with_capacity(s.outcomes.len());
-    for o in &s.outcomes {
-        let base =
-            o.of.as_deref()
-                .and_then(|b| s.outcomes.iter().position(|x| x.id == b))
-                .filter(|&b| b < spreads.len())
-                .map_or(1, |b| spreads[b]);
-        spreads.push(base.saturating_add(lag_range(o.lag_months.as_ref())));
-    }
-    let per_cohort = spreads.iter().fold(0u64, |acc, &x| {
-        acc.saturating_add(x.saturating_mul(segments))
-    });
-    cohorts.saturating_mul(per_cohort)
-}
-
-/// Estimated single-core time of one trial of `model`, in nanoseconds (from
-/// the instruction counts of the benchmark scenarios; about 1.5x above the
-/// measured time, so that the estimate errs on the side of warning).
-pub fn ns_per_trial(model: &Model) -> f64 {
-    let nc = model.cohorts.len() as f64;
-    let ns = model.segments.len() as f64;
-    let mut draws = nc * (ns - 1.0);
-    for o in &model.outcomes {
-        let base_spread = o.base.map_or(1, |b| model.outcomes[b].spread) as f64;
-        draws += nc * ns * base_spread * o.lag.len() as f64;
-    }
-    let nt = model.tranches.len() as f64;
-    let no = model.outcomes.len() as f64;
-    let h = model.horizon as f64;
-    let cells = nc * model.cell_stride as f64;
-    45.0 * draws
-        + 30.0 * nc * no
-        + 4.0 * cells
-        + h * (15.0 * nt + 5.0 * no * ns + 5.0 * model.payers.len() as f64)
-        + 600.0 * (nt + 1.0)
-        + 5.0 * Layout::new(model).len() as f64
-}
-
-/// Bytes of per-trial metric columns a run of `trials` trials keeps.
-pub fn column_bytes(model: &Model, trials: u64) -> u64 {
-    (Layout::new(model).len() as u64)
-        .saturating_mul(trials)
-        .saturating_mul(8)
-}
-
+/// Most months a contract may last (100 years).
+pub const MAX_HORIZON_MONTHS: i64 = 1200;
+/// Most participants a constant cohort size may have.
+pub const MAX_COHORT_SIZE: f64 = 1e9;
+/// Most trials one run may ask for.
+pub const MAX_TRIALS: i64 = 1_000_000_000;
+/// Largest amount (price, cost, cap) or multiplier: far above any real
+/// currency's figures, far below where sums of them stop being finite.
+pub const MAX_AMOUNT: f64 = 1e18;
+/// Largest relative sd of a measurement error (a 1000% error is already noise).
+pub const MAX_RELATIVE_SD: f64 = 10.0;
+/// Longest deal description, in characters.
+pub const MAX_DESCRIPTION: usize = 10_000;
+/// Longest entry of `sources`, in characters.
+pub const MAX_SOURCE: usize = 2_000;
+/// Longest outcome label, in characters.
+pub const MAX_LABEL: usize = 500;
+/// Longest name or id (the deal's, a cohort's, a payer's, ...), in characters.
+pub const MAX_NAME: usize = 200;
+/// Largest scenario file ibsim reads (16 MiB); real scenarios are a few KB.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Largest baseline (`ibsim check`) read, in bytes; a summary.json is a few
 /// hundred KB.
 pub const MAX_BASELINE_BYTES: u64 = 256 << 20;
@@ -169,125 +113,4 @@ pub fn available_memory() -> u64 {
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
         .map_or(DEFAULT_MEMORY, |kb| kb.saturating_mul(1024))
-}
-
-/// Why a run is not started.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Refusal {
-    /// Estimated to take longer than [`FORCE_SECONDS`]; `--force` runs it anyway.
-    TooLong(String),
-    /// Its metric columns would not fit in memory; `--force` does not help.
-    TooBig(String),
-}
-
-/// Checks a run of `trials` trials (over `points` grid points or runs) on
-/// `threads` threads before it starts.
-pub fn check_run(
-    model: &Model,
-    trials: u64,
-    points: u64,
-    threads: usize,
-    force: bool,
-) -> Result<(), Refusal> {
-    let bytes = column_bytes(model, trials);
-    let memory = available_memory();
-    // Columns, a copy for the summary's selections, and the reports.
-    if bytes.saturating_mul(2) > memory {
-        return Err(Refusal::TooBig(format!(
-            "{trials} trials need about {} for their per-trial metrics ({} columns x 8 bytes x trials, twice over for the summary), more than the {} available: run fewer trials, or split the run with --shard K/N and merge",
-            human_bytes(bytes.saturating_mul(2)),
-            Layout::new(model).len(),
-            human_bytes(memory)
-        )));
-    }
-    let seconds =
-        ns_per_trial(model) * 1e-9 * trials as f64 * points.max(1) as f64 / threads.max(1) as f64;
-    if seconds > FORCE_SECONDS && !force {
-        return Err(Refusal::TooLong(format!(
-            "this would take about {} on {threads} thread(s) (estimated {:.0} us a trial x {trials} trials{}): add --force to run it anyway, use fewer trials, or split it with --shard K/N",
-            human_seconds(seconds),
-            ns_per_trial(model) / 1000.0,
-            if points > 1 {
-                format!(" x {points} runs")
-            } else {
-                String::new()
-            }
-        )));
-    }
-    Ok(())
-}
-
-/// `1.5 GB`, `300 MB`.
-pub fn human_bytes(b: u64) -> String {
-    let b = b as f64;
-    if b >= 1e9 {
-        format!("{:.1} GB", b / 1e9)
-    } else {
-        format!("{:.0} MB", b / 1e6)
-    }
-}
-
-/// `3.2 hours`, `14 minutes`.
-pub fn human_seconds(s: f64) -> String {
-    if s >= 2.0 * 86400.0 {
-        format!("{:.1} days", s / 86400.0)
-    } else if s >= 3600.0 {
-        format!("{:.1} hours", s / 3600.0)
-    } else {
-        format!("{:.0} minutes", s / 60.0)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn model(text: &str) -> Model {
-        Model::compile(&crate::scenario::parse_str(text, "t.yaml").unwrap().scenario)
-    }
-
-    #[test]
-    fn estimates_scale_with_the_work() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/bench/reference.yaml"
-        ))
-        .unwrap();
-        let m = model(&text);
-        // Measured about 3 us a trial on one core; the estimate errs above.
-        let ns = ns_per_trial(&m);
-        assert!((3000.0..10_000.0).contains(&ns), "{ns}");
-        assert_eq!(column_bytes(&m, 1000), Layout::new(&m).len() as u64 * 8000);
-        assert!(check_run(&m, 1_000_000, 1, 2, false).is_ok());
-        // A billion trials: hours, so --force is needed.
-        match check_run(&m, 1_000_000_000, 1, 2, false) {
-            Err(Refusal::TooLong(msg)) => assert!(msg.contains("--force"), "{msg}"),
-            Err(Refusal::TooBig(_)) => {} // a small machine refuses on memory first
-            Ok(()) => panic!("a billion trials must be refused"),
-        }
-        // No machine has 2.4 exabytes.
-        assert!(matches!(
-            check_run(&m, u64::MAX / 16, 1, 2, true),
-            Err(Refusal::TooBig(_))
-        ));
-    }
-
-    #[test]
-    fn cells_follow_the_lag_spreads() {
-        let text = "
-name: t
-currency: USD
-horizon_months: 24
-enrolment: {cohorts: 3, size: 10}
-segments: [{name: a, share: 0.5}, {name: b, share: 0.5}]
-outcomes:
-  - {id: x, rate: 0.5, lag_months: {uniform: {min: 1, max: 4}}, price: 1}
-  - {id: y, of: x, rate: 0.5, lag_months: {discrete: {values: [0, 2], weights: [1, 1]}}, price: 1}
-";
-        let s = crate::scenario::parse_str(text, "t.yaml").unwrap().scenario;
-        // x: 4 months, y: 4 + 2 = 6 months; 2 segments; 3 cohorts.
-        assert_eq!(cells(&s), 3 * 2 * (4 + 6));
-        let m = Model::compile(&s);
-        assert_eq!(cells(&s), (m.cohorts.len() * m.cell_stride) as u64);
-    }
 }

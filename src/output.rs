@@ -89,6 +89,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Pretty JSON with a trailing newline.
+pub fn json_text(v: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+/// Writes each `(path under dir, bytes)` atomically, creating the folders
+/// the paths name.
+pub fn write_files<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = (&'a Path, &'a [u8])>,
+) -> Result<(), String> {
+    for (rel, bytes) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        write_atomic(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// The output folder name for a scenario file: its stem, with every
 /// character outside `[A-Za-z0-9._-]` replaced by `_` (and never `.`/`..`).
 pub fn folder_name(scenario: &Path) -> String {
@@ -306,7 +330,7 @@ pub fn claim(dir: &Path, owner: &Owner, replace: bool) -> Result<(), String> {
         return Err(format!(
             "output folder {} holds files ibsim did not write (such as {}); ibsim never replaces such a folder: choose another --out",
             dir.display(),
-            crate::report::printable(foreign)
+            crate::scenario::printable(foreign)
         ));
     }
     if replace {
@@ -316,8 +340,8 @@ pub fn claim(dir: &Path, owner: &Owner, replace: bool) -> Result<(), String> {
         Some(o) => format!(
             "output folder {} holds the outputs of another scenario ({} in {}); pass --replace to replace them, or choose another --out",
             dir.display(),
-            crate::report::printable(&o.name),
-            crate::report::printable(&o.file)
+            crate::scenario::printable(&o.name),
+            crate::scenario::printable(&o.file)
         ),
         None => format!(
             "output folder {} holds ibsim files of an unknown scenario; pass --replace to replace them, or choose another --out",
@@ -329,10 +353,7 @@ pub fn claim(dir: &Path, owner: &Owner, replace: bool) -> Result<(), String> {
 /// Writes `dir`'s marker: the folder holds `owner`'s outputs (for files
 /// written straight into it, such as shard files).
 pub fn mark(dir: &Path, owner: &Owner) -> std::io::Result<()> {
-    write_atomic(
-        &dir.join(MARKER),
-        crate::report::json_text(&owner.to_json()).as_bytes(),
-    )
+    write_atomic(&dir.join(MARKER), json_text(&owner.to_json()).as_bytes())
 }
 
 /// A command's files on their way to an output folder: written under
@@ -421,10 +442,7 @@ impl Staging {
                 }
             }
         }
-        std::fs::write(
-            self.dir.join(MARKER),
-            crate::report::json_text(&self.owner.to_json()),
-        )?;
+        std::fs::write(self.dir.join(MARKER), json_text(&self.owner.to_json()))?;
         if !self.target.exists() {
             return std::fs::rename(&self.dir, &self.target);
         }

@@ -196,7 +196,7 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
             .as_u64()
             .ok_or("header lacks `shard.count`")?,
     };
-    let max_trials = crate::scenario::validate::MAX_TRIALS as u64;
+    let max_trials = crate::limits::MAX_TRIALS as u64;
     if header.trials == 0 || header.trials > max_trials {
         return Err(format!(
             "a run of {} trials: expected 1 to {max_trials}",
@@ -222,9 +222,7 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
             range.end
         ));
     }
-    if header.horizon == 0
-        || header.horizon > crate::scenario::validate::MAX_HORIZON_MONTHS as usize
-    {
+    if header.horizon == 0 || header.horizon > crate::limits::MAX_HORIZON_MONTHS as usize {
         return Err(format!("a horizon of {} months", header.horizon));
     }
     let kept = crate::engine::runner::kept_trials(header.horizon)

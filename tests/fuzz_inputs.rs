@@ -35,7 +35,7 @@ fn kept_fuzz_inputs_never_panic_and_valid_ones_conserve_money() {
                 let text = std::fs::read_to_string(f).unwrap();
                 let loaded = ibsim::scenario::parse_str(&text, "fuzz.yaml").unwrap();
                 let model = Model::compile(&loaded.scenario);
-                if ibsim::limits::ns_per_trial(&model) > 2.0e6 {
+                if ibsim::run::budget::ns_per_trial(&model) > 2.0e6 {
                     continue;
                 }
                 let layout = Layout::new(&model);

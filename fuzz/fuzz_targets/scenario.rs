@@ -15,6 +15,6 @@ fuzz_target!(|data: &[u8]| {
         let model = ibsim::model::Model::compile(&loaded.scenario);
         let layout = ibsim::engine::Layout::new(&model);
         assert!(!layout.is_empty());
-        let _ = ibsim::limits::ns_per_trial(&model);
+        let _ = ibsim::run::budget::ns_per_trial(&model);
     }
 });

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let model = Model::compile(&loaded.scenario);
     // Keep each input quick: skip scenarios estimated above 2 ms a trial.
-    if ibsim::limits::ns_per_trial(&model) > 2.0e6 {
+    if ibsim::run::budget::ns_per_trial(&model) > 2.0e6 {
         return;
     }
     let layout = Layout::new(&model);
@@ -52,5 +52,5 @@ fuzz_target!(|data: &[u8]| {
         sampling: model.sampling.as_str().into(),
     };
     let summary = ibsim::summary::summarize(&model, &cols, &id);
-    let _ = ibsim::report::json_text(&summary);
+    let _ = ibsim::output::json_text(&summary);
 });

@@ -203,67 +203,6 @@ impl Sensitivity {
             })).collect::<Vec<_>>(),
         })
     }
-
-    /// The terminal table.
-    pub fn table(&self, lang: crate::report::i18n::Lang) -> String {
-        use crate::report::i18n::{Lang, number};
-        let head = match lang {
-            Lang::En => [
-                "input",
-                "P10 / P90",
-                "rho IRR",
-                "rho net",
-                "rho cost",
-                "net @P10",
-                "net @P90",
-                "cost @P10",
-                "cost @P90",
-            ],
-            Lang::Es => [
-                "entrada",
-                "P10 / P90",
-                "rho TIR",
-                "rho neto",
-                "rho costo",
-                "neto @P10",
-                "neto @P90",
-                "costo @P10",
-                "costo @P90",
-            ],
-        };
-        let mut rows: Vec<Vec<String>> = vec![head.iter().map(|h| (*h).to_owned()).collect()];
-        for i in &self.inputs {
-            let v = |x: f64| number(x, if x.abs() >= 100.0 { 0 } else { 4 }, lang);
-            rows.push(vec![
-                i.path.clone(),
-                format!("{} / {}", v(i.low_high.0), v(i.low_high.1)),
-                number(i.spearman[0], 3, lang),
-                number(i.spearman[1], 3, lang),
-                number(i.spearman[2], 3, lang),
-                number(i.net.0, 0, lang),
-                number(i.net.1, 0, lang),
-                number(i.cost.0, 0, lang),
-                number(i.cost.1, 0, lang),
-            ]);
-        }
-        let widths: Vec<usize> = (0..head.len())
-            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-            .collect();
-        let mut out = String::new();
-        for r in rows {
-            out.push(' ');
-            for (c, cell) in r.iter().enumerate() {
-                let pad = " ".repeat(widths[c] - cell.chars().count());
-                if c == 0 {
-                    out.push_str(&format!(" {cell}{pad}"))
-                } else {
-                    out.push_str(&format!(" {pad}{cell}"))
-                }
-            }
-            out.push('\n');
-        }
-        out
-    }
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ mod tests {
         let mut d: f64 = 0.0;
         for (i, &xi) in x.iter().enumerate() {
             assert!((0.0..=1.0).contains(&xi));
-            let f = crate::model::sampler::betai(a, b, xi);
+            let f = crate::numeric::special::betai(a, b, xi);
             d = d
                 .max((f - i as f64 / n as f64).abs())
                 .max(((i + 1) as f64 / n as f64 - f).abs());

@@ -19,7 +19,7 @@ use rand::Rng;
 use rand_distr::{Binomial, Distribution};
 
 use super::open_unit;
-use crate::model::{count_f64, trunc_count};
+use crate::numeric::{count_f64, trunc_count};
 
 /// log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2π)/2], exactly for k <= 9
 /// (Hörmann's table) and by Stirling's series (four terms, error < 4e-13) beyond.
@@ -422,7 +422,7 @@ mod tests {
         // returns NaN for shape >= 100 with x < shape).
         let k = (df - 1) as f64;
         let z = ((stat / k).cbrt() - (1.0 - 2.0 / (9.0 * k))) / (2.0 / (9.0 * k)).sqrt();
-        crate::model::sampler::norm_cdf(-z)
+        crate::numeric::special::norm_cdf(-z)
     }
 
     #[test]

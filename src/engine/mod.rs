@@ -15,7 +15,8 @@ pub mod runner;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 
-use crate::model::{Model, ParamKind, Value, count_f64, trunc_count};
+use crate::model::{Model, ParamKind, Value};
+use crate::numeric::{count_f64, trunc_count};
 use crate::scenario::{ExcessTo, Sampling, SupportBy};
 use binomial::LANES;
 pub use layout::Layout;
@@ -341,7 +342,7 @@ pub fn draw_params(
     if let Some(c) = &model.copula {
         let n = c.params.len();
         for (k, &p) in c.params.iter().enumerate() {
-            ws.z[k] = crate::model::sampler::norm_quantile(ws.u[p]);
+            ws.z[k] = crate::numeric::special::norm_quantile(ws.u[p]);
         }
         // z' = L z, from the last row up so that z can be updated in place;
         // each correlated rate is read straight from its normal score.
@@ -380,7 +381,7 @@ fn cohort_size(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {
         // v + 0.5 > 0, so the cast truncates down: floor without a libm call.
         // Sizes beyond the documented limit (a distribution's far tail) are clamped to it.
-        trunc_count((v + 0.5).min(crate::scenario::validate::MAX_COHORT_SIZE))
+        trunc_count((v + 0.5).min(crate::limits::MAX_COHORT_SIZE))
     } else {
         0
     }

@@ -5,7 +5,6 @@
 //! plotters' ab_glyph renderer, so charts render on a machine with no system
 //! fonts.
 
-use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
@@ -15,7 +14,6 @@ use serde_json::Value;
 use super::account::AccountBands;
 use super::i18n::{Lang, money_scale, number, pct};
 use super::table::get;
-use crate::commands::write_atomic;
 use crate::engine::Layout;
 use crate::engine::runner::TrialColumns;
 use crate::model::Model;
@@ -48,6 +46,38 @@ pub struct Chart {
     pub title: String,
     /// The SVG text.
     pub svg: String,
+    /// The PNG file's bytes (empty when not asked for).
+    pub png: Vec<u8>,
+}
+
+/// Draws a chart of [`SIZE`] into a PNG file's bytes.
+pub fn png(
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<Vec<u8>, String> {
+    use image::ImageEncoder;
+    let (w, h) = SIZE;
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        draw(&area)?;
+    }
+    let mut bytes = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut bytes)
+        .write_image(&rgb, w, h, image::ColorType::Rgb8)
+        .map_err(|e| format!("cannot encode PNG: {e}"))?;
+    Ok(bytes)
+}
+
+/// Draws a chart of [`SIZE`] into SVG text.
+pub fn svg(
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut text = String::new();
+    {
+        let area = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+        draw(&area)?;
+    }
+    Ok(text)
 }
 
 /// Everything the charts read, prepared once.
@@ -831,46 +861,31 @@ fn title(kind: Kind, d: &Data) -> String {
     }
 }
 
-/// Draws every chart as SVG (returned, and written to `dir` when given) and,
-/// when `dir` is given, as PNG. Files are written atomically.
+/// Draws every chart as SVG and, when `png` is true, as PNG.
 pub fn render(
     model: &Model,
     cols: &TrialColumns,
     account: &AccountBands,
     summary: &Value,
     lang: Lang,
-    dir: Option<&Path>,
+    with_png: bool,
 ) -> Result<Vec<Chart>, String> {
     register_fonts();
     let d = prepare(model, cols, account, summary, lang);
     let mut out = Vec::new();
-    if let Some(dir) = dir {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
     for (kind, name) in KINDS {
-        let mut svg = String::new();
-        {
-            let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            draw(kind, &area, &d).map_err(|e| format!("{name}: {e}"))?;
-        }
-        if let Some(dir) = dir {
-            let svg_path = dir.join(format!("{name}.svg"));
-            write_atomic(&svg_path, svg.as_bytes())
-                .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
-            let png_path = dir.join(format!("{name}.png"));
-            let tmp = dir.join(format!(".{name}.png.tmp-{}.png", std::process::id()));
-            {
-                let area = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-                draw(kind, &area, &d).map_err(|e| format!("{name}: {e}"))?;
-            }
-            std::fs::rename(&tmp, &png_path)
-                .map_err(|e| format!("cannot write {}: {e}", png_path.display()))?;
-        }
+        let err = |e: String| format!("{name}: {e}");
+        let svg = svg(|area| draw(kind, area, &d)).map_err(err)?;
+        let png = if with_png {
+            png(|area| draw(kind, area, &d)).map_err(err)?
+        } else {
+            Vec::new()
+        };
         out.push(Chart {
             name,
             title: title(kind, &d),
             svg,
+            png,
         });
     }
     Ok(out)

@@ -1,7 +1,10 @@
-//! Turning a run into things people read: the terminal table and the files
-//! under the output folder (`summary.json`, `run.json`, `trials.csv`).
+//! Turning a run into things people read: the terminal tables, and the
+//! bytes of the files under the output folder (charts, `report.html`,
+//! `workbook.xlsx`, `trials.csv`). Renderers return bytes and never write;
+//! [`crate::output`] writes them.
 
 pub mod account;
+pub mod analysis;
 pub mod charts;
 pub mod html;
 pub mod i18n;
@@ -10,42 +13,33 @@ pub mod table;
 pub mod tornado;
 pub mod xlsx;
 
-use std::path::Path;
+use std::path::PathBuf;
 
-use crate::commands::write_atomic;
 use crate::engine::runner::TrialColumns;
 
-/// Text from a scenario or a file, safe to print on a terminal: control
-/// characters (escape sequences, carriage returns, bells) are shown as
-/// escapes such as `\u{1b}` instead of acting on the terminal.
-pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect::<String>()
-            .into()
-    } else {
-        s.into()
+/// One file of the outputs: its path under the output folder and its bytes.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path relative to the output folder, e.g. `charts/cdf.png`.
+    pub path: PathBuf,
+    /// The file's content.
+    pub bytes: Vec<u8>,
+}
+
+impl Document {
+    /// A document at `path` (relative to the output folder).
+    pub fn new(path: String, bytes: Vec<u8>) -> Document {
+        Document {
+            path: path.into(),
+            bytes,
+        }
     }
 }
 
-/// Pretty JSON with a trailing newline.
-pub fn json_text(v: &serde_json::Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
-}
-
-/// Writes `trials.csv`: one row per trial, `trial` then every metric column
+/// `trials.csv`: one row per trial, `trial` then every metric column
 /// (quoted as CSV needs: a payer or tranche name in a key may hold a comma,
 /// a quote or a line break).
-pub fn write_trials_csv(path: &Path, cols: &TrialColumns) -> std::io::Result<()> {
+pub fn trials_csv(cols: &TrialColumns) -> std::io::Result<Document> {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(cols.len() * cols.names.len() * 12));
     let mut head = vec!["trial"];
     head.extend(cols.names.iter().map(String::as_str));
@@ -65,7 +59,7 @@ pub fn write_trials_csv(path: &Path, cols: &TrialColumns) -> std::io::Result<()>
         w.write_record(&row)?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    write_atomic(path, &bytes)
+    Ok(Document::new("trials.csv".into(), bytes))
 }
 
 /// The host name, for `run.json`.
@@ -78,13 +72,12 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Writes the charts (`charts/*.png`, `charts/*.svg`), `report.html` and `workbook.xlsx` of a run into `dir`.
-pub fn write_reports(
-    result: &crate::commands::RunResult,
+/// The charts (`charts/*.png`, `charts/*.svg`), `report.html` and `workbook.xlsx` of a run.
+pub fn files(
+    result: &crate::run::RunResult,
     run_info: &serde_json::Value,
-    dir: &Path,
     lang: i18n::Lang,
-) -> Result<(), String> {
+) -> Result<Vec<Document>, String> {
     let account = account::AccountBands::of(&result.columns);
     let charts = charts::render(
         &result.model,
@@ -92,7 +85,7 @@ pub fn write_reports(
         &account,
         &result.summary,
         lang,
-        Some(&dir.join("charts")),
+        true,
     )?;
     let page = html::render(
         &result.scenario,
@@ -103,9 +96,6 @@ pub fn write_reports(
         run_info,
         lang,
     );
-    let path = dir.join("report.html");
-    write_atomic(&path, page.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let book = xlsx::render(
         &result.scenario,
         &result.summary,
@@ -115,7 +105,15 @@ pub fn write_reports(
         lang,
     )
     .map_err(|e| format!("cannot build workbook.xlsx: {e}"))?;
-    let path = dir.join("workbook.xlsx");
-    write_atomic(&path, &book).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(())
+    let mut out = Vec::with_capacity(2 * charts.len() + 2);
+    for c in charts {
+        out.push(Document::new(
+            format!("charts/{}.svg", c.name),
+            c.svg.into_bytes(),
+        ));
+        out.push(Document::new(format!("charts/{}.png", c.name), c.png));
+    }
+    out.push(Document::new("report.html".into(), page.into_bytes()));
+    out.push(Document::new("workbook.xlsx".into(), book));
+    Ok(out)
 }

@@ -2,14 +2,12 @@
 //! P(loss) and P(payer cost > cap) against it with the feasible corridor
 //! shaded; for two, a heatmap of P(loss) with infeasible cells marked.
 
-use std::path::Path;
-
 use plotters::prelude::*;
 
-use super::charts::{SIZE, register_fonts};
+use super::Document;
+use super::charts::{png, register_fonts, svg};
 use super::i18n::{Lang, number, pct};
 use crate::analysis::sweep::{Limits, SweepResult};
-use crate::commands::write_atomic;
 
 fn fig(r: &[(&'static str, f64, f64)], k: &str) -> f64 {
     r.iter().find(|f| f.0 == k).map_or(f64::NAN, |f| f.1)
@@ -186,22 +184,15 @@ fn draw<DB: DrawingBackend>(
     area.present().map_err(err)
 }
 
-/// Writes `charts/sweep.png` and `charts/sweep.svg`.
-pub fn write(res: &SweepResult, limits: &Limits, dir: &Path, lang: Lang) -> Result<(), String> {
+/// `charts/sweep.svg` and `charts/sweep.png`.
+pub fn files(res: &SweepResult, limits: &Limits, lang: Lang) -> Result<Vec<Document>, String> {
     register_fonts();
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw(&area, res, limits, lang)?;
-    }
-    write_atomic(&dir.join("sweep.svg"), svg.as_bytes()).map_err(|e| e.to_string())?;
-    let tmp = dir.join(format!(".sweep.png.tmp-{}.png", std::process::id()));
-    {
-        let area = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-        draw(&area, res, limits, lang)?;
-    }
-    std::fs::rename(&tmp, dir.join("sweep.png")).map_err(|e| e.to_string())
+    let svg = svg(|area| draw(area, res, limits, lang))?;
+    let png = png(|area| draw(area, res, limits, lang))?;
+    Ok(vec![
+        Document::new("charts/sweep.svg".into(), svg.into_bytes()),
+        Document::new("charts/sweep.png".into(), png),
+    ])
 }
 
 /// The terminal table of a sweep.

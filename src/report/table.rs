@@ -177,7 +177,7 @@ pub fn render(
     let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let mut out = format!(
         "{} — {} {}, {} {}, {} {}\n",
-        super::printable(summary["scenario"]["name"].as_str().unwrap_or("")),
+        crate::scenario::printable(summary["scenario"]["name"].as_str().unwrap_or("")),
         thousands(get(summary, &["trials"]), lang),
         s.trials,
         s.seed,

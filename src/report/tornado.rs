@@ -1,14 +1,12 @@
 //! Tornado charts of `ibsim sensitivity`: for each input, the mean of an
 //! output with the input at its P10 and at its P90, around the base run.
 
-use std::path::Path;
-
 use plotters::prelude::*;
 
-use super::charts::{SIZE, register_fonts};
+use super::Document;
+use super::charts::{png, register_fonts, svg};
 use super::i18n::{Lang, money_scale, number};
 use crate::analysis::sensitivity::Sensitivity;
-use crate::commands::write_atomic;
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("tornado chart: {e:?}")
@@ -124,10 +122,9 @@ fn draw<DB: DrawingBackend>(
     area.present().map_err(err)
 }
 
-/// Writes `charts/tornado_investor_net.{png,svg}` and `charts/tornado_payer_cost.{png,svg}`.
-pub fn write(res: &Sensitivity, currency: &str, dir: &Path, lang: Lang) -> Result<(), String> {
+/// `charts/tornado_investor_net.{png,svg}` and `charts/tornado_payer_cost.{png,svg}`.
+pub fn files(res: &Sensitivity, currency: &str, lang: Lang) -> Result<Vec<Document>, String> {
     register_fonts();
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let s = lang.strings();
     type Pick = fn(&crate::analysis::sensitivity::InputEffect) -> (f64, f64);
     let charts: [(&str, String, Pick, f64); 2] = [
@@ -144,20 +141,15 @@ pub fn write(res: &Sensitivity, currency: &str, dir: &Path, lang: Lang) -> Resul
             res.base.1,
         ),
     ];
+    let mut out = Vec::new();
     for (name, title, pick, base) in charts {
-        let mut svg = String::new();
-        {
-            let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            draw(&area, res, &title, currency, pick, base, lang)?;
-        }
-        write_atomic(&dir.join(format!("{name}.svg")), svg.as_bytes())
-            .map_err(|e| e.to_string())?;
-        let tmp = dir.join(format!(".{name}.png.tmp-{}.png", std::process::id()));
-        {
-            let area = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-            draw(&area, res, &title, currency, pick, base, lang)?;
-        }
-        std::fs::rename(&tmp, dir.join(format!("{name}.png"))).map_err(|e| e.to_string())?;
+        let svg = svg(|area| draw(area, res, &title, currency, pick, base, lang))?;
+        let png = png(|area| draw(area, res, &title, currency, pick, base, lang))?;
+        out.push(Document::new(
+            format!("charts/{name}.svg"),
+            svg.into_bytes(),
+        ));
+        out.push(Document::new(format!("charts/{name}.png"), png));
     }
-    Ok(())
+    Ok(out)
 }

@@ -17,8 +17,27 @@ pub use index::{Loc, LocationIndex, ScalarKind};
 pub use types::*;
 pub use values::{Dist, Distributions, IdMap, PerOutcome, Price, Tier, Whole};
 
-/// Largest scenario file ibsim reads (16 MiB); real scenarios are a few KB.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub use crate::limits::MAX_FILE_BYTES;
+
+/// Text from a scenario or a file, safe to print on a terminal: control
+/// characters (escape sequences, carriage returns, bells) are shown as
+/// escapes such as `\u{1b}` instead of acting on the terminal.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
 
 /// One problem in a scenario file, ready to print on one line.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +56,6 @@ impl fmt::Display for Diagnostic {
     /// `file:line:col: path: message`, with control characters escaped (a
     /// message may quote the scenario's text).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::report::printable;
         write!(f, "{}", printable(&self.file))?;
         if self.loc.line > 0 {
             write!(f, ":{}", self.loc.line)?;

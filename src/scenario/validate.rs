@@ -9,18 +9,11 @@ use std::collections::HashSet;
 
 use super::types::{Cohort, Costs, Scenario};
 use super::values::{Dist, Distributions, PerOutcome, Price, Whole};
+use crate::limits::{
+    MAX_AMOUNT, MAX_COHORT_SIZE, MAX_DESCRIPTION, MAX_HORIZON_MONTHS, MAX_LABEL, MAX_NAME,
+    MAX_RELATIVE_SD, MAX_SOURCE, MAX_TRIALS,
+};
 
-/// Most months a contract may last (100 years).
-pub const MAX_HORIZON_MONTHS: i64 = 1200;
-/// Most participants a constant cohort size may have.
-pub const MAX_COHORT_SIZE: f64 = 1e9;
-/// Most trials one run may ask for.
-pub const MAX_TRIALS: i64 = 1_000_000_000;
-/// Largest amount (price, cost, cap) or multiplier: far above any real
-/// currency's figures, far below where sums of them stop being finite.
-pub const MAX_AMOUNT: f64 = 1e18;
-/// Largest relative sd of a measurement error (a 1000% error is already noise).
-pub const MAX_RELATIVE_SD: f64 = 10.0;
 /// Tolerance on shares summing to one (SPEC section 9).
 pub const SHARE_SUM_TOLERANCE: f64 = 1e-9;
 
@@ -242,7 +235,7 @@ impl Checker {
                             ),
                         );
                     } else if ok && n.sd > 0.0 && a < b {
-                        let mass = crate::model::sampler::normal_mass(n.mean, n.sd, a, b);
+                        let mass = crate::numeric::special::normal_mass(n.mean, n.sd, a, b);
                         if mass <= 0.0 || !mass.is_finite() {
                             self.err(
                                 path,
@@ -614,15 +607,6 @@ fn fmt_g(v: f64) -> String {
 
 /// Sd above its mean that stands for the far tail of a normal without `max`.
 const NORMAL_REACH_SD: f64 = 8.0;
-
-/// Longest deal description, in characters.
-pub const MAX_DESCRIPTION: usize = 10_000;
-/// Longest entry of `sources`, in characters.
-pub const MAX_SOURCE: usize = 2_000;
-/// Longest outcome label, in characters.
-pub const MAX_LABEL: usize = 500;
-/// Longest name or id (the deal's, a cohort's, a payer's, ...), in characters.
-pub const MAX_NAME: usize = 200;
 
 /// Every text of the scenario within its length (names and labels appear in
 /// tables, charts and workbook cells, which hold at most 32,767 characters).
@@ -1110,7 +1094,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     }
 
     // The per-trial state the funnel implies.
-    let cells = crate::limits::cells(s);
+    let cells = cells(s);
     if cells > crate::limits::MAX_CELLS {
         c.err(
             "outcomes",
@@ -1308,7 +1292,7 @@ fn check_correlations(c: &mut Checker, s: &Scenario, ids: &[&str]) {
             m[i * n + j] = r;
             m[j * n + i] = r;
         }
-        if crate::model::cholesky(&m, n).is_none() {
+        if crate::numeric::cholesky(&m, n).is_none() {
             c.err(
                 "correlations",
                 "the correlation matrix is not positive definite: some correlations contradict each other (or one is +-1)",
@@ -1403,14 +1387,76 @@ pub fn warnings(s: &Scenario) -> Vec<Problem> {
     c.problems
 }
 
+/// Months between the first and the last possible value of a lag (0 when fixed).
+pub fn lag_range(d: Option<&Dist>) -> u64 {
+    let (lo, hi) = match d {
+        Some(Dist::Uniform(r)) => (r.min, r.max),
+        Some(Dist::Discrete(dd)) => dd
+            .values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            }),
+        _ => (0.0, 0.0),
+    };
+    if lo.is_finite() && hi.is_finite() && hi > lo {
+        (hi - lo).min(1e6) as u64
+    } else {
+        0
+    }
+}
+
+/// The count cells a trial of `s` keeps (see `model::OutcomeModel`),
+/// computed without compiling; saturates instead of overflowing.
+pub fn cells(s: &Scenario) -> u64 {
+    let cohorts = match (&s.cohorts, &s.enrolment) {
+        (Some(list), _) => list.len() as u64,
+        (None, Some(e)) => e.cohorts.0.max(0) as u64,
+        _ => 0,
+    };
+    let segments = s.segments.len().max(1) as u64;
+    let mut spreads: Vec<u64> = Vec::with_capacity(s.outcomes.len());
+    for o in &s.outcomes {
+        let base =
+            o.of.as_deref()
+                .and_then(|b| s.outcomes.iter().position(|x| x.id == b))
+                .filter(|&b| b < spreads.len())
+                .map_or(1, |b| spreads[b]);
+        spreads.push(base.saturating_add(lag_range(o.lag_months.as_ref())));
+    }
+    let per_cohort = spreads.iter().fold(0u64, |acc, &x| {
+        acc.saturating_add(x.saturating_mul(segments))
+    });
+    cohorts.saturating_mul(per_cohort)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fmt_g;
+    use super::{cells, fmt_g};
 
     #[test]
     fn short_numbers() {
         assert_eq!(fmt_g(0.5), "0.5");
         assert_eq!(fmt_g(0.447213595), "0.4472");
         assert_eq!(fmt_g(3.0), "3");
+    }
+
+    #[test]
+    fn cells_follow_the_lag_spreads() {
+        let text = "
+name: t
+currency: USD
+horizon_months: 24
+enrolment: {cohorts: 3, size: 10}
+segments: [{name: a, share: 0.5}, {name: b, share: 0.5}]
+outcomes:
+  - {id: x, rate: 0.5, lag_months: {uniform: {min: 1, max: 4}}, price: 1}
+  - {id: y, of: x, rate: 0.5, lag_months: {discrete: {values: [0, 2], weights: [1, 1]}}, price: 1}
+";
+        let s = crate::scenario::parse_str(text, "t.yaml").unwrap().scenario;
+        // x: 4 months, y: 4 + 2 = 6 months; 2 segments; 3 cohorts.
+        assert_eq!(cells(&s), 3 * 2 * (4 + 6));
+        let m = crate::model::Model::compile(&s);
+        assert_eq!(cells(&s), (m.cohorts.len() * m.cell_stride) as u64);
     }
 }
