@@ -112,8 +112,8 @@ fn binomial_chained(bencher: Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(2usize))
         .bench_local(|| {
-            let k = engine::binomial::sample(black_box(1500), 0.55, &mut rng);
-            black_box(engine::binomial::sample(k, 0.72, &mut rng))
+            let k = engine::variates::binomial::sample(black_box(1500), 0.55, &mut rng);
+            black_box(engine::variates::binomial::sample(k, 0.72, &mut rng))
         });
 }
 
@@ -126,10 +126,10 @@ fn binomial_two_streams(bencher: Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(4usize))
         .bench_local(|| {
-            let ka = engine::binomial::sample(black_box(1500), 0.55, &mut a);
-            let kb = engine::binomial::sample(black_box(1500), 0.55, &mut b);
-            let ra = engine::binomial::sample(ka, 0.72, &mut a);
-            let rb = engine::binomial::sample(kb, 0.72, &mut b);
+            let ka = engine::variates::binomial::sample(black_box(1500), 0.55, &mut a);
+            let kb = engine::variates::binomial::sample(black_box(1500), 0.55, &mut b);
+            let ra = engine::variates::binomial::sample(ka, 0.72, &mut a);
+            let rb = engine::variates::binomial::sample(kb, 0.72, &mut b);
             black_box(ra + rb)
         });
 }
@@ -140,12 +140,15 @@ fn binomial_two_streams(bencher: Bencher) {
 #[divan::bench(sample_size = 4096)]
 fn binomial_lanes(bencher: Bencher) {
     let mut rng = engine::trial_rng(1, 0);
-    let lanes = engine::binomial::LANES;
+    let lanes = engine::variates::binomial::LANES;
     bencher
         .counter(divan::counter::ItemsCount::new(2 * lanes))
         .bench_local(|| {
-            let k = engine::binomial::sample_lanes(black_box([1500; 4]), [0.55; 4], &mut rng);
-            black_box(engine::binomial::sample_lanes(k, [0.72; 4], &mut rng))
+            let k =
+                engine::variates::binomial::sample_lanes(black_box([1500; 4]), [0.55; 4], &mut rng);
+            black_box(engine::variates::binomial::sample_lanes(
+                k, [0.72; 4], &mut rng,
+            ))
         });
 }
 
@@ -156,7 +159,7 @@ fn cohort_beta(bencher: Bencher) {
     let mut rng = engine::trial_rng(1, 0);
     let k = 0.55 * 0.45 / (0.03 * 0.03) - 1.0;
     bencher.bench_local(|| {
-        black_box(engine::beta::sample(
+        black_box(engine::variates::beta::sample(
             black_box(0.55 * k),
             0.45 * k,
             &mut rng,

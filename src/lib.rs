@@ -10,7 +10,6 @@
 
 pub mod analysis;
 pub mod check;
-pub mod commands;
 pub mod engine;
 pub mod limits;
 pub mod model;

@@ -18,7 +18,7 @@
 use rand::Rng;
 use rand_distr::{Binomial, Distribution};
 
-use super::open_unit;
+use crate::engine::rng::open_unit;
 use crate::numeric::{count_f64, trunc_count};
 
 /// log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2π)/2], exactly for k <= 9

@@ -13,7 +13,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::open_unit;
+use crate::engine::rng::open_unit;
 
 /// A Gamma(shape, 1) variate, shape > 0.
 #[inline]

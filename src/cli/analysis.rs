@@ -1,0 +1,80 @@
+//! What the analysis subcommands (`sweep`, `solve`, `sensitivity`) share:
+//! loading the scenario, checking `--vary` paths, and the output folder.
+
+use std::path::{Path, PathBuf};
+
+use ibsim::analysis::sweep::Vary;
+use ibsim::output::{self, Owner, Product, Staging};
+use ibsim::run::{Prepared, file_name};
+use ibsim::scenario::Scenario;
+
+use super::{CommonFlags, Error};
+
+/// Where an analysis writes: its output folder and whose it is.
+pub struct Destination {
+    /// `OUT/<stem>`.
+    pub dir: PathBuf,
+    /// The scenario the folder belongs to.
+    pub owner: Owner,
+    /// Replace another scenario's outputs.
+    pub replace: bool,
+}
+
+impl Destination {
+    /// For scenario `name` (file `file`) under `out`; refuses a folder
+    /// holding another scenario's outputs now, before any work, unless `replace`.
+    pub fn claim(out: &Path, file: &Path, name: &str, replace: bool) -> Result<Destination, Error> {
+        let d = Destination {
+            dir: out.join(output::folder_name(file)),
+            owner: Owner {
+                file: file_name(file),
+                name: name.to_owned(),
+            },
+            replace,
+        };
+        output::claim(&d.dir, &d.owner, replace).map_err(Error::Failed)?;
+        Ok(d)
+    }
+
+    /// A staging folder for this destination's `product`.
+    pub fn stage(&self, product: Product) -> Result<Staging, Error> {
+        Staging::new(&self.dir, self.owner.clone(), product, self.replace).map_err(Error::Failed)
+    }
+}
+
+/// Loads the scenario of an analysis (at least 2 trials a point) and claims
+/// its output folder.
+pub fn load(scenario: &Path, c: &CommonFlags) -> Result<(Prepared, Destination), Error> {
+    let p = Prepared::load(scenario, c.trials, c.seed)?;
+    p.require_trials(2)?;
+    let dest = Destination::claim(&c.out, scenario, &p.loaded.scenario.name, c.replace)?;
+    Ok((p, dest))
+}
+
+/// Checks every `--vary` PATH against the scenario before running anything.
+pub fn check_paths(s: &Scenario, vary: &[Vary]) -> Result<(), Error> {
+    use ibsim::analysis::path::{get, set};
+    for v in vary {
+        for x in [v.lo, v.hi] {
+            set(s, &v.path, x).map_err(|e| Error::Failed(format!("--vary {}: {e}", v.path)))?;
+        }
+    }
+    // Two PATHs for one value (the same text, or an item by id and by
+    // position) would make a grid with a dead axis: setting the first must
+    // not move the second.
+    if let [a, b] = vary {
+        let b_when_a_is = |x: f64| {
+            set(s, &a.path, x)
+                .ok()
+                .and_then(|m| get(&m, &b.path))
+                .map(f64::to_bits)
+        };
+        if a.lo != a.hi && b_when_a_is(a.lo) != b_when_a_is(a.hi) {
+            return Err(Error::Usage(format!(
+                "--vary {} and --vary {} name the same value: vary two different values",
+                a.path, b.path
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! `ibsim merge SHARD...`: checks the shards, puts the trials (or grid
+//! points) back in order and writes what the whole run (or sweep) writes.
+
+use std::path::{Path, PathBuf};
+
+use ibsim::analysis::sweep::{Limits, SweepResult, Vary};
+use ibsim::output;
+
+use super::analysis::Destination;
+use super::run::{Written, owner_of, write};
+use super::{Error, LangFlag};
+
+/// Options of `ibsim merge`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Shard files written by `ibsim run --shard K/N`.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Output folder; results go to OUT/<scenario-file-stem>/.
+    #[arg(long, default_value = "output")]
+    out: PathBuf,
+    /// Language of the table, charts and reports.
+    #[arg(long, value_enum, default_value_t)]
+    lang: LangFlag,
+    /// Skip charts, report.html and workbook.xlsx.
+    #[arg(long)]
+    no_report: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Replace an output folder that holds another scenario's ibsim outputs.
+    #[arg(long)]
+    replace: bool,
+}
+
+/// `ibsim merge`.
+pub fn run(a: &Args) -> Result<(), Error> {
+    let first_is_sweep = a.shards.first().is_some_and(|p| {
+        let mut magic = [0u8; 8];
+        std::fs::File::open(p)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+            .is_ok()
+            && ibsim::shard::is_sweep(&magic)
+    });
+    if first_is_sweep {
+        return merge_sweep(a);
+    }
+    let (result, file) = ibsim::run::merge(&a.shards)?;
+    write(&Written {
+        scenario: format!("{file} (merged from {} shards)", a.shards.len()),
+        dir: a.out.join(output::folder_name(Path::new(&file))),
+        threads: rayon::current_num_threads(),
+        lang: a.lang.into(),
+        no_report: a.no_report,
+        save_trials: false,
+        quiet: a.quiet,
+        replace: a.replace,
+        result: &result,
+    })
+}
+
+/// `ibsim merge` of sweep shards: every grid point once, then the sweep's files.
+fn merge_sweep(a: &Args) -> Result<(), Error> {
+    let mut shards = Vec::with_capacity(a.shards.len());
+    for p in &a.shards {
+        let sh = ibsim::shard::read_container(p, ibsim::shard::SWEEP_MAGIC, "sweep shard")
+            .and_then(|b| ibsim::shard::decode_sweep(&b))
+            .map_err(|e| Error::Failed(format!("{}: {e}", p.display())))?;
+        shards.push((p.display().to_string(), sh));
+    }
+    let (h, rows, cap) = ibsim::shard::assemble_sweep(shards).map_err(Error::Failed)?;
+    let bits = |v: &serde_json::Value| v.as_u64().map(f64::from_bits);
+    let vary: Vec<Vary> = h["vary"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| Vary {
+                    path: v["path"].as_str().unwrap_or_default().to_string(),
+                    lo: bits(&v["lo"]).unwrap_or(f64::NAN),
+                    hi: bits(&v["hi"]).unwrap_or(f64::NAN),
+                    steps: v["steps"].as_u64().unwrap_or(0) as usize,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let limits = Limits {
+        max_prob_loss: bits(&h["limits"]["max_prob_loss"]).unwrap_or(f64::NAN),
+        max_prob_over_cap: bits(&h["limits"]["max_prob_over_cap"]).unwrap_or(f64::NAN),
+        payer_cap: bits(&h["limits"]["payer_cap"]),
+    };
+    let result = SweepResult {
+        vary,
+        rows,
+        trials: h["trials"].as_u64().unwrap_or_default(),
+        seed: h["seed"].as_u64().unwrap_or_default(),
+        cap,
+    };
+    let file = h["scenario"]["file"].as_str().unwrap_or("scenario.yaml");
+    let dest = Destination {
+        dir: a.out.join(output::folder_name(Path::new(file))),
+        owner: owner_of(&h),
+        replace: a.replace,
+    };
+    super::sweep::write(&result, &limits, &dest, a.lang.into(), a.quiet)
+}

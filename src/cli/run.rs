@@ -1,0 +1,251 @@
+//! `ibsim run`: simulate, write `summary.json`, `run.json`, the reports (and
+//! `trials.csv`), print the summary table; with `--shard K/N`, one shard file.
+
+use std::path::{Path, PathBuf};
+
+use ibsim::output::{self, Owner, Product, Staging};
+use ibsim::report::i18n::Lang;
+use ibsim::run::{Prepared, RunResult, UntilSe, file_name};
+
+use super::progress::Bar;
+use super::validate::print_warnings;
+use super::{CommonFlags, Error};
+
+/// Options of `ibsim run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenario file (YAML).
+    scenario: PathBuf,
+    #[command(flatten)]
+    common: CommonFlags,
+    /// Also write trials.csv with every trial's metrics.
+    #[arg(long)]
+    save_trials: bool,
+    /// Skip charts, report.html and workbook.xlsx.
+    #[arg(long)]
+    no_report: bool,
+    /// Run until METRIC's standard error is at most VALUE (e.g. investor_irr=0.001);
+    /// --trials is then the maximum.
+    #[arg(long, value_name = "METRIC=VALUE")]
+    until_se: Option<String>,
+    /// Run only shard K of N (0-based) of the trials and write a shard file
+    /// (`OUT/<stem>/shard-K-of-N.ibshard`) for `ibsim merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+}
+
+/// What to write of a run, and how to tell it.
+pub struct Written<'a> {
+    /// The scenario as `run.json` names it.
+    pub scenario: String,
+    /// The output folder (`OUT/<stem>`).
+    pub dir: PathBuf,
+    /// Threads the run used.
+    pub threads: usize,
+    /// Language of the table and reports.
+    pub lang: Lang,
+    /// Skip charts, report.html and workbook.xlsx.
+    pub no_report: bool,
+    /// Also write trials.csv.
+    pub save_trials: bool,
+    /// Print nothing but errors.
+    pub quiet: bool,
+    /// Replace another scenario's outputs.
+    pub replace: bool,
+    /// The run.
+    pub result: &'a RunResult,
+}
+
+/// `ibsim run`.
+pub fn run(a: &Args) -> Result<(), Error> {
+    let c = &a.common;
+    if let Some(spec) = super::shard_flag(a.shard.as_deref())? {
+        return run_shard(a, spec);
+    }
+    let p = Prepared::load(&a.scenario, c.trials, c.seed)?;
+    if !c.quiet {
+        print_warnings(&p.loaded);
+    }
+    p.require_trials(1)?;
+    p.check_cost(p.trials, 1, c.threads, c.force)?;
+    // Refuse another scenario's output folder now, not after the run.
+    let dir = c.out.join(output::folder_name(&a.scenario));
+    let owner = Owner {
+        file: file_name(&a.scenario),
+        name: p.model.name.clone(),
+    };
+    output::claim(&dir, &owner, c.replace).map_err(Error::Failed)?;
+    let until = a
+        .until_se
+        .as_deref()
+        .map(|spec| UntilSe::parse(spec, &ibsim::engine::Layout::new(&p.model)))
+        .transpose()
+        .map_err(|e| Error::Usage(format!("--until-se {e}")))?;
+    let bar = Bar::trials(c.quiet);
+    let result = ibsim::run::simulate(p, c.threads, until, &|e| bar.update(e))?;
+    bar.finish();
+    if let Some(u) = until
+        && !c.quiet
+    {
+        tell_until_se(&result, u);
+    }
+    write(&Written {
+        scenario: a.scenario.display().to_string(),
+        dir,
+        threads: c.threads.unwrap_or_else(rayon::current_num_threads),
+        lang: c.lang.into(),
+        no_report: a.no_report,
+        save_trials: a.save_trials,
+        quiet: c.quiet,
+        replace: c.replace,
+        result: &result,
+    })
+}
+
+/// Says whether `--until-se` reached its standard error.
+fn tell_until_se(result: &RunResult, u: UntilSe) {
+    let cols = &result.columns;
+    let se = ibsim::summary::stats(&cols.data[u.column]).se;
+    let (name, target) = (&cols.names[u.column], u.target);
+    if se <= target {
+        eprintln!(
+            "until-se: {name} se {se:.6} <= {target} reached with {} trials",
+            cols.len()
+        );
+    } else {
+        eprintln!(
+            "until-se: {name} se {se:.6} is still above {target} after the maximum of {} trials (raise --trials)",
+            cols.len()
+        );
+    }
+}
+
+/// Writes `summary.json`, `run.json`, the reports and `trials.csv` of a run
+/// (or of merged shards) into its folder, swapped in whole, then prints the
+/// summary table.
+pub fn write(w: &Written) -> Result<(), Error> {
+    let result = w.result;
+    let staging = Staging::new(&w.dir, owner_of(&result.summary), Product::Run, w.replace)
+        .map_err(Error::Failed)?;
+    let trials = result.columns.len() as f64;
+    let run_info = serde_json::json!({
+        "ibsim_version": env!("CARGO_PKG_VERSION"),
+        "model_version": ibsim::MODEL_VERSION,
+        "scenario": w.scenario,
+        "seed": result.summary["seed"],
+        "trials": result.summary["trials"],
+        "threads": w.threads,
+        "wall_seconds": result.seconds,
+        "trials_per_second": trials / result.seconds.max(1e-9),
+        "host": ibsim::report::host_name(),
+        "finished_unix_seconds": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    });
+    let mut docs = vec![
+        ibsim::report::Document::new(
+            "summary.json".into(),
+            output::json_text(&result.summary).into_bytes(),
+        ),
+        ibsim::report::Document::new("run.json".into(), output::json_text(&run_info).into_bytes()),
+    ];
+    if !w.no_report {
+        let report_start = std::time::Instant::now();
+        docs.extend(ibsim::report::files(result, &run_info, w.lang).map_err(Error::Failed)?);
+        if !w.quiet && std::env::var_os("IBSIM_TIMING").is_some() {
+            eprintln!("reports: {:.3} s", report_start.elapsed().as_secs_f64());
+        }
+    }
+    if w.save_trials {
+        docs.push(
+            ibsim::report::trials_csv(&result.columns)
+                .map_err(|e| Error::Failed(format!("cannot write trials.csv: {e}")))?,
+        );
+    }
+    write_documents(staging.path(), &docs)?;
+    staging.commit().map_err(Error::Failed)?;
+    if !w.quiet {
+        let m = &result.model;
+        let last = &m.outcomes[m.last_outcome].id;
+        print!(
+            "{}",
+            ibsim::report::table::render(
+                &result.summary,
+                m.hurdle_irr,
+                m.committed_capital,
+                last,
+                w.lang
+            )
+        );
+        println!(
+            "  {}",
+            w.lang.run_written(
+                &w.dir.display().to_string(),
+                result.seconds,
+                w.threads,
+                trials
+            )
+        );
+    }
+    Ok(())
+}
+
+/// Writes rendered documents under `dir`.
+pub fn write_documents(dir: &Path, docs: &[ibsim::report::Document]) -> Result<(), Error> {
+    output::write_files(dir, docs.iter().map(|d| (d.path.as_path(), &d.bytes[..])))
+        .map_err(Error::Failed)
+}
+
+/// Whose outputs a summary (or sweep) belongs to: its `scenario.file` and `scenario.name`.
+pub fn owner_of(summary: &serde_json::Value) -> Owner {
+    let text = |k: &str| {
+        summary["scenario"][k]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Owner {
+        file: text("file"),
+        name: text("name"),
+    }
+}
+
+/// `ibsim run --shard K/N`: simulates shard K of N of the run and writes
+/// `OUT/<stem>/shard-K-of-N.ibshard`.
+fn run_shard(a: &Args, spec: ibsim::shard::ShardSpec) -> Result<(), Error> {
+    let c = &a.common;
+    if a.until_se.is_some() || a.save_trials {
+        return Err(Error::Usage(
+            "--shard cannot be combined with --until-se or --save-trials (merge the shards first)"
+                .into(),
+        ));
+    }
+    let p = Prepared::load(&a.scenario, c.trials, c.seed)?;
+    p.require_trials(1)?;
+    let range = spec.range(p.trials);
+    p.check_cost(range.end - range.start, 1, c.threads, c.force)?;
+    let start = std::time::Instant::now();
+    let (bytes, range) = ibsim::run::simulate_shard(&p, spec, c.threads)?;
+    let dir = c.out.join(output::folder_name(&a.scenario));
+    let owner = Owner {
+        file: file_name(&a.scenario),
+        name: p.model.name.clone(),
+    };
+    output::claim(&dir, &owner, c.replace).map_err(Error::Failed)?;
+    let path = dir.join(format!("shard-{}-of-{}.ibshard", spec.index, spec.count));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| output::write_atomic(&path, &bytes))
+        .and_then(|()| output::mark(&dir, &owner))
+        .map_err(|e| Error::Failed(format!("cannot write {}: {e}", path.display())))?;
+    if !c.quiet {
+        println!(
+            "wrote {} (trials {}..{} of {}, {:.2} s)",
+            path.display(),
+            range.start,
+            range.end,
+            p.trials,
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}

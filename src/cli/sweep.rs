@@ -1,0 +1,163 @@
+//! `ibsim sweep`: a grid over one or two values with common random numbers;
+//! `sweep.json`, `sweep.csv`, a chart and a table (or one sweep shard).
+
+use std::path::PathBuf;
+
+use ibsim::analysis::sweep::{Limits, SweepResult, Vary};
+use ibsim::output::{self, Product};
+use ibsim::report::i18n::Lang;
+
+use super::analysis::{Destination, check_paths, load};
+use super::run::write_documents;
+use super::{CommonFlags, Error};
+
+/// Options of `ibsim sweep`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenario file (YAML).
+    scenario: PathBuf,
+    /// PATH=LO..HI:STEPS, e.g. outcomes.placement.price=1.5e6..2.5e6:11 (once or twice).
+    #[arg(long, required = true)]
+    vary: Vec<String>,
+    #[command(flatten)]
+    common: CommonFlags,
+    /// Most acceptable P(investors lose money) for the feasible corridor.
+    #[arg(long, default_value_t = 0.10)]
+    max_prob_loss: f64,
+    /// Most acceptable P(payer cost > cap) for the feasible corridor.
+    #[arg(long, default_value_t = 0.05)]
+    max_prob_over_cap: f64,
+    /// The payer's cap on its cost (default: budget cap + evaluation cost).
+    #[arg(long)]
+    payer_cap: Option<f64>,
+    /// Run only shard K of N (0-based) of the grid points and write a sweep
+    /// shard file for `ibsim merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+}
+
+/// `ibsim sweep`.
+pub fn run(a: &Args) -> Result<(), Error> {
+    let c = &a.common;
+    let shard = super::shard_flag(a.shard.as_deref())?;
+    let limits = Limits {
+        max_prob_loss: a.max_prob_loss,
+        max_prob_over_cap: a.max_prob_over_cap,
+        payer_cap: a.payer_cap,
+    };
+    if a.vary.is_empty() || a.vary.len() > 2 {
+        return Err(Error::Usage(
+            "give one or two --vary PATH=LO..HI:STEPS".into(),
+        ));
+    }
+    let mut vary = Vec::new();
+    for v in &a.vary {
+        let mut x = Vary::parse(v).map_err(|e| Error::Usage(format!("--vary {e}")))?;
+        if x.steps == 0 {
+            x.steps = 11;
+        }
+        vary.push(x);
+    }
+    let (p, dest) = load(&a.scenario, c)?;
+    let s = &p.loaded.scenario;
+    check_paths(s, &vary)?;
+    let total = ibsim::analysis::sweep::grid_points(&vary).len();
+    let only = shard.map(|sp| {
+        let r = sp.range(total as u64);
+        r.start as usize..r.end as usize
+    });
+    let points = only.as_ref().map_or(total, |r| r.len()) as u64;
+    p.check_cost(p.trials, points, c.threads, c.force)?;
+    let quiet = c.quiet || !super::progress::shown();
+    let result = ibsim::analysis::sweep::sweep(
+        s,
+        &vary,
+        p.trials,
+        p.seed,
+        c.threads,
+        &limits,
+        only.clone(),
+        &|i, n| {
+            if !quiet {
+                eprint!("\r  point {i}/{n}");
+            }
+        },
+    )
+    .map_err(Error::Failed)?;
+    if !quiet {
+        eprintln!();
+    }
+    match (shard, only) {
+        (Some(spec), Some(only)) => {
+            let header = serde_json::json!({
+                "scenario": {"file": dest.owner.file, "name": s.name, "sha256": ibsim::shard::sha256_hex(&p.loaded.text)},
+                "seed": p.seed,
+                "trials": p.trials,
+                "vary": vary.iter().map(|v| serde_json::json!({"path": v.path, "lo": v.lo.to_bits(), "hi": v.hi.to_bits(), "steps": v.steps})).collect::<Vec<_>>(),
+                "limits": {
+                    "max_prob_loss": limits.max_prob_loss.to_bits(),
+                    "max_prob_over_cap": limits.max_prob_over_cap.to_bits(),
+                    "payer_cap": limits.payer_cap.map(f64::to_bits),
+                },
+                "points": total,
+            });
+            let rows: Vec<_> = result
+                .rows
+                .into_iter()
+                .enumerate()
+                .map(|(j, r)| (only.start + j, r))
+                .collect();
+            let bytes = ibsim::shard::encode_sweep(&header, spec, &rows, result.cap);
+            let path = dest.dir.join(format!(
+                "sweep-shard-{}-of-{}.ibshard",
+                spec.index, spec.count
+            ));
+            std::fs::create_dir_all(&dest.dir)
+                .and_then(|()| output::write_atomic(&path, &bytes))
+                .and_then(|()| output::mark(&dest.dir, &dest.owner))
+                .map_err(|e| Error::Failed(format!("cannot write {}: {e}", path.display())))?;
+            if !c.quiet {
+                println!(
+                    "wrote {} (grid points {}..{} of {total})",
+                    path.display(),
+                    only.start,
+                    only.end
+                );
+            }
+            Ok(())
+        }
+        _ => write(&result, &limits, &dest, c.lang.into(), c.quiet),
+    }
+}
+
+/// Writes `sweep.json`, `sweep.csv` and the chart of a sweep, and prints its table.
+pub fn write(
+    result: &SweepResult,
+    limits: &Limits,
+    dest: &Destination,
+    lang: Lang,
+    quiet: bool,
+) -> Result<(), Error> {
+    let staging = dest.stage(Product::Sweep)?;
+    let mut docs = vec![
+        ibsim::report::Document::new(
+            "sweep.json".into(),
+            output::json_text(&result.to_json()).into_bytes(),
+        ),
+        ibsim::report::Document::new("sweep.csv".into(), result.to_csv().into_bytes()),
+    ];
+    docs.extend(ibsim::report::sweep_chart::files(result, limits, lang).map_err(Error::Failed)?);
+    write_documents(staging.path(), &docs)?;
+    staging.commit().map_err(Error::Failed)?;
+    if !quiet {
+        let dir = dest.dir.display();
+        print!("{}", ibsim::report::sweep_chart::table(result, lang));
+        match lang {
+            Lang::En => println!("  wrote {dir}/sweep.csv, sweep.json and charts/sweep.png"),
+            Lang::Es => {
+                println!("  se escribieron {dir}/sweep.csv, sweep.json y charts/sweep.png")
+            }
+        }
+    }
+    Ok(())
+}

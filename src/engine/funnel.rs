@@ -1,0 +1,336 @@
+//! Step 2 of a trial: the binomial funnel per cohort and segment, the
+//! delivery cost per month, and the counts eligible for payment.
+
+use rand::rngs::Xoshiro256PlusPlus;
+
+use super::params::cohort_size;
+use super::variates::beta;
+use super::variates::binomial::{self, LANES};
+use super::workspace::Workspace;
+use crate::model::{Model, Value};
+use crate::numeric::{count_f64, trunc_count};
+
+/// Rounds half up a measured count, clamping at 0 (SPEC section 10).
+#[inline]
+fn measured(count: u64, factor: f64) -> u64 {
+    let v = count_f64(count) * factor;
+    // v + 0.5 >= 0.5 here, so the cast truncates down: floor without a libm call.
+    if v > 0.0 {
+        trunc_count((v + 0.5).min(9.0e15))
+    } else {
+        0
+    }
+}
+
+/// Step 2: the binomial funnel per cohort and segment, the delivery cost per
+/// month, and the counts eligible for payment per cell.
+///
+/// Draw order (model version 5): cohorts in groups of [`LANES`] (the last
+/// group may be smaller). Per group: the segment split (sequential binomials,
+/// each for every cohort of the group), then per outcome the cohorts' rates
+/// one after the other (their betas), then per segment one binomial per base
+/// month, each followed by the split over its own lag's months; every
+/// binomial step draws for all the group's cohorts at once, in the order of
+/// [`binomial::sample_lanes`]. The bookkeeping (costs, counterfactual,
+/// measurement, cash months) then runs cohort by cohort, in the order and
+/// with the arithmetic of one cohort at a time.
+#[inline(never)]
+pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
+    // The segment counts of the benchmark and bundled scenarios get their own
+    // copy of the code (one segment takes the one-cell path of each outcome,
+    // where the count matters little).
+    match model.segments.len() {
+        2 => funnel_shaped::<2>(model, rng, ws),
+        4 => funnel_shaped::<4>(model, rng, ws),
+        _ => funnel_shaped::<0>(model, rng, ws),
+    }
+}
+
+/// [`funnel`] through its general code, whatever the number of segments: the
+/// reference the specialised copies are tested against.
+#[doc(hidden)]
+#[inline(never)]
+pub fn funnel_general(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
+    funnel_shaped::<0>(model, rng, ws);
+}
+
+/// [`funnel`] for `NS` segments (0: as many as the model has). One source
+/// for every count: a fixed count lets the compiler unroll the loops over
+/// segments and drop their bounds checks; same operations in the same order,
+/// so the same numbers.
+#[inline(always)]
+fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
+    let h = model.horizon;
+    let ns = if NS == 0 { model.segments.len() } else { NS };
+    let stride = model.cell_stride;
+    let plag = model.payment_lag;
+    // Local slices: their pointers and lengths stay in registers through
+    // the loops (rather than being reloaded from the workspace after every
+    // binomial draw).
+    let Workspace {
+        params,
+        segment_size,
+        cells,
+        pay_cells,
+        cash: cash_due,
+        last_cash: last_cash_out,
+        paying,
+        cost,
+        outcome_total,
+        segment_total,
+        unpaid,
+        ..
+    } = ws;
+    let p = &params[..];
+    let (cells, pay_cells) = (&mut cells[..], &mut pay_cells[..]);
+    let (cash_due, paying, cost) = (&mut cash_due[..], &mut paying[..h], &mut cost[..h]);
+    let (outcome_total, segment_total, unpaid) = (
+        &mut outcome_total[..],
+        &mut segment_total[..],
+        &mut unpaid[..],
+    );
+    let segment_size = &mut segment_size[..];
+    cost.fill(0.0);
+    outcome_total.fill(0);
+    if model.segmented {
+        segment_total.fill(0);
+    }
+    unpaid.fill(0);
+    cash_due.fill(0);
+    paying.fill(false);
+    let mut last_cash = 0;
+    let per_participant = model.costs.per_participant.get(p);
+    let nc = model.cohorts.len();
+    // Cohorts in groups of LANES: first every draw of the group, each
+    // binomial for all of its cohorts at once (their chains of dependent
+    // operations overlap), then the bookkeeping cohort by cohort.
+    for c0 in (0..nc).step_by(LANES) {
+        let lanes = (nc - c0).min(LANES);
+        let cohorts = &model.cohorts[c0..c0 + lanes];
+        // (Lanes past the last cohort draw Binomial(0, p): no random numbers.)
+        let mut size = [0u64; LANES];
+        for (s, cohort) in size.iter_mut().zip(cohorts) {
+            *s = match cohort.size {
+                Value::Const(v) => cohort_size(v),
+                Value::Param(i) => cohort_size(p[i]),
+            };
+        }
+        if ns == 1 {
+            segment_size[..LANES].copy_from_slice(&size);
+        } else if !model.joint_segments {
+            // Multinomial(size, shares) as a chain of binomials.
+            let (mut left, mut share_left) = (size, 1.0);
+            for (s, seg) in model.segments.iter().enumerate() {
+                let k = if s + 1 == ns {
+                    left
+                } else {
+                    binomial::sample_lanes(left, [(seg.share / share_left).min(1.0); LANES], rng)
+                };
+                for l in 0..LANES {
+                    segment_size[l * ns + s] = k[l];
+                    left[l] -= k[l];
+                }
+                share_left -= seg.share;
+            }
+        }
+        for (o, out) in model.outcomes.iter().enumerate() {
+            // The cohorts' rates, one after the other.
+            let mut rate = [0.0; LANES];
+            for (rate, cohort) in rate.iter_mut().zip(cohorts) {
+                let mut r = out.rate.get(p);
+                if out.cohort_sd > 0.0 && r > 0.0 && r < 1.0 {
+                    let var = out.cohort_sd * out.cohort_sd;
+                    if var < r * (1.0 - r) {
+                        let k = r * (1.0 - r) / var - 1.0;
+                        r = beta::sample(r * k, (1.0 - r) * k, rng);
+                    }
+                }
+                for sh in &model.shocks {
+                    if p[sh.param] != 0.0 && cohort.start >= sh.from_month {
+                        r *= sh.multipliers[o];
+                    }
+                }
+                *rate = r;
+            }
+            if out.simple {
+                // One cell: the phase 1 funnel step.
+                let nb: [u64; LANES] = std::array::from_fn(|l| match out.base {
+                    _ if l >= lanes => 0,
+                    None => size[l],
+                    Some(b) => cells[(c0 + l) * stride + model.outcomes[b].cells],
+                });
+                let k = binomial::sample_lanes(nb, rate.map(|r| r.clamp(0.0, 1.0)), rng);
+                for l in 0..lanes {
+                    cells[(c0 + l) * stride + out.cells] = k[l];
+                }
+                continue;
+            }
+            let spread = out.spread;
+            let n_cells = ns * spread;
+            for l in 0..lanes {
+                let first = (c0 + l) * stride + out.cells;
+                cells[first..first + n_cells].fill(0);
+            }
+            let (base_first, base_spread, base_cells) = match out.base {
+                None => (0, 1, 0),
+                Some(b) => {
+                    let bo = &model.outcomes[b];
+                    (bo.first_lag, bo.spread, bo.cells)
+                }
+            };
+            let lag_lo = out.first_lag - base_first;
+            // The one outcome of `enrolled` with joint segments: the
+            // successes of every segment in one multinomial over (segment,
+            // success) cells and the failures.
+            let (mut joint_left, mut joint_mass) = (size, [1.0; LANES]);
+            let joint = model.joint_segments && out.base.is_none();
+            for s in 0..ns {
+                let r = rate.map(|r| (r * model.segment_rate[o * ns + s]).clamp(0.0, 1.0));
+                let dst = out.cells + s * spread;
+                for jb in 0..base_spread {
+                    let k = if joint {
+                        let pi = r.map(|r| model.segments[s].share * r);
+                        let q: [f64; LANES] = std::array::from_fn(|l| {
+                            if joint_mass[l] > 0.0 {
+                                (pi[l] / joint_mass[l]).min(1.0)
+                            } else {
+                                0.0
+                            }
+                        });
+                        let k = binomial::sample_lanes(joint_left, q, rng);
+                        for l in 0..LANES {
+                            joint_left[l] -= k[l];
+                            joint_mass[l] -= pi[l];
+                        }
+                        k
+                    } else {
+                        let nb: [u64; LANES] = std::array::from_fn(|l| match out.base {
+                            _ if l >= lanes => 0,
+                            None => segment_size[l * ns + s],
+                            Some(_) => cells[(c0 + l) * stride + base_cells + s * base_spread + jb],
+                        });
+                        binomial::sample_lanes(nb, r, rng)
+                    };
+                    if out.lag.len() == 1 {
+                        for l in 0..lanes {
+                            cells[(c0 + l) * stride + dst + jb] += k[l];
+                        }
+                    } else {
+                        // Each success gets its own month: a multinomial split.
+                        let (mut left, mut w_left) = (k, 1.0);
+                        for (i, &(lag, w)) in out.lag.iter().enumerate() {
+                            if left == [0; LANES] {
+                                break;
+                            }
+                            let x = if i + 1 == out.lag.len() {
+                                left
+                            } else {
+                                binomial::sample_lanes(left, [(w / w_left).min(1.0); LANES], rng)
+                            };
+                            for l in 0..lanes {
+                                cells[(c0 + l) * stride + dst + jb + lag - lag_lo] += x[l];
+                                left[l] -= x[l];
+                            }
+                            w_left -= w;
+                        }
+                    }
+                }
+            }
+        }
+        // The bookkeeping, cohort by cohort in order.
+        for (l, cohort) in cohorts.iter().enumerate() {
+            let block = (c0 + l) * stride;
+            cost[cohort.start] += count_f64(size[l]) * per_participant;
+            for (o, out) in model.outcomes.iter().enumerate() {
+                let first = block + out.cells;
+                if out.simple {
+                    let k = cells[first];
+                    // (Its cell is the base of later outcomes; without segments
+                    // nothing reads pay_cells or segment_total.)
+                    outcome_total[o] += k;
+                    let event = cohort.start + out.first_lag;
+                    if event < h {
+                        cost[event] += count_f64(k) * model.costs.per_outcome[o].get(p);
+                    }
+                    let cash = event + plag;
+                    if cash < h {
+                        cash_due[o * h + cash] += k;
+                        if k > 0 {
+                            last_cash = last_cash.max(cash + 1);
+                            paying[cash] = true;
+                        }
+                    } else {
+                        unpaid[o] += k;
+                    }
+                    continue;
+                }
+                let spread = out.spread;
+                let n_cells = ns * spread;
+                // The base count: the cohort (all segments) or every cell of the base outcome.
+                let base_total: u64 = match out.base {
+                    None => size[l],
+                    Some(b) => {
+                        let bo = &model.outcomes[b];
+                        cells[block + bo.cells..block + bo.cells + ns * bo.spread]
+                            .iter()
+                            .sum()
+                    }
+                };
+                // One pass over the cells, month by month and within a month
+                // segment by segment: true counts (totals, segments and the
+                // per-outcome cost of each event month), then the counts eligible
+                // for payment (the earliest successes, by month then segment, are
+                // the counterfactual ones; then the measurement) and their cash month.
+                let cells = &cells[first..first + n_cells];
+                let pay = &mut pay_cells[first..first + n_cells];
+                let cost_o = model.costs.per_outcome[o].get(p);
+                let mut left = out
+                    .counterfactual
+                    .map_or(0, |rate| trunc_count(rate * count_f64(base_total) + 0.5)); // floor: non-negative
+                let factor = out.measurement.map(|e| 1.0 + e.get(p));
+                for j in 0..spread {
+                    let event = cohort.start + out.first_lag + j;
+                    let cash = event + plag;
+                    let (mut k, mut k_pay) = (0, 0);
+                    for s in 0..ns {
+                        let x = cells[s * spread + j];
+                        k += x;
+                        if model.segmented {
+                            segment_total[o * ns + s] += x;
+                        }
+                        // (Once the counterfactual is used up, t is 0.)
+                        let t = x.min(left);
+                        left -= t;
+                        let y = match factor {
+                            Some(f) => measured(x - t, f),
+                            None => x - t,
+                        };
+                        pay[s * spread + j] = y;
+                        k_pay += y;
+                        if cash < h {
+                            cash_due[(o * h + cash) * ns + s] += y;
+                        }
+                    }
+                    outcome_total[o] += k;
+                    if event < h {
+                        cost[event] += count_f64(k) * cost_o;
+                    }
+                    if cash >= h {
+                        unpaid[o] += k_pay;
+                    } else if k_pay > 0 {
+                        last_cash = last_cash.max(cash + 1);
+                        paying[cash] = true;
+                    }
+                }
+            }
+        }
+    }
+    *last_cash_out = last_cash;
+    cost[0] += model.costs.upfront.get(p);
+    let fixed = model.costs.fixed_monthly.get(p);
+    if fixed != 0.0 {
+        for c in &mut cost[model.costs.fixed_start..model.costs.fixed_end] {
+            *c += fixed;
+        }
+    }
+}
