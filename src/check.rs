@@ -26,7 +26,7 @@ use serde_json::Value;
 use crate::engine::Layout;
 use crate::engine::runner::TrialColumns;
 use crate::model::Model;
-use crate::summary::{QUANTILES, quantiles_by_selection};
+use crate::summary::{QUANTILES, Summary, num, quantiles_by_selection};
 
 /// One figure that differs between the baseline and the new run.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,9 +50,20 @@ pub struct Report {
     pub differences: Vec<Difference>,
 }
 
-/// Exact comparison: every number (and every key) of `base` and `now` must
-/// match. Strings are skipped: they name things, they do not measure them.
-pub fn exact(base: &Value, now: &Value) -> Report {
+/// Exact comparison: every number (and every key) of the stored document
+/// `base` and of `now` must match. Strings are skipped: they name things,
+/// they do not measure them. (A baseline stays a document: it may come from
+/// another model version, with keys this one does not write.)
+pub fn exact(base: &Value, now: &Summary) -> Report {
+    // Through text and back, exactly as a stored summary is read (parsing
+    // may round a float's last bit, and must do so on both sides).
+    let text = serde_json::to_string(now).unwrap_or_default();
+    documents(base, &serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Every number (and every key) of two JSON documents compared exactly,
+/// strings skipped.
+pub fn documents(base: &Value, now: &Value) -> Report {
     let mut r = Report::default();
     walk(base, now, String::new(), &mut r);
     r
@@ -105,7 +116,7 @@ fn walk(base: &Value, now: &Value, path: String, r: &mut Report) {
 /// Statistical comparison of the new run (`now`, from `cols`) with `base`.
 pub fn statistical(
     base: &Value,
-    now: &Value,
+    now: &Summary,
     model: &Model,
     cols: &TrialColumns,
     sigma: f64,
@@ -120,44 +131,42 @@ pub fn statistical(
     };
 
     // Metrics: mean (stored se) and quantiles (rank band).
-    if let Some(metrics) = now["metrics"].as_object() {
-        for (name, m) in metrics {
-            let bm = &base["metrics"][name];
-            let se_of = |v: &Value| v["se"].as_f64().unwrap_or(0.0);
-            compare(
-                &mut r,
-                format!("metrics.{name}.mean"),
-                &bm["mean"],
-                &m["mean"],
-                se_of(bm),
-                se_of(m),
-            );
-            let Some(col) = layout.index_of(name).map(|i| &cols.data[i]) else {
-                continue;
-            };
-            let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
-            let labels: Vec<String> = QUANTILES
-                .iter()
-                .map(|(l, _)| format!("metrics.{name}.{l}"))
-                .collect();
-            let bv: Vec<&Value> = QUANTILES.iter().map(|(l, _)| &bm[*l]).collect();
-            let nv: Vec<&Value> = QUANTILES.iter().map(|(l, _)| &m[*l]).collect();
-            quantile_checks(&mut r, col, &levels, &labels, &bv, &nv, n_base, sigma);
-        }
+    for (name, m) in now.metrics.iter() {
+        let bm = &base["metrics"][name];
+        let se_base = bm["se"].as_f64().unwrap_or(0.0);
+        let se_now = if m.se.is_finite() { m.se } else { 0.0 };
+        compare(
+            &mut r,
+            format!("metrics.{name}.mean"),
+            &bm["mean"],
+            &num(m.mean),
+            se_base,
+            se_now,
+        );
+        let Some(col) = layout.index_of(name).map(|i| &cols.data[i]) else {
+            continue;
+        };
+        let levels: Vec<f64> = QUANTILES.iter().map(|(_, q)| *q).collect();
+        let labels: Vec<String> = QUANTILES
+            .iter()
+            .map(|(l, _)| format!("metrics.{name}.{l}"))
+            .collect();
+        let bv: Vec<&Value> = QUANTILES.iter().map(|(l, _)| &bm[*l]).collect();
+        let nq: Vec<Value> = m.quantiles.iter().map(|&q| num(q)).collect();
+        let nv: Vec<&Value> = nq.iter().collect();
+        quantile_checks(&mut r, col, &levels, &labels, &bv, &nv, n_base, sigma);
     }
     // Probabilities: stored se on both sides.
-    if let Some(probs) = now["probabilities"].as_object() {
-        for (name, p) in probs {
-            let bp = &base["probabilities"][name];
-            compare(
-                &mut r,
-                format!("probabilities.{name}"),
-                &bp["value"],
-                &p["value"],
-                bp["se"].as_f64().unwrap_or(0.0),
-                p["se"].as_f64().unwrap_or(0.0),
-            );
-        }
+    for (name, p) in now.probabilities.iter() {
+        let bp = &base["probabilities"][name];
+        compare(
+            &mut r,
+            format!("probabilities.{name}"),
+            &bp["value"],
+            &num(p.value),
+            bp["se"].as_f64().unwrap_or(0.0),
+            if p.se.is_finite() { p.se } else { 0.0 },
+        );
     }
     // Tail and capital.
     let net = &cols.data[layout.investor_net];
@@ -166,7 +175,7 @@ pub fn statistical(
         &mut r,
         "tail.cvar95_investor_net".into(),
         &base["tail"]["cvar95_investor_net"],
-        &now["tail"]["cvar95_investor_net"],
+        &num(now.tail.cvar95_investor_net),
         se * scale,
         se,
     );
@@ -178,10 +187,9 @@ pub fn statistical(
         .iter()
         .map(|l| &base["capital_needed"][*l])
         .collect();
-    let nv: Vec<&Value> = ["p90", "p95", "p99"]
-        .iter()
-        .map(|l| &now["capital_needed"][*l])
-        .collect();
+    let c = &now.capital_needed;
+    let nq = [num(c.p90), num(c.p95), num(c.p99)];
+    let nv: Vec<&Value> = nq.iter().collect();
     quantile_checks(
         &mut r,
         &cols.data[layout.peak_funding],
@@ -193,23 +201,21 @@ pub fn statistical(
         sigma,
     );
     // Risk-sharing expectations.
-    let loss: Vec<f64> = net.iter().map(|x| (-x).max(0.0)).collect();
-    let premium: Vec<f64> = cols.data[layout.payer_cost]
-        .iter()
-        .zip(&cols.data[layout.delivery_cost])
-        .map(|(p, d)| (p - model.evaluation_cost - d).max(0.0))
-        .collect();
+    let summands = crate::summary::risk::summands(model, &layout, cols);
     for (key, v) in [
-        ("loss_borne_by_investors", &loss),
-        ("loss_borne_by_guarantor", &cols.data[layout.guarantee_paid]),
-        ("payer_premium", &premium),
-    ] {
+        "loss_borne_by_investors",
+        "loss_borne_by_guarantor",
+        "payer_premium",
+    ]
+    .into_iter()
+    .zip(&summands)
+    {
         let se = crate::summary::mean_se(v).1;
         compare(
             &mut r,
             format!("risk_sharing.{key}"),
             &base["risk_sharing"][key],
-            &now["risk_sharing"][key],
+            &num(now.risk_sharing.figure(key)),
             se * scale,
             se,
         );
@@ -460,11 +466,11 @@ mod tests {
     fn exact_reports_every_differing_number_and_missing_key() {
         let a = json!({"scenario": {"sha256": "x"}, "m": {"a": 1.0, "b": [1, 2]}, "gone": 3});
         let b = json!({"scenario": {"sha256": "y"}, "m": {"a": 1.0, "b": [1, 5]}, "new": 4});
-        let r = exact(&a, &b);
+        let r = documents(&a, &b);
         let keys: Vec<&str> = r.differences.iter().map(|d| d.key.as_str()).collect();
         assert_eq!(keys, ["m.b[1]", "gone", "new"]);
         assert_eq!(r.compared, 5);
-        assert!(exact(&a, &a).differences.is_empty());
+        assert!(documents(&a, &a).differences.is_empty());
     }
 
     #[test]

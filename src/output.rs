@@ -90,7 +90,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Pretty JSON with a trailing newline.
-pub fn json_text(v: &serde_json::Value) -> String {
+pub fn json_text(v: &impl serde::Serialize) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s

@@ -435,7 +435,7 @@ pub struct Merged {
     /// Every trial's metrics, in trial order.
     pub columns: TrialColumns,
     /// The run's `summary.json`.
-    pub summary: Value,
+    pub summary: crate::summary::Summary,
 }
 
 /// Puts decoded shards back together (see [`assemble`]), reads the scenario

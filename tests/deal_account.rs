@@ -60,7 +60,7 @@ fn monthly_settlement_reproduces_model_version_5() {
             seed: old["seed"].as_u64().unwrap(),
             sampling: old["sampling"].as_str().unwrap().into(),
         };
-        let mut new = ibsim::summary::summarize(&model, &cols, &id);
+        let mut new = ibsim::summary::summarize(&model, &cols, &id).to_json();
         new["model_version"] = old["model_version"].clone();
         if new != old {
             let (a, b) = (

@@ -5,12 +5,15 @@
 //! measurement error), payer cost never negative, peak funding >= 0, the
 //! guarantee within its amount, the floor kept.
 //!
-//! A failing case is shrunk by proptest to a small scenario; it is printed as
-//! YAML and belongs in `shrunk_cases_stay_fixed` below once fixed.
+//! The generator's seed is fixed, so a run in CI is repeatable; set
+//! `PROPTEST_RNG_SEED` and `PROPTEST_CASES` to explore further. A failing
+//! case is shrunk by proptest to a small scenario; it is printed as YAML and
+//! belongs in `shrunk_cases_stay_fixed` below once fixed.
 
 mod common;
 
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 /// Normalised shares from positive weights, written with full precision.
 fn shares(w: &[u32]) -> Vec<f64> {
@@ -304,8 +307,18 @@ impl Gen {
     }
 }
 
+/// The generator's seed: `default`, or `PROPTEST_RNG_SEED` when set.
+fn seed(default: u64) -> RngSeed {
+    let set = std::env::var("PROPTEST_RNG_SEED").ok();
+    RngSeed::Fixed(set.and_then(|s| s.parse().ok()).unwrap_or(default))
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: seed(0x1b51),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn invariants_hold_for_random_valid_scenarios(g in scenarios()) {
@@ -317,7 +330,11 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 200,
+        rng_seed: seed(0x1b52),
+        ..ProptestConfig::default()
+    })]
 
     /// Under `excess_settlement: end`, raising every price never makes a
     /// trial lose money: excess leaves only once every tranche is whole, so
@@ -325,12 +342,17 @@ proptest! {
     /// receipts less the costs they bore, which a higher price only raises.
     /// (Before any guarantee or floor: when one covers one tranche of
     /// several, what it pays depends on how the same receipts are split
-    /// between the tranches over time, which a price can shift either way.)
+    /// between the tranches over time, which a price can shift either way.
+    /// Nor with a budget cap and a payer cap together: in the month the
+    /// budget binds it cuts every lot pro rata, including a capped payer's
+    /// lots that payer will not pay, so a higher price can leave less paid;
+    /// see docs/model.md, "Payments".)
     #[test]
     fn a_higher_price_never_makes_investors_lose_under_end_settlement(
         g in scenarios(),
         k in 2u32..=3,
     ) {
+        prop_assume!(g.budget_cap.is_none() || g.payers.iter().all(|p| p.1.is_none()));
         let mut g = g;
         g.settlement.0 = false;
         let base = g.yaml();

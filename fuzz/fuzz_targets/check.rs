@@ -7,12 +7,13 @@ use std::sync::OnceLock;
 
 use ibsim::engine::runner::TrialColumns;
 use ibsim::model::Model;
+use ibsim::summary::Summary;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 /// A small run, made once: its model, columns and summary.
-fn run() -> &'static (Model, TrialColumns, Value) {
-    static RUN: OnceLock<(Model, TrialColumns, Value)> = OnceLock::new();
+fn run() -> &'static (Model, TrialColumns, Summary) {
+    static RUN: OnceLock<(Model, TrialColumns, Summary)> = OnceLock::new();
     RUN.get_or_init(|| {
         let text = include_str!("../../scenarios/empleando-futuro.yaml");
         let loaded = ibsim::scenario::parse_str(text, "deal.yaml").unwrap();

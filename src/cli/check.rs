@@ -60,9 +60,8 @@ pub fn run(a: &Args) -> Result<(), Error> {
     p.require_trials(1)?;
     p.check_cost(p.trials, 1, a.threads, a.force)?;
     let result = ibsim::run::simulate(p, a.threads, None, &|_| {})?;
-    // Through text and back, exactly as a stored summary is read.
     let text = ibsim::output::json_text(&result.summary);
-    let now: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let now = &result.summary;
     let name = a.scenario.display();
     if a.update {
         ibsim::output::write_atomic(&a.baseline, text.as_bytes())
@@ -71,8 +70,8 @@ pub fn run(a: &Args) -> Result<(), Error> {
             println!(
                 "updated {} from {name} ({} trials, seed {})",
                 a.baseline.display(),
-                now["trials"],
-                now["seed"]
+                now.trials,
+                now.seed
             );
         }
         return Ok(());
@@ -80,30 +79,29 @@ pub fn run(a: &Args) -> Result<(), Error> {
     let Some(base) = baseline else {
         return Err(Error::Reported);
     };
-    let same = |k: &str| base[k] == now[k];
     let exact_mode = !a.statistical
-        && same("seed")
-        && same("trials")
-        && same("sampling")
-        && same("model_version");
+        && base["seed"].as_u64() == Some(now.seed)
+        && base["trials"].as_u64() == Some(now.trials)
+        && base["sampling"].as_str() == Some(now.sampling.as_str())
+        && base["model_version"].as_u64() == Some(u64::from(now.model_version));
     let (mode, report) = if exact_mode {
-        ("exact", ibsim::check::exact(&base, &now))
+        ("exact", ibsim::check::exact(&base, now))
     } else {
         (
             "statistical",
-            ibsim::check::statistical(&base, &now, &result.model, &result.columns, a.sigma),
+            ibsim::check::statistical(&base, now, &result.model, &result.columns, a.sigma),
         )
     };
     let header = format!(
         "check {name} against {}: {mode} mode ({} trials, seed {}; baseline {} trials, seed {}, model {})",
         a.baseline.display(),
-        now["trials"],
-        now["seed"],
+        now.trials,
+        now.seed,
         base["trials"],
         base["seed"],
         base["model_version"],
     );
-    if base["scenario"]["sha256"] != now["scenario"]["sha256"] && !a.quiet {
+    if base["scenario"]["sha256"].as_str() != Some(now.scenario.sha256.as_str()) && !a.quiet {
         println!("note: the scenario file differs from the baseline's (sha256)");
     }
     let agreed = if exact_mode {

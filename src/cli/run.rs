@@ -125,15 +125,18 @@ fn tell_until_se(result: &RunResult, u: UntilSe) {
 /// summary table.
 pub fn write(w: &Written) -> Result<(), Error> {
     let result = w.result;
-    let staging = Staging::new(&w.dir, owner_of(&result.summary), Product::Run, w.replace)
-        .map_err(Error::Failed)?;
+    let owner = Owner {
+        file: result.summary.scenario.file.clone(),
+        name: result.summary.scenario.name.clone(),
+    };
+    let staging = Staging::new(&w.dir, owner, Product::Run, w.replace).map_err(Error::Failed)?;
     let trials = result.columns.len() as f64;
     let run_info = serde_json::json!({
         "ibsim_version": env!("CARGO_PKG_VERSION"),
         "model_version": ibsim::MODEL_VERSION,
         "scenario": w.scenario,
-        "seed": result.summary["seed"],
-        "trials": result.summary["trials"],
+        "seed": result.summary.seed,
+        "trials": result.summary.trials,
         "threads": w.threads,
         "wall_seconds": result.seconds,
         "trials_per_second": trials / result.seconds.max(1e-9),
@@ -196,7 +199,7 @@ pub fn write_documents(dir: &Path, docs: &[ibsim::report::Document]) -> Result<(
         .map_err(Error::Failed)
 }
 
-/// Whose outputs a summary (or sweep) belongs to: its `scenario.file` and `scenario.name`.
+/// Whose outputs a sweep shard's header belongs to: its `scenario.file` and `scenario.name`.
 pub fn owner_of(summary: &serde_json::Value) -> Owner {
     let text = |k: &str| {
         summary["scenario"][k]

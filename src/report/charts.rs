@@ -9,14 +9,13 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use serde_json::Value;
 
 use super::account::AccountBands;
 use super::i18n::{Lang, money_scale, number, pct};
-use super::table::get;
 use crate::engine::Layout;
 use crate::engine::runner::TrialColumns;
 use crate::model::Model;
+use crate::summary::Summary;
 
 /// Chart size in pixels.
 pub const SIZE: (u32, u32) = (960, 540);
@@ -790,28 +789,25 @@ fn prepare<'a>(
     model: &'a Model,
     cols: &'a TrialColumns,
     account: &'a AccountBands,
-    summary: &Value,
+    summary: &Summary,
     lang: Lang,
 ) -> Data<'a> {
     let layout = Layout::new(model);
     let col = |i: usize| cols.data[i].as_slice();
-    let q = |k: &str| get(summary, &["metrics", "investor_irr", k]);
-    let deciles = summary["risk_sharing"]["deciles"]
-        .as_array()
-        .map(|rows| {
-            rows.iter()
-                .map(|r| {
-                    let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
-                    [
-                        f("payer_cost"),
-                        f("investor_net"),
-                        f("guarantee_paid"),
-                        f("provider_bonus"),
-                    ]
-                })
-                .collect()
+    let q = |k: &str| summary.metric("investor_irr", k);
+    let deciles = summary
+        .risk_sharing
+        .deciles
+        .iter()
+        .map(|r| {
+            [
+                r.payer_cost,
+                r.investor_net,
+                r.guarantee_paid,
+                r.provider_bonus,
+            ]
         })
-        .unwrap_or_default();
+        .collect();
     let n = cols.len().min(SCATTER_TRIALS);
     let irr_c = col(layout.investor_irr);
     let pc_c = col(layout.payer_cost);
@@ -821,11 +817,11 @@ fn prepare<'a>(
         irr: finite(irr_c),
         irr_q: (q("p5"), q("p50"), q("p95")),
         irr_p1: q("p1"),
-        prob_loss: get(summary, &["probabilities", "prob_loss", "value"]),
+        prob_loss: summary.probability("prob_loss").0,
         hurdle: model.hurdle_irr,
         payer_cost: finite(pc_c),
         budget_line: model.budget_cap.map(|c| c + model.evaluation_cost),
-        delivery_mean: get(summary, &["metrics", "delivery_cost", "mean"]),
+        delivery_mean: summary.metric("delivery_cost", "mean"),
         net: finite(col(layout.investor_net)),
         tranches: model
             .tranches
@@ -836,7 +832,7 @@ fn prepare<'a>(
         cols,
         account,
         horizon: cols.horizon,
-        capital_p95: get(summary, &["capital_needed", "p95"]),
+        capital_p95: summary.capital_needed.p95,
         deciles,
         last_outcome: &model.outcomes[model.last_outcome].id,
         scatter: (0..n)
@@ -866,7 +862,7 @@ pub fn render(
     model: &Model,
     cols: &TrialColumns,
     account: &AccountBands,
-    summary: &Value,
+    summary: &Summary,
     lang: Lang,
     with_png: bool,
 ) -> Result<Vec<Chart>, String> {

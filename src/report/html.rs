@@ -10,9 +10,10 @@ use serde_json::Value;
 use super::account::AccountBands;
 use super::charts::Chart;
 use super::i18n::{Lang, money_scale, number, pct, thousands};
-use super::table::{get, unpaid_after_horizon};
+use super::table::unpaid_after_horizon;
 use crate::model::Model;
 use crate::scenario::{Dist, Scenario};
+use crate::summary::Summary;
 
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
@@ -130,7 +131,7 @@ fn head(html: &mut String, cells: &[&str]) {
 pub fn render(
     scenario: &Scenario,
     model: &Model,
-    summary: &Value,
+    summary: &Summary,
     account: &AccountBands,
     charts: &[Chart],
     run: &Value,
@@ -139,13 +140,8 @@ pub fn render(
     let s = lang.strings();
     let cur = model.currency.as_str();
     let money = |x: f64| format!("{cur} {}", thousands(x, lang));
-    let m = |k: &str, f: &str| get(summary, &["metrics", k, f]);
-    let p = |k: &str| {
-        (
-            get(summary, &["probabilities", k, "value"]),
-            get(summary, &["probabilities", k, "se"]),
-        )
-    };
+    let m = |k: &str, f: &str| summary.metric(k, f);
+    let p = |k: &str| summary.probability(k);
     let mut h = String::with_capacity(200_000);
     let _ = writeln!(
         h,
@@ -158,12 +154,12 @@ pub fn render(
         "<h1>{}</h1>\n<p class=\"sub\">{} · {} {} · {} {} · {} {}</p>",
         esc(&model.name),
         s.subtitle,
-        thousands(get(summary, &["trials"]), lang),
+        thousands(summary.trials as f64, lang),
         s.trials,
         s.seed,
-        summary["seed"],
+        summary.seed,
         s.sampling,
-        esc(lang.sampling(summary["sampling"].as_str().unwrap_or("")))
+        esc(lang.sampling(&summary.sampling))
     );
     if let Some(d) = &scenario.description {
         let _ = writeln!(h, "<p>{}</p>", esc(d));
@@ -184,7 +180,7 @@ pub fn render(
         ),
         (
             format!("{} (P95)", s.capital_needed),
-            money(get(summary, &["capital_needed", "p95"])),
+            money(summary.capital_needed.p95),
         ),
     ] {
         let _ = writeln!(
@@ -248,9 +244,9 @@ pub fn render(
             format!("{} P90 / P95 / P99", s.capital_needed),
             format!(
                 "{} / {} / {}",
-                thousands(get(summary, &["capital_needed", "p90"]), lang),
-                thousands(get(summary, &["capital_needed", "p95"]), lang),
-                thousands(get(summary, &["capital_needed", "p99"]), lang)
+                thousands(summary.capital_needed.p90, lang),
+                thousands(summary.capital_needed.p95, lang),
+                thousands(summary.capital_needed.p99, lang)
             ),
             String::new(),
         ),
@@ -264,7 +260,7 @@ pub fn render(
         ),
         (
             format!("CVaR 95% ({})", s.investor_net.to_lowercase()),
-            money(get(summary, &["tail", "cvar95_investor_net"])),
+            money(summary.tail.cvar95_investor_net),
             String::new(),
         ),
     ];
@@ -523,29 +519,26 @@ pub fn render(
     let mut cells = vec![s.c_decile];
     cells.extend(s.risk_columns());
     head(&mut h, &cells);
-    if let Some(rows) = summary["risk_sharing"]["deciles"].as_array() {
-        for r in rows {
-            let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
-            row(
-                &mut h,
-                &[
-                    r["decile"].to_string(),
-                    number(f("outcome_count"), 1, lang),
-                    thousands(f("payer_cost"), lang),
-                    thousands(f("cost_per_outcome"), lang),
-                    thousands(f("delivery_cost"), lang),
-                    thousands(f("investor_net"), lang),
-                    thousands(f("guarantee_paid"), lang),
-                    thousands(f("provider_bonus"), lang),
-                ],
-                1,
-            );
-        }
+    for r in &summary.risk_sharing.deciles {
+        row(
+            &mut h,
+            &[
+                r.decile.to_string(),
+                number(r.outcome_count, 1, lang),
+                thousands(r.payer_cost, lang),
+                thousands(r.cost_per_outcome, lang),
+                thousands(r.delivery_cost, lang),
+                thousands(r.investor_net, lang),
+                thousands(r.guarantee_paid, lang),
+                thousands(r.provider_bonus, lang),
+            ],
+            1,
+        );
     }
     h.push_str("</table>\n<table>\n");
-    let rs = &summary["risk_sharing"];
+    let rs = &summary.risk_sharing;
     for (label, key) in s.downside_rows() {
-        row(&mut h, &[esc(&label), money(get(rs, &[key]))], 1);
+        row(&mut h, &[esc(&label), money(rs.figure(key))], 1);
     }
     h.push_str("</table>\n");
 
@@ -566,11 +559,11 @@ pub fn render(
     let _ = writeln!(h, "<h2>{}</h2>\n<table>", s.h_run);
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
     for (k, v) in [
-        (s.file, text(&summary["scenario"]["file"])),
-        ("SHA-256", text(&summary["scenario"]["sha256"])),
+        (s.file, summary.scenario.file.clone()),
+        ("SHA-256", summary.scenario.sha256.clone()),
         (s.version, text(&run["ibsim_version"])),
-        (s.seed, text(&summary["seed"])),
-        (s.trials, text(&summary["trials"])),
+        (s.seed, summary.seed.to_string()),
+        (s.trials, summary.trials.to_string()),
         (s.threads, text(&run["threads"])),
         (
             s.wall_time,

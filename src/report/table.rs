@@ -1,25 +1,12 @@
 //! The compact summary printed by `ibsim run`, with amounts in the scenario's
 //! currency and words in the chosen language.
 
-use serde_json::Value;
-
 use super::i18n::{Lang, one_decimal, pct, thousands};
+use crate::summary::Summary;
 
 /// An amount with its currency: `COP 1,234,568`.
 pub fn money(x: f64, cur: &str, lang: Lang) -> String {
     format!("{cur} {}", thousands(x, lang))
-}
-
-/// Reads a number at `path` in a JSON document (NaN when absent or null).
-pub fn get(v: &Value, path: &[&str]) -> f64 {
-    let mut cur = v;
-    for p in path {
-        match cur.get(*p) {
-            Some(x) => cur = x,
-            None => return f64::NAN,
-        }
-    }
-    cur.as_f64().unwrap_or(f64::NAN)
 }
 
 /// An outcome some of whose successes fell after the horizon, so were never
@@ -52,20 +39,17 @@ impl Unpaid<'_> {
 /// The outcomes of `summary` with a positive mean `unpaid_after_horizon`, in
 /// the scenario's order: usually a horizon that ends before the last
 /// cohorts' outcomes are paid.
-pub fn unpaid_after_horizon(summary: &Value) -> Vec<Unpaid<'_>> {
-    let Some(metrics) = summary["metrics"].as_object() else {
-        return Vec::new();
-    };
-    metrics
+pub fn unpaid_after_horizon(summary: &Summary) -> Vec<Unpaid<'_>> {
+    summary
+        .metrics
         .iter()
         .filter_map(|(key, v)| {
             let id = key.strip_prefix("unpaid_after_horizon.")?;
-            let unpaid = v["mean"].as_f64()?;
-            (unpaid > 0.0).then(|| Unpaid {
+            (v.mean > 0.0).then(|| Unpaid {
                 id,
-                unpaid,
-                se: v["se"].as_f64().unwrap_or(f64::NAN),
-                drawn: get(summary, &["metrics", &format!("outcome.{id}"), "mean"]),
+                unpaid: v.mean,
+                se: v.se,
+                drawn: summary.metric(&format!("outcome.{id}"), "mean"),
             })
         })
         .collect()
@@ -79,23 +63,18 @@ fn count(x: f64, lang: Lang) -> String {
     one_decimal(x, lang)
 }
 
-/// The terminal summary of a `summary.json` document.
+/// The terminal summary of a run.
 pub fn render(
-    summary: &Value,
+    summary: &Summary,
     hurdle: f64,
     committed: Option<f64>,
     last_outcome: &str,
     lang: Lang,
 ) -> String {
     let s = lang.strings();
-    let cur = summary["scenario"]["currency"].as_str().unwrap_or("");
-    let m = |k: &str, f: &str| get(summary, &["metrics", k, f]);
-    let p = |k: &str| {
-        (
-            get(summary, &["probabilities", k, "value"]),
-            get(summary, &["probabilities", k, "se"]),
-        )
-    };
+    let cur = summary.scenario.currency.as_str();
+    let m = |k: &str, f: &str| summary.metric(k, f);
+    let p = |k: &str| summary.probability(k);
     let pc = |x: f64| pct(x, lang);
     let mo = |x: f64| money(x, cur, lang);
     let mut rows: Vec<(String, String)> = Vec::new();
@@ -131,7 +110,7 @@ pub fn render(
     rows.push((s.fee_for_service.into(), mo(m("delivery_cost", "mean"))));
     let (pb, pbs) = p("prob_budget_cap_hit");
     rows.push((s.prob_cap_hit.into(), format!("{} ± {}", pc(pb), pc(pbs))));
-    let cap = get(summary, &["capital_needed", "p95"]);
+    let cap = summary.capital_needed.p95;
     let mut capital = format!("P95 {}", mo(cap));
     if let Some(k) = committed {
         let (pg, _) = p("prob_funding_gap");
@@ -153,17 +132,17 @@ pub fn render(
             mo(m("cost_per_outcome", "p50"))
         ),
     ));
-    let rs = &summary["risk_sharing"];
+    let rs = &summary.risk_sharing;
     rows.push((
         s.downside.into(),
         format!(
             "{} {}   {} {}   {} {}",
             s.investors,
-            mo(get(rs, &["loss_borne_by_investors"])),
+            mo(rs.loss_borne_by_investors),
             s.guarantor,
-            mo(get(rs, &["loss_borne_by_guarantor"])),
+            mo(rs.loss_borne_by_guarantor),
             s.payer_premium,
-            mo(get(rs, &["payer_premium"]))
+            mo(rs.payer_premium)
         ),
     ));
     let unpaid = unpaid_after_horizon(summary);
@@ -177,13 +156,13 @@ pub fn render(
     let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let mut out = format!(
         "{} — {} {}, {} {}, {} {}\n",
-        crate::scenario::printable(summary["scenario"]["name"].as_str().unwrap_or("")),
-        thousands(get(summary, &["trials"]), lang),
+        crate::scenario::printable(&summary.scenario.name),
+        thousands(summary.trials as f64, lang),
         s.trials,
         s.seed,
-        summary["seed"],
+        summary.seed,
         s.sampling,
-        lang.sampling(summary["sampling"].as_str().unwrap_or(""))
+        lang.sampling(&summary.sampling)
     );
     for (k, v) in rows {
         let pad = width - k.chars().count();
@@ -204,20 +183,68 @@ mod tests {
 
     #[test]
     fn unpaid_after_horizon_lists_only_outcomes_with_unpaid_successes() {
-        let summary = serde_json::json!({"metrics": {
-            "outcome.a": {"mean": 13479.2, "se": 10.0},
-            "outcome.b": {"mean": 4.0, "se": 0.1},
-            "outcome.c": {"mean": 900.0, "se": 3.0},
-            "unpaid_after_horizon.a": {"mean": 1683.4, "se": 2.0},
-            "unpaid_after_horizon.b": {"mean": 0.3, "se": 0.01},
-            "unpaid_after_horizon.c": {"mean": 0.0, "se": 0.0},
-        }});
+        let summary = with_means(&[
+            ("outcome.a", 13479.2, 10.0),
+            ("outcome.b", 4.0, 0.1),
+            ("outcome.c", 900.0, 3.0),
+            ("unpaid_after_horizon.a", 1683.4, 2.0),
+            ("unpaid_after_horizon.b", 0.3, 0.01),
+            ("unpaid_after_horizon.c", 0.0, 0.0),
+        ]);
         let u = unpaid_after_horizon(&summary);
         let ids: Vec<&str> = u.iter().map(|u| u.id).collect();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(u[0].describe(Lang::En), "1,683 of 13,479 (12.5%)");
         assert_eq!(u[1].describe(Lang::En), "0.3 of 4.0 (7.5%)");
         assert_eq!(u[1].describe(Lang::Es), "0,3 de 4,0 (7,5%)");
-        assert!(unpaid_after_horizon(&serde_json::json!({})).is_empty());
+        assert!(unpaid_after_horizon(&with_means(&[])).is_empty());
+    }
+
+    /// A summary holding only these metrics' means and standard errors.
+    fn with_means(metrics: &[(&str, f64, f64)]) -> Summary {
+        use crate::summary::{Capital, Named, ScenarioIdentity, Stats, Tail, risk::RiskSharing};
+        let nan = f64::NAN;
+        let stats = |mean, se| Stats {
+            mean,
+            sd: nan,
+            se,
+            min: nan,
+            max: nan,
+            quantiles: [nan; 9],
+            nan: 0,
+        };
+        Summary {
+            scenario: ScenarioIdentity {
+                name: String::new(),
+                file: String::new(),
+                sha256: String::new(),
+                currency: String::new(),
+            },
+            trials: 0,
+            seed: 0,
+            sampling: "random".into(),
+            model_version: crate::MODEL_VERSION,
+            metrics: Named(
+                metrics
+                    .iter()
+                    .map(|&(k, m, se)| (k.to_owned(), stats(m, se)))
+                    .collect(),
+            ),
+            probabilities: Named::default(),
+            tail: Tail {
+                cvar95_investor_net: nan,
+            },
+            capital_needed: Capital {
+                p90: nan,
+                p95: nan,
+                p99: nan,
+            },
+            risk_sharing: RiskSharing {
+                deciles: Vec::new(),
+                loss_borne_by_investors: nan,
+                loss_borne_by_guarantor: nan,
+                payer_premium: nan,
+            },
+        }
     }
 }

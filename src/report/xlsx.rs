@@ -13,7 +13,7 @@ use super::account::AccountBands;
 use super::i18n::Lang;
 use crate::engine::runner::TrialColumns;
 use crate::scenario::{Distributions, ExcessSettlement, Scenario};
-use crate::summary::QUANTILES;
+use crate::summary::{QUANTILES, Summary};
 
 /// Rows of per-trial data written to the Trials sheet.
 pub const TRIAL_ROWS: usize = 10_000;
@@ -110,7 +110,7 @@ fn flatten(v: &Value, path: String, out: &mut Vec<(String, Value)>) {
 /// Builds the workbook's bytes.
 pub fn render(
     scenario: &Scenario,
-    summary: &Value,
+    summary: &Summary,
     cols: &TrialColumns,
     account: &AccountBands,
     currency: &str,
@@ -150,22 +150,19 @@ pub fn render(
         }
         ws.set_column_width(15, 34)?;
         let mut r = 1u32;
-        if let Some(metrics) = summary["metrics"].as_object() {
-            for (name, m) in metrics {
-                let fmt = f.of(kind_of(name));
-                ws.write_string(r, 0, lang.metric_label(name, &party))?;
-                ws.write_string(r, 15, name)?;
-                let g = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
-                num(ws, r, 1, g("mean"), fmt)?;
-                num(ws, r, 2, g("se"), fmt)?;
-                for (i, (k, _)) in QUANTILES.iter().enumerate() {
-                    num(ws, r, 3 + i as u16, g(k), fmt)?;
-                }
-                num(ws, r, 12, g("min"), fmt)?;
-                num(ws, r, 13, g("max"), fmt)?;
-                ws.write_number(r, 14, g("nan"))?;
-                r += 1;
+        for (name, m) in summary.metrics.iter() {
+            let fmt = f.of(kind_of(name));
+            ws.write_string(r, 0, lang.metric_label(name, &party))?;
+            ws.write_string(r, 15, name)?;
+            num(ws, r, 1, m.mean, fmt)?;
+            num(ws, r, 2, m.se, fmt)?;
+            for (i, q) in m.quantiles.iter().enumerate() {
+                num(ws, r, 3 + i as u16, *q, fmt)?;
             }
+            num(ws, r, 12, m.min, fmt)?;
+            num(ws, r, 13, m.max, fmt)?;
+            ws.write_number(r, 14, m.nan as f64)?;
+            r += 1;
         }
         r += 1;
         ws.write_string_with_format(r, 0, s.c_probability, &f.head)?;
@@ -173,14 +170,12 @@ pub fn render(
         ws.write_string_with_format(r, 2, s.c_se, &f.head)?;
         ws.write_string_with_format(r, 15, s.c_key, &f.head)?;
         r += 1;
-        if let Some(probs) = summary["probabilities"].as_object() {
-            for (name, p) in probs {
-                ws.write_string(r, 0, lang.metric_label(name, &party))?;
-                ws.write_string(r, 15, name)?;
-                num(ws, r, 1, p["value"].as_f64().unwrap_or(f64::NAN), &f.rate)?;
-                num(ws, r, 2, p["se"].as_f64().unwrap_or(f64::NAN), &f.rate)?;
-                r += 1;
-            }
+        for (name, p) in summary.probabilities.iter() {
+            ws.write_string(r, 0, lang.metric_label(name, &party))?;
+            ws.write_string(r, 15, name)?;
+            num(ws, r, 1, p.value, &f.rate)?;
+            num(ws, r, 2, p.se, &f.rate)?;
+            r += 1;
         }
         r += 1;
         let cvar = format!("CVaR 95% ({})", s.investor_net.to_lowercase());
@@ -188,26 +183,26 @@ pub fn render(
             (
                 format!("{} P90", s.capital_needed),
                 "capital_needed.p90",
-                &summary["capital_needed"]["p90"],
+                summary.capital_needed.p90,
             ),
             (
                 format!("{} P95", s.capital_needed),
                 "capital_needed.p95",
-                &summary["capital_needed"]["p95"],
+                summary.capital_needed.p95,
             ),
             (
                 format!("{} P99", s.capital_needed),
                 "capital_needed.p99",
-                &summary["capital_needed"]["p99"],
+                summary.capital_needed.p99,
             ),
             (
                 cvar,
                 "tail.cvar95_investor_net",
-                &summary["tail"]["cvar95_investor_net"],
+                summary.tail.cvar95_investor_net,
             ),
         ] {
             ws.write_string(r, 0, label)?;
-            num(ws, r, 1, v.as_f64().unwrap_or(f64::NAN), &f.money)?;
+            num(ws, r, 1, v, &f.money)?;
             ws.write_string(r, 15, key)?;
             r += 1;
         }
@@ -233,10 +228,20 @@ pub fn render(
         for c in 0..keys.len() as u16 {
             ws.set_column_width(c, 20)?;
         }
-        if let Some(rows) = summary["risk_sharing"]["deciles"].as_array() {
-            for (i, row) in rows.iter().enumerate() {
-                for (c, k) in keys.iter().enumerate() {
-                    let v = row[*k].as_f64().unwrap_or(f64::NAN);
+        for (i, row) in summary.risk_sharing.deciles.iter().enumerate() {
+            let values = [
+                row.decile as f64,
+                row.trials as f64,
+                row.outcome_count,
+                row.payer_cost,
+                row.cost_per_outcome,
+                row.delivery_cost,
+                row.investor_net,
+                row.guarantee_paid,
+                row.provider_bonus,
+            ];
+            {
+                for (c, (k, &v)) in keys.iter().zip(&values).enumerate() {
                     let fmt = match *k {
                         "decile" | "trials" => &f.ratio,
                         "outcome_count" => &f.count,
@@ -250,11 +255,11 @@ pub fn render(
                 }
             }
         }
-        let rs = &summary["risk_sharing"];
+        let rs = &summary.risk_sharing;
         for (i, (label, k)) in s.downside_rows().iter().enumerate() {
             let r = 13 + i as u32;
             ws.write_string(r, 0, label)?;
-            num(ws, r, 1, rs[*k].as_f64().unwrap_or(f64::NAN), &f.money)?;
+            num(ws, r, 1, rs.figure(k), &f.money)?;
             ws.write_string(r, 2, *k)?;
         }
     }

@@ -36,7 +36,7 @@ pub struct RunResult {
     /// Per-trial metric columns.
     pub columns: TrialColumns,
     /// The `summary.json` document.
-    pub summary: serde_json::Value,
+    pub summary: crate::summary::Summary,
     /// Wall time of the simulation and summary, in seconds.
     pub seconds: f64,
 }

@@ -34,6 +34,6 @@ pub fn run(m: &Model, trials: u64, threads: usize) -> (TrialColumns, Value) {
         seed: m.seed,
         sampling: m.sampling.as_str().into(),
     };
-    let s = ibsim::summary::summarize(m, &cols, &id);
+    let s = ibsim::summary::summarize(m, &cols, &id).to_json();
     (cols, s)
 }

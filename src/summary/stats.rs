@@ -1,17 +1,12 @@
-//! Summaries of the per-trial metrics (SPEC sections 5 and 9): moments,
-//! exact type-7 quantiles, probabilities with standard errors, the tail,
-//! capital sizing and the risk-sharing decile table.
+//! Statistics of one column of per-trial values: moments, exact type-7
+//! quantiles by selection (bucketed for long columns), probabilities with
+//! standard errors, and the stable order of a count column.
 //!
 //! Every sum runs in trial order and every quantile is an exact order
-//! statistic of its own copy of a column, so a
-//! summary depends only on the trial columns, never on threads.
+//! statistic of its own copy of a column, so a statistic depends only on
+//! the column, never on threads.
 
-use rayon::prelude::*;
-use serde_json::{Map, Value, json};
-
-use crate::engine::Layout;
-use crate::engine::runner::TrialColumns;
-use crate::model::Model;
+use serde_json::Value;
 
 /// The quantile levels reported for every metric.
 pub const QUANTILES: [(&str, f64); 9] = [
@@ -443,21 +438,7 @@ pub fn num(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
-fn stats_json(s: &Stats) -> Value {
-    let mut m = Map::new();
-    m.insert("mean".into(), num(s.mean));
-    m.insert("sd".into(), num(s.sd));
-    m.insert("se".into(), num(s.se));
-    m.insert("min".into(), num(s.min));
-    m.insert("max".into(), num(s.max));
-    for (i, (k, _)) in QUANTILES.iter().enumerate() {
-        m.insert((*k).into(), num(s.quantiles[i]));
-    }
-    m.insert("nan".into(), json!(s.nan));
-    Value::Object(m)
-}
-
-fn mean_of(v: impl Iterator<Item = f64>) -> f64 {
+pub fn mean_of(v: impl Iterator<Item = f64>) -> f64 {
     let (mut s, mut n) = (0.0, 0u64);
     for x in v.filter(|x| !x.is_nan()) {
         s += x;
@@ -508,184 +489,6 @@ pub fn stable_order_by_count(counts: &[f64]) -> Vec<u32> {
         order.sort_by(|&a, &b| counts[a as usize].total_cmp(&counts[b as usize]));
         order
     }
-}
-
-/// Identity of the run recorded in `summary.json`.
-#[derive(Debug, Clone)]
-pub struct RunIdentity {
-    /// Scenario name.
-    pub name: String,
-    /// Scenario file as given.
-    pub file: String,
-    /// SHA-256 of the scenario file's bytes (hex).
-    pub sha256: String,
-    /// Currency code.
-    pub currency: String,
-    /// Trials of the whole run.
-    pub trials: u64,
-    /// Seed.
-    pub seed: u64,
-    /// `random` or `lhs`.
-    pub sampling: String,
-}
-
-/// The summary of a whole run, as the `summary.json` document.
-pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Value {
-    let layout = Layout::new(model);
-    let col = |i: usize| cols.data[i].as_slice();
-    let n = cols.len();
-
-    // Per-metric statistics, in parallel over metrics (each one sequential
-    // inside), while the probabilities, tail, capital and risk sharing are
-    // computed beside them: both sides are pure functions of the columns.
-    let metric_idx: Vec<usize> = (0..layout.len()).filter(|&i| layout.is_metric(i)).collect();
-    let (all, (probs, cvar, capital, deciles, loss_inv, loss_gua, premium)) = rayon::join(
-        || -> Vec<Stats> { metric_idx.par_iter().map(|&i| stats(col(i))).collect() },
-        || {
-            // Probabilities with standard errors.
-            let mut probs = Map::new();
-            let mut put = |name: String, flags: &[f64]| {
-                let (p, se) = prob_se(flags.iter().map(|f| *f != 0.0));
-                probs.insert(name, json!({"value": num(p), "se": num(se)}));
-            };
-            put("prob_loss".into(), col(layout.flag_loss));
-            put("prob_below_hurdle".into(), col(layout.flag_below_hurdle));
-            put("prob_funding_gap".into(), col(layout.funding_gap));
-            put("prob_budget_cap_hit".into(), col(layout.budget_cap_hit));
-            put(
-                "prob_guarantee_called".into(),
-                col(layout.flag_guarantee_called),
-            );
-            for (k, t) in model.tranches.iter().enumerate() {
-                put(
-                    format!("prob_tranche_loss.{}", t.name),
-                    col(layout.flag_tranche_loss + k),
-                );
-            }
-            if let Some(i) = layout.flag_floor_called {
-                put("prob_floor_called".into(), col(i));
-            }
-
-            // Tail: mean of the ceil(0.05 n) smallest investor_net, summed in increasing order.
-            let cvar = if n == 0 {
-                f64::NAN
-            } else {
-                let mut net: Vec<f64> = col(layout.investor_net).to_vec();
-                let k = n.div_ceil(20).max(1).min(n);
-                if k < n {
-                    net.select_nth_unstable_by(k - 1, f64::total_cmp);
-                }
-                let worst = &mut net[..k];
-                worst.sort_unstable_by(f64::total_cmp);
-                worst.iter().sum::<f64>() / k as f64
-            };
-
-            // Capital sizing.
-            let mut capital = [f64::NAN; 3];
-            if n > 0 {
-                let mut peak: Vec<f64> = col(layout.peak_funding).to_vec();
-                quantiles_by_selection(&mut peak, &[0.90, 0.95, 0.99], &mut capital);
-            }
-
-            // Risk sharing by decile of the last outcome's count (ties keep trial order).
-            let last = col(layout.outcome + model.last_outcome);
-            let order = stable_order_by_count(last);
-            // Decile of each trial (rank i goes to floor(10 i / n)), then one sequential
-            // pass per column summing in trial order: no random access into the columns.
-            let mut decile_of = vec![0u8; n];
-            for (rank, &t) in order.iter().enumerate() {
-                decile_of[t as usize] = (10 * rank / n.max(1)) as u8;
-            }
-            drop(order);
-            let decile_cols = [
-                ("outcome_count", layout.outcome + model.last_outcome),
-                ("payer_cost", layout.payer_cost),
-                ("cost_per_outcome", layout.cost_per_outcome),
-                ("delivery_cost", layout.delivery_cost),
-                ("investor_net", layout.investor_net),
-                ("guarantee_paid", layout.guarantee_paid),
-                ("provider_bonus", layout.provider_bonus),
-            ];
-            let mut trials_in = [0u64; 10];
-            for &d in &decile_of {
-                trials_in[d as usize] += 1;
-            }
-            let means: Vec<[f64; 10]> = decile_cols
-                .iter()
-                .map(|&(_, c)| {
-                    let mut sum = [0.0f64; 10];
-                    let mut cnt = [0u64; 10];
-                    for (x, &d) in cols.data[c].iter().zip(&decile_of) {
-                        if !x.is_nan() {
-                            sum[d as usize] += x;
-                            cnt[d as usize] += 1;
-                        }
-                    }
-                    std::array::from_fn(|d| {
-                        if cnt[d] == 0 {
-                            f64::NAN
-                        } else {
-                            sum[d] / cnt[d] as f64
-                        }
-                    })
-                })
-                .collect();
-            let mut deciles = Vec::with_capacity(10);
-            for d in 0..10usize {
-                let mut row = Map::new();
-                row.insert("decile".into(), json!(d + 1));
-                row.insert("trials".into(), json!(trials_in[d]));
-                for (k, (name, _)) in decile_cols.iter().enumerate() {
-                    row.insert((*name).into(), num(means[k][d]));
-                }
-                deciles.push(Value::Object(row));
-            }
-            let loss_inv = mean_of(col(layout.investor_net).iter().map(|x| (-x).max(0.0)));
-            let loss_gua = mean_of(col(layout.guarantee_paid).iter().copied());
-            let premium = mean_of(
-                col(layout.payer_cost)
-                    .iter()
-                    .zip(col(layout.delivery_cost))
-                    .map(|(p, d)| (p - model.evaluation_cost - d).max(0.0)),
-            );
-            (probs, cvar, capital, deciles, loss_inv, loss_gua, premium)
-        },
-    );
-    let mut metrics = Map::new();
-    for (k, &i) in metric_idx.iter().enumerate() {
-        metrics.insert(layout.names[i].clone(), stats_json(&all[k]));
-    }
-
-    let mut doc = Map::new();
-    doc.insert(
-        "scenario".into(),
-        json!({"name": id.name, "file": id.file, "sha256": id.sha256, "currency": id.currency}),
-    );
-    doc.insert("trials".into(), json!(id.trials));
-    doc.insert("seed".into(), json!(id.seed));
-    doc.insert("sampling".into(), json!(id.sampling));
-    doc.insert("model_version".into(), json!(crate::MODEL_VERSION));
-    doc.insert("metrics".into(), Value::Object(metrics));
-    doc.insert("probabilities".into(), Value::Object(probs));
-    doc.insert("tail".into(), json!({"cvar95_investor_net": num(cvar)}));
-    doc.insert(
-        "capital_needed".into(),
-        json!({
-            "p90": num(capital[0]),
-            "p95": num(capital[1]),
-            "p99": num(capital[2]),
-        }),
-    );
-    doc.insert(
-        "risk_sharing".into(),
-        json!({
-            "deciles": deciles,
-            "loss_borne_by_investors": num(loss_inv),
-            "loss_borne_by_guarantor": num(loss_gua),
-            "payer_premium": num(premium),
-        }),
-    );
-    Value::Object(doc)
 }
 
 #[cfg(test)]
