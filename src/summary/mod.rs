@@ -16,7 +16,8 @@ use crate::engine::Layout;
 use crate::engine::runner::TrialColumns;
 use crate::model::Model;
 pub use stats::{
-    QUANTILES, Stats, mean_se, num, prob_se, quantile_sorted, quantiles_by_selection, stats,
+    QUANTILES, Stats, mean_se, nullable, num, prob_se, quantile_sorted, quantiles_by_selection,
+    stats,
 };
 
 /// Identity of a run, as its summary records it.
@@ -160,11 +161,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
         }
         d.deserialize_map(Visit(std::marker::PhantomData))
     }
-}
-
-/// A figure that `summary.json` writes as `null` when it is not finite.
-pub fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 impl Summary {

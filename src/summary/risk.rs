@@ -6,8 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::nullable;
-use super::stats::stable_order_by_count;
+use super::stats::{nullable, stable_order_by_count};
 use crate::engine::Layout;
 use crate::engine::runner::TrialColumns;
 use crate::model::Model;

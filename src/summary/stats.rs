@@ -491,6 +491,11 @@ pub fn stable_order_by_count(counts: &[f64]) -> Vec<u32> {
     }
 }
 
+/// A figure that `summary.json` writes as `null` when it is not finite.
+pub fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(<Option<f64> as serde::Deserialize>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,12 +27,30 @@ pub fn ibsim(args: &[&str]) -> Output {
         .expect("run ibsim")
 }
 
-/// A fresh temporary folder for one test.
-pub fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ibsim-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh temporary folder for one test, removed when it goes out of scope.
+pub struct TempDir(tempfile::TempDir);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A fresh temporary folder for one test (`name` shows in its path).
+pub fn tempdir(name: &str) -> TempDir {
+    TempDir(
+        tempfile::Builder::new()
+            .prefix(&format!("ibsim-test-{name}-"))
+            .tempdir()
+            .unwrap(),
+    )
 }
 
 /// Writes `text` to `dir/name` and returns the path.

@@ -2,8 +2,7 @@
 //! distribution schedules. Old numbers stay reachable bit for bit,
 //! hand-computed deals for each rule, and properties over random deals.
 
-mod common;
-use common::library;
+use crate::common::library;
 
 use ibsim::model::Model;
 use ibsim::scenario::{Distributions, ExcessSettlement};
@@ -17,7 +16,7 @@ use serde_json::Value;
 /// `model_version`).
 #[test]
 fn monthly_settlement_reproduces_model_version_5() {
-    let dir = common::root().join("tests/data/model-v5");
+    let dir = crate::common::root().join("tests/data/model-v5");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| {

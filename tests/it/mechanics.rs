@@ -1,15 +1,13 @@
 //! The payment mechanics of SPEC section 8 (conventions of section 10)
 //! against hand computations, closed forms and per-trial invariants.
 
-mod common;
-
-use common::library::model;
+use crate::common::library::model;
 use ibsim::engine::runner::TrialColumns;
 use serde_json::Value;
 
 /// Simulates and summarises on two threads.
 fn run(m: &ibsim::model::Model, trials: u64) -> (TrialColumns, Value) {
-    common::library::run(m, trials, 2)
+    crate::common::library::run(m, trials, 2)
 }
 
 fn column<'a>(cols: &'a TrialColumns, name: &str) -> &'a [f64] {
@@ -284,12 +282,13 @@ simulation: {trials: 4000, seed: 8}
 
 #[test]
 fn measurement_with_relative_sd_0_equals_no_measurement() {
-    let base = std::fs::read_to_string(common::root().join("scenarios/bench/reference.yaml"))
-        .unwrap()
-        .replace(
-            "simulation:\n  trials: 100000",
-            "simulation:\n  trials: 3000",
-        );
+    let base =
+        std::fs::read_to_string(crate::common::root().join("scenarios/bench/reference.yaml"))
+            .unwrap()
+            .replace(
+                "simulation:\n  trials: 100000",
+                "simulation:\n  trials: 3000",
+            );
     let measured = base.replace(
         "    price: 900000\n",
         "    price: 900000\n    measurement: {relative_sd: 0}\n",
@@ -396,14 +395,14 @@ fn guarantee_and_floor_by_payer_or_guarantor() {
 
 /// Per-trial invariants (tests/common/invariants.rs) on a scenario.
 fn check_every_trial(text: &str, trials: u64) {
-    if let Err(e) = common::invariants::every_trial(text, trials) {
+    if let Err(e) = crate::common::invariants::every_trial(text, trials) {
         panic!("{e}");
     }
 }
 
 #[test]
 fn invariants_hold_in_every_trial_with_every_mechanism() {
-    let read = |p: &str| std::fs::read_to_string(common::root().join(p)).unwrap();
+    let read = |p: &str| std::fs::read_to_string(crate::common::root().join(p)).unwrap();
     check_every_trial(&read("scenarios/bench/phase2.yaml"), 2000);
     for s in [
         "scenarios/buenos-aires-proyecta.yaml",

@@ -1,7 +1,6 @@
 //! `ibsim run` through the real binary.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 #[test]
 fn run_writes_summary_with_spec_keys_identical_across_threads() {

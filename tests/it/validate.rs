@@ -1,7 +1,6 @@
 //! `ibsim validate`, `init` and `schema` driven through the real binary.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// A small valid scenario; the invalid cases below are one edit away from it.
 const BASE: &str = "\

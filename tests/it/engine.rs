@@ -1,8 +1,6 @@
 //! The engine against hand computations, closed forms and invariants (SPEC sections 3-6, 9).
 
-mod common;
-
-use common::library::{draws, model, run};
+use crate::common::library::{draws, model, run};
 use ibsim::engine::runner::simulate;
 use ibsim::engine::{Discounts, Layout, Workspace, run_trial};
 use serde_json::Value;
@@ -306,12 +304,15 @@ fn invariants_hold_in_every_trial() {
         .replace("costs:", "correlations: [{between: [a, b], rho: 0.6}]\nshocks: [{name: s, probability: 0.3, from_month: 3, rate_multiplier: {a: 0.5}}]\ncosts:");
     check_invariants(&capped, 3000);
     check_invariants(
-        &std::fs::read_to_string(common::root().join("scenarios/bench/reference.yaml")).unwrap(),
+        &std::fs::read_to_string(crate::common::root().join("scenarios/bench/reference.yaml"))
+            .unwrap(),
         2000,
     );
     check_invariants(
-        &std::fs::read_to_string(common::root().join("scenarios/bucaramanga-employment.yaml"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            crate::common::root().join("scenarios/bucaramanga-employment.yaml"),
+        )
+        .unwrap(),
         1000,
     );
 }
@@ -395,7 +396,7 @@ fn shape_specialised_stages_equal_the_general_ones() {
     use ibsim::engine::{draw_params, funnel_general, metrics, trial_rng, waterfall_general};
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     let mut shapes = std::collections::BTreeSet::new();
-    for path in common::bundled_scenarios() {
+    for path in crate::common::bundled_scenarios() {
         let m = model(&std::fs::read_to_string(&path).unwrap());
         shapes.insert((m.segments.len(), m.payers.len(), m.tranches.len()));
         let (layout, disc, d) = (Layout::new(&m), Discounts::new(&m), draws(&m, 400));

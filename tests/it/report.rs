@@ -1,11 +1,10 @@
 //! Charts, report.html and workbook.xlsx written by `ibsim run`.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::{Path, PathBuf};
 
-fn run_with_reports(name: &str, extra: &[&str]) -> PathBuf {
+fn run_with_reports(name: &str, extra: &[&str]) -> (TempDir, PathBuf) {
     let dir = tempdir(name);
     let mut args = vec![
         "run",
@@ -19,7 +18,8 @@ fn run_with_reports(name: &str, extra: &[&str]) -> PathBuf {
     args.extend_from_slice(extra);
     let o = ibsim(&args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    dir.join("bucaramanga-employment")
+    let d = dir.join("bucaramanga-employment");
+    (dir, d)
 }
 
 /// Number of distinct colours in a PNG (1 for a blank image).
@@ -49,7 +49,7 @@ const CHARTS: [&str; 7] = [
 
 #[test]
 fn charts_render_as_png_and_svg_with_text() {
-    let d = run_with_reports("charts", &[]);
+    let (_dir, d) = run_with_reports("charts", &[]);
     for c in CHARTS {
         let png = d.join("charts").join(format!("{c}.png"));
         assert!(distinct_colours(&png) > 20, "{c}.png looks blank");
@@ -72,7 +72,7 @@ fn charts_render_as_png_and_svg_with_text() {
 
 #[test]
 fn report_is_self_contained_and_holds_the_summary() {
-    let d = run_with_reports("html", &[]);
+    let (_dir, d) = run_with_reports("html", &[]);
     let html = std::fs::read_to_string(d.join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<title>Bucaramanga employment bond — ibsim</title>"));
@@ -103,7 +103,7 @@ fn report_is_self_contained_and_holds_the_summary() {
 
 #[test]
 fn no_report_skips_charts_html_and_workbook() {
-    let d = run_with_reports("noreport", &["--no-report"]);
+    let (_dir, d) = run_with_reports("noreport", &["--no-report"]);
     assert!(d.join("summary.json").exists());
     for f in ["charts", "report.html", "workbook.xlsx"] {
         assert!(!d.join(f).exists(), "{f} written despite --no-report");
@@ -113,7 +113,7 @@ fn no_report_skips_charts_html_and_workbook() {
 #[test]
 fn workbook_cells_hold_the_summary_numbers() {
     use calamine::{Data, Reader, Xlsx, open_workbook};
-    let d = run_with_reports("xlsx", &[]);
+    let (_dir, d) = run_with_reports("xlsx", &[]);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("summary.json")).unwrap()).unwrap();
     let mut wb: Xlsx<_> = open_workbook(d.join("workbook.xlsx")).expect("workbook opens");
@@ -268,7 +268,7 @@ fn report_renders_in_a_real_browser() {
         );
         return;
     };
-    let d = run_with_reports("browser", &[]);
+    let (_dir, d) = run_with_reports("browser", &[]);
     let page = format!("file://{}", d.join("report.html").display());
     let profile = tempdir("chromium-profile");
     let flags = [

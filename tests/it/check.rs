@@ -1,8 +1,7 @@
 //! `ibsim check`: golden baselines of every bundled scenario, and the check's
 //! own behaviour (exact and statistical modes, exit codes, --update).
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Every bundled scenario reproduces its golden baseline in tests/baselines/
 /// exactly. An intended change in the model's numbers is one

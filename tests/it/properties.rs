@@ -10,8 +10,6 @@
 //! case is shrunk by proptest to a small scenario; it is printed as YAML and
 //! belongs in `shrunk_cases_stay_fixed` below once fixed.
 
-mod common;
-
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -323,7 +321,7 @@ proptest! {
     #[test]
     fn invariants_hold_for_random_valid_scenarios(g in scenarios()) {
         let text = g.yaml();
-        if let Err(e) = common::invariants::every_trial(&text, 20) {
+        if let Err(e) = crate::common::invariants::every_trial(&text, 20) {
             prop_assert!(false, "{e}\n--- scenario ---\n{text}");
         }
     }
@@ -357,8 +355,8 @@ proptest! {
         g.settlement.0 = false;
         let base = g.yaml();
         let dearer = g.yaml_with_prices(k);
-        let a = common::invariants::loss_flags(&base, 20);
-        let b = common::invariants::loss_flags(&dearer, 20);
+        let a = crate::common::invariants::loss_flags(&base, 20);
+        let b = crate::common::invariants::loss_flags(&dearer, 20);
         for (t, (x, y)) in a.iter().zip(&b).enumerate() {
             prop_assert!(
                 *x || !*y,
@@ -372,7 +370,7 @@ proptest! {
 #[test]
 fn shrunk_cases_stay_fixed() {
     for text in SHRUNK {
-        common::invariants::every_trial(text, 20).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        crate::common::invariants::every_trial(text, 20).unwrap_or_else(|e| panic!("{e}\n{text}"));
     }
 }
 

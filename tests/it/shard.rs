@@ -1,8 +1,7 @@
 //! Shards and merge: the merged summary.json is byte for byte the unsharded
 //! run's, and every broken set of shards is refused with a clear message.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 
 fn scenario(dir: &Path, sampling: &str) -> PathBuf {

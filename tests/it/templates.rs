@@ -1,16 +1,15 @@
 //! The `ibsim init` templates: deals a structurer would sign as written, the
 //! same deal in English and Spanish.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use ibsim::report::i18n::Lang;
 use ibsim::templates::TEMPLATES;
 use serde_json::Value;
 
 fn summary_of(text: &str, trials: u64) -> Value {
-    let m = common::library::model(text);
-    common::library::run(&m, trials, 2).1
+    let m = crate::common::library::model(text);
+    crate::common::library::run(&m, trials, 2).1
 }
 
 /// At 20,000 trials every template, in both languages, has investors lose

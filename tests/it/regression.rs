@@ -2,8 +2,7 @@
 //! intent (ripgrep's `tests/regression.rs` style): each reproduces the
 //! defect and checks what ibsim now does instead.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// A small valid scenario; cases add or change a line of it.
 const BASE: &str = "name: t

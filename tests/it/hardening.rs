@@ -1,8 +1,7 @@
 //! Hostile input, oversized runs, interrupted runs and output folders
 //! driven through the real binary.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::Path;
 

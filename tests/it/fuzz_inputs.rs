@@ -3,8 +3,7 @@
 //! without a panic; those that validate must run a few trials with money
 //! conserved in every one, as the `simulate` fuzz target checks.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use ibsim::engine::{Discounts, Draws, Layout, Workspace, run_trial};
 use ibsim::model::Model;

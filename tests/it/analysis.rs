@@ -1,7 +1,6 @@
 //! `ibsim sweep` and `ibsim solve`.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use ibsim::analysis::solve::{Outcome, solve};
 use ibsim::analysis::sweep::{Limits, Vary, sweep};

@@ -1,0 +1,20 @@
+//! ibsim's integration tests, one binary with a module per area (one link
+//! step in CI): the command line through the real binary, and the library's
+//! engine, mechanics, properties and reports.
+
+mod common;
+
+mod analysis;
+mod check;
+mod deal_account;
+mod engine;
+mod fuzz_inputs;
+mod hardening;
+mod mechanics;
+mod properties;
+mod regression;
+mod report;
+mod run;
+mod shard;
+mod templates;
+mod validate;
