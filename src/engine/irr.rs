@@ -63,12 +63,6 @@ fn trimmed(flows: &[f64]) -> Option<&[f64]> {
     Some(&flows[first..=last])
 }
 
-/// NPV at monthly rate r.
-#[inline]
-pub fn npv_monthly(flows: &[f64], r: f64) -> f64 {
-    poly(flows, 1.0 / (1.0 + r)).0
-}
-
 /// Root of NPV in [a, b] (monthly rates) given NPV(a) = fa and NPV(b) = fb of
 /// opposite signs, and NPV(0) = f0 (a third point for the first guess).
 ///
@@ -520,6 +514,11 @@ pub fn annual_irr_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// NPV at monthly rate r.
+    fn npv_monthly(flows: &[f64], r: f64) -> f64 {
+        poly(flows, 1.0 / (1.0 + r)).0
+    }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

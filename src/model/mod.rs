@@ -113,11 +113,6 @@ pub struct OutcomeModel {
 }
 
 impl OutcomeModel {
-    /// The price of the first paid outcome (the only price when not tiered).
-    pub fn price(&self) -> f64 {
-        self.tiers[0].1
-    }
-
     /// Total price of paid outcomes number `pos + 1 ..= pos + n` (marginal tiers).
     #[inline]
     pub fn tier_amount(&self, pos: u64, n: u64) -> f64 {

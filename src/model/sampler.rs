@@ -202,11 +202,6 @@ impl Sampler {
         }
     }
 
-    /// True when the sampler needs no random draw.
-    pub fn is_const(&self) -> bool {
-        matches!(self, Sampler::Const(_))
-    }
-
     /// The quantile function: the value at cumulative probability `u` in (0, 1).
     pub fn quantile(&self, u: f64) -> f64 {
         match self {
@@ -556,13 +551,13 @@ mod tests {
             Sampler::new(&Dist::Uniform(Range { min: 3.0, max: 3.0 })),
             Sampler::Const(3.0)
         );
-        assert!(
+        assert!(matches!(
             Sampler::new(&Dist::Beta(BetaParams {
                 mean: Some(0.3),
                 sd: Some(0.0),
                 ..Default::default()
-            }))
-            .is_const()
-        );
+            })),
+            Sampler::Const(_)
+        ));
     }
 }

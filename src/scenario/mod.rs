@@ -85,8 +85,6 @@ pub struct LoadedScenario {
     pub file: String,
     /// The file's text.
     pub text: String,
-    /// Field path -> location, for messages about this file.
-    pub index: LocationIndex,
     /// What is valid but almost certainly a mistake (see [`validate::warnings`]).
     pub warnings: Vec<Diagnostic>,
 }
@@ -272,7 +270,6 @@ pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnosti
         scenario,
         file: file.to_owned(),
         text: text.to_owned(),
-        index,
         warnings,
     })
 }

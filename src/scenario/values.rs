@@ -370,16 +370,6 @@ pub enum Price {
     },
 }
 
-impl Price {
-    /// The first (or only) unit price, for tables that show one number.
-    pub fn first(&self) -> f64 {
-        match self {
-            Price::Fixed(p) => *p,
-            Price::Tiered { tiers } => tiers.first().map_or(0.0, |t| t.price),
-        }
-    }
-}
-
 impl<'de> Deserialize<'de> for Price {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;

@@ -18,3 +18,4 @@ mod run;
 mod shard;
 mod templates;
 mod validate;
+mod variates;
