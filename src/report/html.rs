@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::account::AccountBands;
 use super::charts::Chart;
-use super::i18n::{Lang, money_scale, number, pct, thousands};
+use super::i18n::{Lang, Strings, money_scale, number, pct, thousands};
 use super::table::unpaid_after_horizon;
 use crate::model::Model;
 use crate::scenario::{Dist, Scenario};
@@ -137,12 +137,51 @@ pub fn render(
     run: &Value,
     lang: Lang,
 ) -> String {
-    let s = lang.strings();
-    let cur = model.currency.as_str();
-    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
-    let m = |k: &str, f: &str| summary.metric(k, f);
-    let p = |k: &str| summary.probability(k);
+    let pg = Page {
+        scenario,
+        model,
+        summary,
+        lang,
+        s: lang.strings(),
+        cur: model.currency.as_str(),
+    };
     let mut h = String::with_capacity(200_000);
+    header(&mut h, &pg);
+    headline(&mut h, &pg);
+    deal_cohorts(&mut h, &pg);
+    deal_funnel(&mut h, &pg);
+    deal_segments(&mut h, &pg);
+    deal_parties(&mut h, &pg);
+    deal_tranches(&mut h, &pg);
+    risk(&mut h, &pg);
+    account_section(&mut h, account, pg.cur, lang);
+    charts_section(&mut h, &pg, charts);
+    run_section(&mut h, &pg, run);
+    h.push_str("</main></body></html>\n");
+    h
+}
+
+/// What every section of the page reads.
+#[derive(Clone, Copy)]
+struct Page<'a> {
+    scenario: &'a Scenario,
+    model: &'a Model,
+    summary: &'a Summary,
+    lang: Lang,
+    s: &'static Strings,
+    cur: &'a str,
+}
+
+/// The page head, title line and description.
+fn header(h: &mut String, pg: &Page) {
+    let Page {
+        scenario,
+        model,
+        summary,
+        lang,
+        s,
+        ..
+    } = *pg;
     let _ = writeln!(
         h,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — ibsim</title>\n<style>{CSS}</style>\n</head>\n<body><main>",
@@ -164,8 +203,21 @@ pub fn render(
     if let Some(d) = &scenario.description {
         let _ = writeln!(h, "<p>{}</p>", esc(d));
     }
+}
 
-    // Headline figures.
+/// Headline figures and the table of the main metrics.
+fn headline(h: &mut String, pg: &Page) {
+    let Page {
+        model,
+        summary,
+        lang,
+        s,
+        cur,
+        ..
+    } = *pg;
+    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
+    let m = |k: &str, f: &str| summary.metric(k, f);
+    let p = |k: &str| summary.probability(k);
     let _ = writeln!(h, "<h2>{}</h2>\n<div class=\"kpis\">", s.h_headline);
     let (pl, _) = p("prob_loss");
     for (label, value) in [
@@ -191,7 +243,7 @@ pub fn render(
         );
     }
     h.push_str("</div>\n<table>\n");
-    head(&mut h, &[s.c_metric, s.c_value, s.c_se]);
+    head(h, &[s.c_metric, s.c_value, s.c_se]);
     let se_pct = |x: f64| format!("± {}", pct(x, lang));
     let se_money = |x: f64| format!("± {}", thousands(x, lang));
     let rows: Vec<(String, String, String)> = vec![
@@ -265,16 +317,26 @@ pub fn render(
         ),
     ];
     for (a, b, c) in rows {
-        row(&mut h, &[esc(&a), esc(&b), esc(&c)], 1);
+        row(h, &[esc(&a), esc(&b), esc(&c)], 1);
     }
     for u in unpaid_after_horizon(summary) {
         let label = format!("{}: {}", s.unpaid_after_horizon, u.id);
         let se = format!("± {}", thousands(u.se, lang));
-        row(&mut h, &[esc(&label), esc(&u.describe(lang)), esc(&se)], 1);
+        row(h, &[esc(&label), esc(&u.describe(lang)), esc(&se)], 1);
     }
     h.push_str("</table>\n");
+}
 
-    // The deal.
+/// The deal: horizon, currency and cohorts.
+fn deal_cohorts(h: &mut String, pg: &Page) {
+    let Page {
+        scenario,
+        model,
+        lang,
+        s,
+        cur,
+        ..
+    } = *pg;
     let _ = writeln!(
         h,
         "<h2>{}</h2>\n<p>{}: {} {} · {}</p>",
@@ -285,11 +347,11 @@ pub fn render(
         esc(cur)
     );
     let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.h_cohorts);
-    head(&mut h, &[s.c_name, s.c_start, s.c_size]);
+    head(h, &[s.c_name, s.c_start, s.c_size]);
     if let Some(list) = &scenario.cohorts {
         for c in list {
             row(
-                &mut h,
+                h,
                 &[
                     esc(&c.name),
                     c.start_month.0.to_string(),
@@ -306,7 +368,7 @@ pub fn render(
                 .strip_prefix("cohort-")
                 .map_or_else(|| c.name.clone(), |n| format!("{}-{n}", s.cohort));
             row(
-                &mut h,
+                h,
                 &[
                     esc(&name),
                     c.start.to_string(),
@@ -316,9 +378,21 @@ pub fn render(
             );
         }
     }
+}
+
+/// The funnel: each outcome, its base, rate, lag, price and cap.
+fn deal_funnel(h: &mut String, pg: &Page) {
+    let Page {
+        scenario,
+        lang,
+        s,
+        cur,
+        ..
+    } = *pg;
+    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
     let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_funnel);
     head(
-        &mut h,
+        h,
         &[
             s.c_outcome,
             s.c_of,
@@ -330,7 +404,7 @@ pub fn render(
     );
     for o in &scenario.outcomes {
         row(
-            &mut h,
+            h,
             &[
                 format!(
                     "{}<br><span class=\"note\">{}</span>",
@@ -365,10 +439,15 @@ pub fn render(
         );
     }
     let _ = writeln!(h, "</table>");
+}
+
+/// Segments, with their rate and price multipliers.
+fn deal_segments(h: &mut String, pg: &Page) {
+    let Page { model, lang, s, .. } = *pg;
     if model.segmented {
         let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.h_segments);
         head(
-            &mut h,
+            h,
             &[
                 s.c_name,
                 s.c_share,
@@ -393,7 +472,7 @@ pub fn render(
         };
         for (g, seg) in model.segments.iter().enumerate() {
             row(
-                &mut h,
+                h,
                 &[
                     esc(&seg.name),
                     pct(seg.share, lang),
@@ -405,8 +484,21 @@ pub fn render(
         }
         h.push_str("</table>\n");
     }
+}
+
+/// Payers, their shares and caps, and the payment terms.
+fn deal_parties(h: &mut String, pg: &Page) {
+    let Page {
+        scenario,
+        model,
+        lang,
+        s,
+        cur,
+        ..
+    } = *pg;
+    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
     let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.h_parties);
-    head(&mut h, &[s.c_name, s.c_share, s.c_payer_cap]);
+    head(h, &[s.c_name, s.c_share, s.c_payer_cap]);
     for ((n, sh), cap) in model.payers.iter().zip(&model.payer_caps) {
         let cap = if cap.is_finite() {
             money(*cap)
@@ -418,7 +510,7 @@ pub fn render(
         } else {
             n
         };
-        row(&mut h, &[esc(n), pct(*sh, lang), cap], 1);
+        row(h, &[esc(n), pct(*sh, lang), cap], 1);
     }
     h.push_str("</table>\n<table>\n");
     for (k, v) in [
@@ -440,10 +532,23 @@ pub fn render(
             },
         ),
     ] {
-        row(&mut h, &[esc(k), esc(&v)], 1);
+        row(h, &[esc(k), esc(&v)], 1);
     }
+}
+
+/// Tranches, the deal terms, guarantee, floor and committed capital.
+fn deal_tranches(h: &mut String, pg: &Page) {
+    let Page {
+        scenario,
+        model,
+        lang,
+        s,
+        cur,
+        ..
+    } = *pg;
+    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
     let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_tranches);
-    head(&mut h, &[s.c_name, s.c_share, s.c_seniority, s.c_cap_irr]);
+    head(h, &[s.c_name, s.c_share, s.c_seniority, s.c_cap_irr]);
     let tranche_name = |k: usize| -> &str {
         if scenario.finance.tranches.is_none() {
             s.default_tranche
@@ -453,7 +558,7 @@ pub fn render(
     };
     for (k, t) in model.tranches.iter().enumerate() {
         row(
-            &mut h,
+            h,
             &[
                 esc(tranche_name(k)),
                 pct(t.share, lang),
@@ -465,7 +570,7 @@ pub fn render(
     }
     h.push_str("</table>\n<table>\n");
     for (k, v) in deal_terms(model, lang) {
-        row(&mut h, &[esc(k), esc(&v)], 1);
+        row(h, &[esc(k), esc(&v)], 1);
     }
     h.push_str("</table>\n");
     let by = |b: crate::scenario::SupportBy| match b {
@@ -501,8 +606,19 @@ pub fn render(
             money(k)
         );
     }
+}
 
-    // Risk sharing.
+/// Risk sharing by decile and the expected losses.
+fn risk(h: &mut String, pg: &Page) {
+    let Page {
+        model,
+        summary,
+        lang,
+        s,
+        cur,
+        ..
+    } = *pg;
+    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
     let capped_to_payer = model.excess_to == crate::scenario::ExcessTo::Payer
         && model.tranches.iter().all(|t| t.cap_irr.is_some());
     let _ = writeln!(
@@ -518,10 +634,10 @@ pub fn render(
     );
     let mut cells = vec![s.c_decile];
     cells.extend(s.risk_columns());
-    head(&mut h, &cells);
+    head(h, &cells);
     for r in &summary.risk_sharing.deciles {
         row(
-            &mut h,
+            h,
             &[
                 r.decile.to_string(),
                 number(r.outcome_count, 1, lang),
@@ -538,13 +654,14 @@ pub fn render(
     h.push_str("</table>\n<table>\n");
     let rs = &summary.risk_sharing;
     for (label, key) in s.downside_rows() {
-        row(&mut h, &[esc(&label), money(rs.figure(key))], 1);
+        row(h, &[esc(&label), money(rs.figure(key))], 1);
     }
     h.push_str("</table>\n");
+}
 
-    account_section(&mut h, account, cur, lang);
-
-    // Charts.
+/// Every chart, inline.
+fn charts_section(h: &mut String, pg: &Page, charts: &[Chart]) {
+    let Page { s, .. } = *pg;
     let _ = writeln!(h, "<h2>{}</h2>", s.h_charts);
     for c in charts {
         let _ = writeln!(
@@ -554,8 +671,17 @@ pub fn render(
             esc(&c.title)
         );
     }
+}
 
-    // Run.
+/// The run and the scenario's sources.
+fn run_section(h: &mut String, pg: &Page, run: &Value) {
+    let Page {
+        scenario,
+        summary,
+        lang,
+        s,
+        ..
+    } = *pg;
     let _ = writeln!(h, "<h2>{}</h2>\n<table>", s.h_run);
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
     for (k, v) in [
@@ -573,7 +699,7 @@ pub fn render(
             ),
         ),
     ] {
-        row(&mut h, &[esc(k), esc(&v)], 1);
+        row(h, &[esc(k), esc(&v)], 1);
     }
     h.push_str("</table>\n");
     if !scenario.sources.is_empty() {
@@ -583,8 +709,6 @@ pub fn render(
         }
         h.push_str("</ul>\n");
     }
-    h.push_str("</main></body></html>\n");
-    h
 }
 
 /// How the deal account works (SPEC section 11), as label and value rows.
