@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
 
 use super::account::AccountBands;
-use super::i18n::Lang;
+use super::i18n::{Lang, Strings};
 use crate::engine::runner::TrialColumns;
 use crate::scenario::{Distributions, ExcessSettlement, Scenario};
 use crate::summary::{QUANTILES, Summary};
@@ -118,8 +118,16 @@ pub fn render(
 ) -> Result<Vec<u8>, XlsxError> {
     let s = lang.strings();
     let f = Formats::new(currency);
+    let b = Book {
+        scenario,
+        summary,
+        cols,
+        account,
+        lang,
+        s,
+        f: &f,
+    };
     let mut wb = Workbook::new();
-
     let [
         sheet_summary,
         sheet_risk,
@@ -127,228 +135,265 @@ pub fn render(
         sheet_inputs,
         sheet_trials,
     ] = s.sheets;
-    // The default payer and tranche (`payer`, `investor`) in the report's language.
-    let party = |name: &str| -> String {
-        if scenario.payment.payers.is_none() && name == "payer" {
-            s.default_payer.to_owned()
-        } else if scenario.finance.tranches.is_none() && name == "investor" {
-            s.default_tranche.to_owned()
+    summary_sheet(&mut wb, sheet_summary, &b)?;
+    risk_sheet(&mut wb, sheet_risk, &b)?;
+    account_sheet(&mut wb, sheet_account, &b)?;
+    inputs_sheet(&mut wb, sheet_inputs, &b)?;
+    trials_sheet(&mut wb, sheet_trials, &b)?;
+    wb.save_to_buffer()
+}
+
+/// What every sheet reads.
+#[derive(Clone, Copy)]
+struct Book<'a> {
+    scenario: &'a Scenario,
+    summary: &'a Summary,
+    cols: &'a TrialColumns,
+    account: &'a AccountBands,
+    lang: Lang,
+    s: &'static Strings,
+    f: &'a Formats,
+}
+
+impl Book<'_> {
+    /// The default payer and tranche (`payer`, `investor`) in the report's language.
+    fn party(&self, name: &str) -> String {
+        if self.scenario.payment.payers.is_none() && name == "payer" {
+            self.s.default_payer.to_owned()
+        } else if self.scenario.finance.tranches.is_none() && name == "investor" {
+            self.s.default_tranche.to_owned()
         } else {
             name.to_owned()
         }
-    };
-    // Summary: a label, the statistics, then the metric's key.
-    {
-        let ws = wb.add_worksheet().set_name(sheet_summary)?;
-        let mut cells: Vec<&str> = vec![s.c_metric, s.mean, s.c_se];
-        cells.extend(QUANTILES.iter().map(|(k, _)| *k));
-        cells.extend(["min", "max", "nan", s.c_key]);
-        header(ws, &cells, &f.head)?;
-        ws.set_column_width(0, 44)?;
-        for c in 1..cells.len() as u16 {
-            ws.set_column_width(c, 18)?;
-        }
-        ws.set_column_width(15, 34)?;
-        let mut r = 1u32;
-        for (name, m) in summary.metrics.iter() {
-            let fmt = f.of(kind_of(name));
-            ws.write_string(r, 0, lang.metric_label(name, &party))?;
-            ws.write_string(r, 15, name)?;
-            num(ws, r, 1, m.mean, fmt)?;
-            num(ws, r, 2, m.se, fmt)?;
-            for (i, q) in m.quantiles.iter().enumerate() {
-                num(ws, r, 3 + i as u16, *q, fmt)?;
-            }
-            num(ws, r, 12, m.min, fmt)?;
-            num(ws, r, 13, m.max, fmt)?;
-            ws.write_number(r, 14, m.nan as f64)?;
-            r += 1;
-        }
-        r += 1;
-        ws.write_string_with_format(r, 0, s.c_probability, &f.head)?;
-        ws.write_string_with_format(r, 1, s.c_value, &f.head)?;
-        ws.write_string_with_format(r, 2, s.c_se, &f.head)?;
-        ws.write_string_with_format(r, 15, s.c_key, &f.head)?;
-        r += 1;
-        for (name, p) in summary.probabilities.iter() {
-            ws.write_string(r, 0, lang.metric_label(name, &party))?;
-            ws.write_string(r, 15, name)?;
-            num(ws, r, 1, p.value, &f.rate)?;
-            num(ws, r, 2, p.se, &f.rate)?;
-            r += 1;
-        }
-        r += 1;
-        let cvar = format!("CVaR 95% ({})", s.investor_net.to_lowercase());
-        for (label, key, v) in [
-            (
-                format!("{} P90", s.capital_needed),
-                "capital_needed.p90",
-                summary.capital_needed.p90,
-            ),
-            (
-                format!("{} P95", s.capital_needed),
-                "capital_needed.p95",
-                summary.capital_needed.p95,
-            ),
-            (
-                format!("{} P99", s.capital_needed),
-                "capital_needed.p99",
-                summary.capital_needed.p99,
-            ),
-            (
-                cvar,
-                "tail.cvar95_investor_net",
-                summary.tail.cvar95_investor_net,
-            ),
-        ] {
-            ws.write_string(r, 0, label)?;
-            num(ws, r, 1, v, &f.money)?;
-            ws.write_string(r, 15, key)?;
-            r += 1;
-        }
     }
+}
 
-    // RiskSharing.
-    {
-        let ws = wb.add_worksheet().set_name(sheet_risk)?;
-        let mut labels = vec![s.c_decile, s.axis_trials];
-        labels.extend(s.risk_columns());
-        let keys = [
-            "decile",
-            "trials",
-            "outcome_count",
-            "payer_cost",
-            "cost_per_outcome",
-            "delivery_cost",
-            "investor_net",
-            "guarantee_paid",
-            "provider_bonus",
+/// Summary: a label, the statistics, then the metric's key.
+fn summary_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError> {
+    let Book {
+        summary,
+        lang,
+        s,
+        f,
+        ..
+    } = *b;
+    let ws = wb.add_worksheet().set_name(name)?;
+    let mut cells: Vec<&str> = vec![s.c_metric, s.mean, s.c_se];
+    cells.extend(QUANTILES.iter().map(|(k, _)| *k));
+    cells.extend(["min", "max", "nan", s.c_key]);
+    header(ws, &cells, &f.head)?;
+    ws.set_column_width(0, 44)?;
+    for c in 1..cells.len() as u16 {
+        ws.set_column_width(c, 18)?;
+    }
+    ws.set_column_width(15, 34)?;
+    let mut r = 1u32;
+    for (name, m) in summary.metrics.iter() {
+        let fmt = f.of(kind_of(name));
+        ws.write_string(r, 0, lang.metric_label(name, &|n: &str| b.party(n)))?;
+        ws.write_string(r, 15, name)?;
+        num(ws, r, 1, m.mean, fmt)?;
+        num(ws, r, 2, m.se, fmt)?;
+        for (i, q) in m.quantiles.iter().enumerate() {
+            num(ws, r, 3 + i as u16, *q, fmt)?;
+        }
+        num(ws, r, 12, m.min, fmt)?;
+        num(ws, r, 13, m.max, fmt)?;
+        ws.write_number(r, 14, m.nan as f64)?;
+        r += 1;
+    }
+    r += 1;
+    ws.write_string_with_format(r, 0, s.c_probability, &f.head)?;
+    ws.write_string_with_format(r, 1, s.c_value, &f.head)?;
+    ws.write_string_with_format(r, 2, s.c_se, &f.head)?;
+    ws.write_string_with_format(r, 15, s.c_key, &f.head)?;
+    r += 1;
+    for (name, p) in summary.probabilities.iter() {
+        ws.write_string(r, 0, lang.metric_label(name, &|n: &str| b.party(n)))?;
+        ws.write_string(r, 15, name)?;
+        num(ws, r, 1, p.value, &f.rate)?;
+        num(ws, r, 2, p.se, &f.rate)?;
+        r += 1;
+    }
+    r += 1;
+    let cvar = format!("CVaR 95% ({})", s.investor_net.to_lowercase());
+    for (label, key, v) in [
+        (
+            format!("{} P90", s.capital_needed),
+            "capital_needed.p90",
+            summary.capital_needed.p90,
+        ),
+        (
+            format!("{} P95", s.capital_needed),
+            "capital_needed.p95",
+            summary.capital_needed.p95,
+        ),
+        (
+            format!("{} P99", s.capital_needed),
+            "capital_needed.p99",
+            summary.capital_needed.p99,
+        ),
+        (
+            cvar,
+            "tail.cvar95_investor_net",
+            summary.tail.cvar95_investor_net,
+        ),
+    ] {
+        ws.write_string(r, 0, label)?;
+        num(ws, r, 1, v, &f.money)?;
+        ws.write_string(r, 15, key)?;
+        r += 1;
+    }
+    Ok(())
+}
+
+/// RiskSharing.
+fn risk_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError> {
+    let Book { summary, s, f, .. } = *b;
+    let ws = wb.add_worksheet().set_name(name)?;
+    let mut labels = vec![s.c_decile, s.axis_trials];
+    labels.extend(s.risk_columns());
+    let keys = [
+        "decile",
+        "trials",
+        "outcome_count",
+        "payer_cost",
+        "cost_per_outcome",
+        "delivery_cost",
+        "investor_net",
+        "guarantee_paid",
+        "provider_bonus",
+    ];
+    header(ws, &labels, &f.head)?;
+    for c in 0..keys.len() as u16 {
+        ws.set_column_width(c, 20)?;
+    }
+    for (i, row) in summary.risk_sharing.deciles.iter().enumerate() {
+        let values = [
+            row.decile as f64,
+            row.trials as f64,
+            row.outcome_count,
+            row.payer_cost,
+            row.cost_per_outcome,
+            row.delivery_cost,
+            row.investor_net,
+            row.guarantee_paid,
+            row.provider_bonus,
         ];
-        header(ws, &labels, &f.head)?;
-        for c in 0..keys.len() as u16 {
-            ws.set_column_width(c, 20)?;
-        }
-        for (i, row) in summary.risk_sharing.deciles.iter().enumerate() {
-            let values = [
-                row.decile as f64,
-                row.trials as f64,
-                row.outcome_count,
-                row.payer_cost,
-                row.cost_per_outcome,
-                row.delivery_cost,
-                row.investor_net,
-                row.guarantee_paid,
-                row.provider_bonus,
-            ];
-            {
-                for (c, (k, &v)) in keys.iter().zip(&values).enumerate() {
-                    let fmt = match *k {
-                        "decile" | "trials" => &f.ratio,
-                        "outcome_count" => &f.count,
-                        _ => &f.money,
-                    };
-                    if c < 2 {
-                        ws.write_number(i as u32 + 1, c as u16, v)?;
-                    } else {
-                        num(ws, i as u32 + 1, c as u16, v, fmt)?;
-                    }
+        {
+            for (c, (k, &v)) in keys.iter().zip(&values).enumerate() {
+                let fmt = match *k {
+                    "decile" | "trials" => &f.ratio,
+                    "outcome_count" => &f.count,
+                    _ => &f.money,
+                };
+                if c < 2 {
+                    ws.write_number(i as u32 + 1, c as u16, v)?;
+                } else {
+                    num(ws, i as u32 + 1, c as u16, v, fmt)?;
                 }
             }
         }
-        let rs = &summary.risk_sharing;
-        for (i, (label, k)) in s.downside_rows().iter().enumerate() {
-            let r = 13 + i as u32;
-            ws.write_string(r, 0, label)?;
-            num(ws, r, 1, rs.figure(k), &f.money)?;
-            ws.write_string(r, 2, *k)?;
-        }
     }
+    let rs = &summary.risk_sharing;
+    for (i, (label, k)) in s.downside_rows().iter().enumerate() {
+        let r = 13 + i as u32;
+        ws.write_string(r, 0, label)?;
+        num(ws, r, 1, rs.figure(k), &f.money)?;
+        ws.write_string(r, 2, *k)?;
+    }
+    Ok(())
+}
 
-    // DealAccount: month, then P5, P50, P95 and mean of each series.
-    {
-        let ws = wb.add_worksheet().set_name(sheet_account)?;
-        let mut cells: Vec<String> = vec![s.c_month.into()];
-        for name in s.account_series {
-            for q in ["P5", "P50", "P95", s.mean] {
-                cells.push(format!("{name} {q}"));
-            }
+/// DealAccount: month, then P5, P50, P95 and mean of each series.
+fn account_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError> {
+    let Book { account, s, f, .. } = *b;
+    let ws = wb.add_worksheet().set_name(name)?;
+    let mut cells: Vec<String> = vec![s.c_month.into()];
+    for name in s.account_series {
+        for q in ["P5", "P50", "P95", s.mean] {
+            cells.push(format!("{name} {q}"));
         }
-        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-        header(ws, &refs, &f.head)?;
-        for c in 1..cells.len() as u16 {
-            ws.set_column_width(c, 18)?;
-        }
-        for (t, month) in account.months.iter().enumerate() {
-            let r = t as u32 + 1;
-            ws.write_number(r, 0, t as f64)?;
-            for (k, b) in month.iter().enumerate() {
-                for (j, v) in [b.p5, b.p50, b.p95, b.mean].into_iter().enumerate() {
-                    num(ws, r, (1 + 4 * k + j) as u16, v, &f.money)?;
-                }
-            }
-        }
-        let r = account.months.len() as u32 + 2;
-        ws.write_string(r, 0, format!("{} {}", account.trials, s.trials))?;
     }
+    let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+    header(ws, &refs, &f.head)?;
+    for c in 1..cells.len() as u16 {
+        ws.set_column_width(c, 18)?;
+    }
+    for (t, month) in account.months.iter().enumerate() {
+        let r = t as u32 + 1;
+        ws.write_number(r, 0, t as f64)?;
+        for (k, b) in month.iter().enumerate() {
+            for (j, v) in [b.p5, b.p50, b.p95, b.mean].into_iter().enumerate() {
+                num(ws, r, (1 + 4 * k + j) as u16, v, &f.money)?;
+            }
+        }
+    }
+    let r = account.months.len() as u32 + 2;
+    ws.write_string(r, 0, format!("{} {}", account.trials, s.trials))?;
+    Ok(())
+}
 
-    // Inputs, with the deal account's defaults written out.
-    {
-        let ws = wb.add_worksheet().set_name(sheet_inputs)?;
-        header(ws, &[s.c_path, s.c_value], &f.head)?;
-        ws.set_column_width(0, 48)?;
-        ws.set_column_width(1, 60)?;
-        let mut full = scenario.clone();
-        full.finance
-            .excess_settlement
-            .get_or_insert(ExcessSettlement::End);
-        full.finance
-            .distributions
-            .get_or_insert(Distributions::Monthly);
-        let mut leaves = Vec::new();
-        flatten(
-            &serde_json::to_value(&full).unwrap_or(Value::Null),
-            String::new(),
-            &mut leaves,
-        );
-        for (i, (p, v)) in leaves.iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write_string(r, 0, p)?;
-            match v {
-                Value::Number(n) => {
-                    ws.write_number(r, 1, n.as_f64().unwrap_or(f64::NAN))?;
-                }
-                Value::String(t) => {
-                    ws.write_string(r, 1, t)?;
-                }
-                other => {
-                    ws.write_string(r, 1, other.to_string())?;
-                }
+/// Inputs, with the deal account's defaults written out.
+fn inputs_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError> {
+    let Book { scenario, s, f, .. } = *b;
+    let ws = wb.add_worksheet().set_name(name)?;
+    header(ws, &[s.c_path, s.c_value], &f.head)?;
+    ws.set_column_width(0, 48)?;
+    ws.set_column_width(1, 60)?;
+    let mut full = scenario.clone();
+    full.finance
+        .excess_settlement
+        .get_or_insert(ExcessSettlement::End);
+    full.finance
+        .distributions
+        .get_or_insert(Distributions::Monthly);
+    let mut leaves = Vec::new();
+    flatten(
+        &serde_json::to_value(&full).unwrap_or(Value::Null),
+        String::new(),
+        &mut leaves,
+    );
+    for (i, (p, v)) in leaves.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, p)?;
+        match v {
+            Value::Number(n) => {
+                ws.write_number(r, 1, n.as_f64().unwrap_or(f64::NAN))?;
+            }
+            Value::String(t) => {
+                ws.write_string(r, 1, t)?;
+            }
+            other => {
+                ws.write_string(r, 1, other.to_string())?;
             }
         }
     }
+    Ok(())
+}
 
-    // Trials.
-    {
-        let ws = wb.add_worksheet().set_name(sheet_trials)?;
-        let names: Vec<(usize, &String)> = cols
-            .names
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| !n.starts_with('_'))
-            .collect();
-        let mut cells: Vec<&str> = vec![s.c_trial];
-        cells.extend(names.iter().map(|(_, n)| n.as_str()));
-        header(ws, &cells, &f.head)?;
-        for (c, (_, n)) in names.iter().enumerate() {
-            ws.set_column_width(c as u16 + 1, (n.len() as f64 + 2.0).max(14.0))?;
-        }
-        for i in 0..cols.len().min(TRIAL_ROWS) {
-            let r = i as u32 + 1;
-            ws.write_number(r, 0, (cols.first_trial + i as u64) as f64)?;
-            for (c, (j, n)) in names.iter().enumerate() {
-                num(ws, r, c as u16 + 1, cols.data[*j][i], f.of(kind_of(n)))?;
-            }
+/// Trials.
+fn trials_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError> {
+    let Book { cols, s, f, .. } = *b;
+    let ws = wb.add_worksheet().set_name(name)?;
+    let names: Vec<(usize, &String)> = cols
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !n.starts_with('_'))
+        .collect();
+    let mut cells: Vec<&str> = vec![s.c_trial];
+    cells.extend(names.iter().map(|(_, n)| n.as_str()));
+    header(ws, &cells, &f.head)?;
+    for (c, (_, n)) in names.iter().enumerate() {
+        ws.set_column_width(c as u16 + 1, (n.len() as f64 + 2.0).max(14.0))?;
+    }
+    for i in 0..cols.len().min(TRIAL_ROWS) {
+        let r = i as u32 + 1;
+        ws.write_number(r, 0, (cols.first_trial + i as u64) as f64)?;
+        for (c, (j, n)) in names.iter().enumerate() {
+            num(ws, r, c as u16 + 1, cols.data[*j][i], f.of(kind_of(n)))?;
         }
     }
-    wb.save_to_buffer()
+    Ok(())
 }
