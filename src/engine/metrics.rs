@@ -7,76 +7,73 @@ use crate::model::Model;
 use crate::numeric::count_f64;
 use crate::scenario::{ExcessTo, SupportBy};
 
-/// Step 7: the trial's metrics (SPEC section 4), IRRs included, into `ws.row`.
+/// Step 7: the trial's metrics (`docs/model.md`, "Metrics"), IRRs
+/// included, into `ws.row`.
 #[inline(never)]
 pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Workspace) {
+    let lg = ws.ledger;
     let h = model.horizon;
-    let no = model.outcomes.len();
-    let nt = model.tranches.len();
-    let Ledger {
-        gross,
-        success,
-        excess_total,
-        excess_payer,
-        excess_payer_pv,
-        contributions,
-        distributions,
-        payer_pv,
-        peak,
-        cap_hit,
-        delivery_cost,
-        service_fees,
-        guarantee,
-        floor,
-        payer_support,
-    } = ws.ledger;
     ws.combined.fill(0.0);
-    for k in 0..nt {
+    for k in 0..model.tranches.len() {
         let flows = &ws.flows[k * h..(k + 1) * h];
         for (c, f) in ws.combined.iter_mut().zip(flows) {
             *c += f;
         }
     }
-    let back = distributions + guarantee + floor;
-    let net = back - contributions;
-    let tol = 1e-9 * contributions;
-    let npv: f64 = ws
-        .combined
-        .iter()
-        .zip(&disc.hurdle)
-        .map(|(f, d)| f * d)
-        .sum();
-    // Everything the payers pay besides outcome payments.
-    let payer_other = model.evaluation_cost + service_fees + payer_support;
-    let mut payer_cost = gross - excess_payer + model.evaluation_cost;
-    let mut payer_cost_pv = payer_pv - excess_payer_pv + model.evaluation_cost;
-    if payer_support != 0.0 {
-        payer_cost += payer_support;
-        payer_cost_pv += payer_support * disc.payer[h - 1];
-    }
-    if service_fees != 0.0 {
-        payer_cost += service_fees;
-    }
-    let last = ws.outcome_total[model.last_outcome];
-    let provider_bonus = success
-        + if model.excess_to == ExcessTo::Provider {
-            excess_total
-        } else {
-            0.0
-        };
-    let guarantor = if model.guarantee_by == SupportBy::Guarantor {
-        guarantee
+    counts(model, layout, ws);
+    payers(model, layout, disc, &lg, ws);
+    investors(model, layout, disc, &lg, ws);
+    tranches(model, layout, disc, &lg, ws);
+    let l = layout;
+    let row = &mut ws.row;
+    row[l.guarantee_paid] = if model.guarantee_by == SupportBy::Guarantor {
+        lg.guarantee
     } else {
         0.0
     } + if model.floor.is_some_and(|f| f.by == SupportBy::Guarantor) {
-        floor
+        lg.floor
     } else {
         0.0
     };
+    row[l.provider_bonus] = lg.success
+        + if model.excess_to == ExcessTo::Provider {
+            lg.excess_total
+        } else {
+            0.0
+        };
+    row[l.excess] = lg.excess_total;
+    if let Some(i) = l.service_fee_paid {
+        row[i] = lg.service_fees;
+    }
+    if let Some(i) = l.payer_support {
+        row[i] = lg.payer_support;
+    }
+    if let Some(i) = l.floor_paid {
+        row[i] = lg.floor;
+    }
+    row[l.flag_guarantee_called] = f64::from(u8::from(lg.guarantee > 0.0));
+    if let Some(i) = l.flag_floor_called {
+        row[i] = f64::from(u8::from(lg.floor > 0.0));
+    }
+    ws.totals = MoneyTotals {
+        gross_payments: lg.gross,
+        contributions: lg.contributions,
+        distributions: lg.distributions,
+        success_share: lg.success,
+        excess: lg.excess_total,
+        delivery_cost: lg.delivery_cost,
+        service_fees: lg.service_fees,
+        guarantee: lg.guarantee,
+        floor: lg.floor,
+        payer_support: lg.payer_support,
+    };
+}
 
+/// Counts per outcome (true, paid, unpaid after the horizon) and per segment.
+#[inline(always)]
+fn counts(model: &Model, l: &Layout, ws: &mut Workspace) {
     let row = &mut ws.row;
-    let l = layout;
-    for o in 0..no {
+    for o in 0..model.outcomes.len() {
         row[l.outcome + o] = count_f64(ws.outcome_total[o]);
         row[l.paid + o] = count_f64(ws.paid[o]);
         row[l.unpaid + o] = count_f64(ws.unpaid[o]);
@@ -89,6 +86,26 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
             *x = count_f64(*k);
         }
     }
+}
+
+/// The payers' cost (nominal, present value, per payer, per outcome), the
+/// delivery cost and whether the budget cap cut a payment.
+#[inline(always)]
+fn payers(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Workspace) {
+    let h = model.horizon;
+    // Everything the payers pay besides outcome payments.
+    let payer_other = model.evaluation_cost + lg.service_fees + lg.payer_support;
+    let mut payer_cost = lg.gross - lg.excess_payer + model.evaluation_cost;
+    let mut payer_cost_pv = lg.payer_pv - lg.excess_payer_pv + model.evaluation_cost;
+    if lg.payer_support != 0.0 {
+        payer_cost += lg.payer_support;
+        payer_cost_pv += lg.payer_support * disc.payer[h - 1];
+    }
+    if lg.service_fees != 0.0 {
+        payer_cost += lg.service_fees;
+    }
+    let last = ws.outcome_total[model.last_outcome];
+    let row = &mut ws.row;
     row[l.payer_cost] = payer_cost;
     row[l.payer_cost_pv] = payer_cost_pv;
     if model.payer_split {
@@ -109,8 +126,25 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
     } else {
         payer_cost / last as f64
     };
-    row[l.delivery_cost] = delivery_cost;
-    row[l.budget_cap_hit] = f64::from(u8::from(cap_hit));
+    row[l.delivery_cost] = lg.delivery_cost;
+    row[l.budget_cap_hit] = f64::from(u8::from(lg.cap_hit));
+}
+
+/// The investors together: IRR, multiple, net, NPV at the hurdle,
+/// contributions, peak funding, and the loss and hurdle flags.
+#[inline(always)]
+fn investors(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Workspace) {
+    let back = lg.distributions + lg.guarantee + lg.floor;
+    let contributions = lg.contributions;
+    let net = back - contributions;
+    let tol = 1e-9 * contributions;
+    let npv: f64 = ws
+        .combined
+        .iter()
+        .zip(&disc.hurdle)
+        .map(|(f, d)| f * d)
+        .sum();
+    let row = &mut ws.row;
     row[l.investor_irr] = irr::annual_irr_with(Some(&disc.irr), &ws.combined, contributions, back);
     row[l.investor_moic] = if contributions > 0.0 {
         back / contributions
@@ -120,55 +154,36 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
     row[l.investor_net] = net;
     row[l.investor_npv] = npv;
     row[l.investor_contributions] = contributions;
-    row[l.peak_funding] = peak;
-    row[l.funding_gap] = f64::from(u8::from(model.committed_capital.is_some_and(|k| peak > k)));
-    for k in 0..nt {
+    row[l.peak_funding] = lg.peak;
+    row[l.funding_gap] = f64::from(u8::from(
+        model.committed_capital.is_some_and(|k| lg.peak > k),
+    ));
+    row[l.flag_loss] = f64::from(u8::from(net < -tol));
+    row[l.flag_below_hurdle] = f64::from(u8::from(npv < -tol));
+}
+
+/// Each tranche: IRR, multiple, net and loss flag, with the guarantee or
+/// floor that covers it.
+#[inline(always)]
+fn tranches(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Workspace) {
+    let h = model.horizon;
+    for k in 0..model.tranches.len() {
         let flows = &ws.flows[k * h..(k + 1) * h];
         let ck = ws.tranche[k].contributed;
         let mut bk = ws.tranche[k].distributed
             + if model.guarantee.is_some_and(|g| g.1 == k) {
-                guarantee
+                lg.guarantee
             } else {
                 0.0
             };
         if model.floor.is_some_and(|f| f.tranche == k) {
-            bk += floor;
+            bk += lg.floor;
         }
         let base = l.tranche + 3 * k;
+        let row = &mut ws.row;
         row[base] = irr::annual_irr_with(Some(&disc.irr), flows, ck, bk);
         row[base + 1] = if ck > 0.0 { bk / ck } else { f64::NAN };
         row[base + 2] = bk - ck;
         row[l.flag_tranche_loss + k] = f64::from(u8::from(bk - ck < -1e-9 * ck));
     }
-    row[l.guarantee_paid] = guarantor;
-    row[l.provider_bonus] = provider_bonus;
-    row[l.excess] = excess_total;
-    if let Some(i) = l.service_fee_paid {
-        row[i] = service_fees;
-    }
-    if let Some(i) = l.payer_support {
-        row[i] = payer_support;
-    }
-    if let Some(i) = l.floor_paid {
-        row[i] = floor;
-    }
-    row[l.flag_loss] = f64::from(u8::from(net < -tol));
-    row[l.flag_below_hurdle] = f64::from(u8::from(npv < -tol));
-    row[l.flag_guarantee_called] = f64::from(u8::from(guarantee > 0.0));
-    if let Some(i) = l.flag_floor_called {
-        row[i] = f64::from(u8::from(floor > 0.0));
-    }
-
-    ws.totals = MoneyTotals {
-        gross_payments: gross,
-        contributions,
-        distributions,
-        success_share: success,
-        excess: excess_total,
-        delivery_cost,
-        service_fees,
-        guarantee,
-        floor,
-        payer_support,
-    };
 }

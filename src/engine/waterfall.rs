@@ -3,7 +3,7 @@
 //! `docs/model.md`, "The deal account").
 
 use super::workspace::{Discounts, Ledger, TrancheState, Workspace, account};
-use crate::model::Model;
+use crate::model::{Model, OutcomeModel, TrancheModel};
 use crate::numeric::count_f64;
 use crate::scenario::{ExcessTo, SupportBy};
 
@@ -192,70 +192,19 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
             // (Split by payer:) what every payer pays by share.
             let mut invoiced_all = 0.0;
             for (o, out) in model.outcomes.iter().enumerate() {
-                let amount = if ns == 1 {
-                    // One group: the month's count is paid at once (the cohorts'
-                    // order cannot change which price a unit gets).
-                    let n = cash[o * h + t];
-                    if n == 0 {
-                        continue;
-                    }
-                    let pay_n = n.min(remaining_max[o]);
-                    remaining_max[o] -= pay_n;
-                    paid[o] += pay_n;
-                    if out.tiers.len() == 1 {
-                        count_f64(pay_n) * out.tiers[0].1
-                    } else {
-                        let a = out.tier_amount(tier_position[o], pay_n);
-                        tier_position[o] += pay_n;
-                        a
-                    }
-                } else {
-                    let month = &cash[(o * h + t) * ns..(o * h + t + 1) * ns];
-                    let mut n = 0;
-                    for &k in month {
-                        n += k;
-                    }
-                    if n == 0 {
-                        continue;
-                    }
-                    let at = tier_position[o];
-                    let (tier_end, price) = match out.tiers.iter().find(|&&(up_to, _)| up_to > at) {
-                        Some(&tier) => tier,
-                        None => (at, 0.0), // unreachable: the last tier is open
-                    };
-                    if n <= remaining_max[o] && at + n <= tier_end {
-                        // Nothing binds this month: the order of payment cannot
-                        // matter, so pay each segment's count at once.
-                        remaining_max[o] -= n;
-                        paid[o] += n;
-                        tier_position[o] += n;
-                        let multipliers = &model.segment_price[o * ns..(o + 1) * ns];
-                        let mut amount = 0.0;
-                        for (&k, &m) in month.iter().zip(multipliers) {
-                            amount += count_f64(k) * price * m;
-                        }
-                        amount
-                    } else {
-                        // Lots in payment order (cohort, then segment) through max_paid and the tiers.
-                        let lots = &model.lots[model.lot_index[o * h + t] as usize
-                            ..model.lot_index[o * h + t + 1] as usize];
-                        let mut amount = 0.0;
-                        for &cell in lots {
-                            for s in 0..ns {
-                                let k = pay_cells[cell as usize + s * out.spread];
-                                let pay_n = k.min(remaining_max[o]);
-                                if pay_n == 0 {
-                                    continue;
-                                }
-                                remaining_max[o] -= pay_n;
-                                paid[o] += pay_n;
-                                amount += out.tier_amount(tier_position[o], pay_n)
-                                    * model.segment_price[o * ns + s];
-                                tier_position[o] += pay_n;
-                            }
-                        }
-                        amount
-                    }
+                let Some(amount) = outcome_amount(
+                    model,
+                    o,
+                    out,
+                    t,
+                    ns,
+                    cash,
+                    pay_cells,
+                    remaining_max,
+                    paid,
+                    tier_position,
+                ) else {
+                    continue;
                 };
                 invoiced += amount;
                 if split {
@@ -269,42 +218,17 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
                     }
                 }
             }
-            pay = if !split {
-                let pay = if invoiced > budget_left {
-                    cap_hit = true;
-                    budget_left
-                } else {
-                    invoiced
-                };
-                budget_left -= pay;
-                pay
-            } else if invoiced > 0.0 {
-                // The budget cap cuts the month pro rata over payers; then each
-                // payer's part is cut to its own remaining cap.
-                let f = if invoiced > budget_left {
-                    cap_hit = true;
-                    budget_left / invoiced
-                } else {
-                    1.0
-                };
-                let mut pay = 0.0;
-                for (((m, left), total), &(_, share)) in payer_month
-                    .iter_mut()
-                    .zip(payer_cap_left.iter_mut())
-                    .zip(payer_paid.iter_mut())
-                    .zip(payers)
-                {
-                    let x = ((*m + invoiced_all * share) * f).min(*left);
-                    *left -= x;
-                    *total += x;
-                    *m = x;
-                    pay += x;
-                }
-                budget_left = (budget_left - pay).max(0.0);
-                pay
-            } else {
-                0.0
-            };
+            pay = settle_caps(
+                model,
+                payers,
+                invoiced,
+                invoiced_all,
+                &mut budget_left,
+                &mut cap_hit,
+                payer_month,
+                payer_cap_left,
+                payer_paid,
+            );
         }
         payments[t] = pay;
         gross += pay;
@@ -336,86 +260,11 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         let mut dist_t = 0.0;
         // Tier 1: return of capital by seniority, pro rata to outstanding within a rank.
         if avail > 0.0 {
-            for &(g0, g1) in &model.seniority_groups {
-                let group = &model.seniority_order[g0..g1];
-                let due: f64 = group.iter().map(|&k| tranche[k].outstanding).sum();
-                if due <= 0.0 {
-                    continue;
-                }
-                let pay_g = avail.min(due);
-                for &k in group {
-                    let st = &mut tranche[k];
-                    let d = if pay_g == due {
-                        st.outstanding
-                    } else {
-                        pay_g * st.outstanding / due
-                    };
-                    st.outstanding = if pay_g == due {
-                        0.0
-                    } else {
-                        (st.outstanding - d).max(0.0)
-                    };
-                    st.distributed += d;
-                    st.fv += d;
-                    flows[k * h + t] += d;
-                }
-                avail -= pay_g;
-                dist_t += pay_g;
-                if avail <= 0.0 {
-                    avail = 0.0;
-                    break;
-                }
-            }
+            return_capital(model, tranche, flows, h, t, &mut avail, &mut dist_t);
         }
         // Tier 2: return up to each tranche's IRR cap, water-filling by share.
         if avail > 0.0 {
-            for (st, tr) in tranche.iter_mut().zip(tranches) {
-                st.room = if tr.cap_irr.is_some() {
-                    (-st.fv).max(0.0)
-                } else {
-                    f64::INFINITY
-                };
-                st.active = st.room > 0.0;
-            }
-            loop {
-                let s: f64 = tranche
-                    .iter()
-                    .zip(tranches)
-                    .filter(|(st, _)| st.active)
-                    .map(|(_, tr)| tr.share)
-                    .sum();
-                if s <= 0.0 || avail <= 0.0 {
-                    break;
-                }
-                let level = avail / s;
-                let mut filled = false;
-                for (k, (st, tr)) in tranche.iter_mut().zip(tranches).enumerate() {
-                    if st.active && st.room <= level * tr.share {
-                        let d = st.room;
-                        st.distributed += d;
-                        st.fv += d;
-                        flows[k * h + t] += d;
-                        avail -= d;
-                        dist_t += d;
-                        st.active = false;
-                        filled = true;
-                    }
-                }
-                if !filled {
-                    for (k, (st, tr)) in tranche.iter_mut().zip(tranches).enumerate() {
-                        if st.active {
-                            let d = level * tr.share;
-                            st.distributed += d;
-                            st.fv += d;
-                            flows[k * h + t] += d;
-                            dist_t += d;
-                        }
-                    }
-                    avail = 0.0;
-                    break;
-                }
-            }
-            avail = avail.max(0.0);
+            return_to_caps(tranche, tranches, flows, h, t, &mut avail, &mut dist_t);
         }
         if tiers {
             held = avail;
@@ -481,38 +330,7 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
     }
 
     // Step 6: the guarantee, then the principal floor, in the last month.
-    let mut guarantee = 0.0;
-    if let Some((amount, k)) = model.guarantee {
-        let st = &tranche[k];
-        let shortfall = st.contributed - st.distributed;
-        if shortfall > 1e-9 * st.contributed && amount > 0.0 {
-            guarantee = shortfall.min(amount);
-            flows[k * h + h - 1] += guarantee;
-        }
-    }
-    let mut floor = 0.0;
-    if let Some(f) = model.floor {
-        let k = f.tranche;
-        let st = &tranche[k];
-        let back = st.distributed
-            + if model.guarantee.is_some_and(|g| g.1 == k) {
-                guarantee
-            } else {
-                0.0
-            };
-        let top_up = f.share * st.contributed - back;
-        if top_up > 1e-9 * st.contributed {
-            floor = top_up;
-            flows[k * h + h - 1] += floor;
-        }
-    }
-    let mut payer_support = 0.0;
-    if model.guarantee_by == SupportBy::Payer {
-        payer_support += guarantee;
-    }
-    if model.floor.is_some_and(|f| f.by == SupportBy::Payer) {
-        payer_support += floor;
-    }
+    let (guarantee, floor, payer_support) = support(model, tranche, flows, h);
 
     ws.ledger = Ledger {
         gross,
@@ -561,4 +379,294 @@ fn contribute(
         st.fv -= ck;
         flows[k * h + t] = -ck;
     }
+}
+
+/// Tier 1 of month `t`: capital back by seniority, pro rata to what is
+/// outstanding within a rank, from `avail`; adds what it pays to `dist_t`.
+#[inline(always)]
+fn return_capital(
+    model: &Model,
+    tranche: &mut [TrancheState],
+    flows: &mut [f64],
+    h: usize,
+    t: usize,
+    avail: &mut f64,
+    dist_t: &mut f64,
+) {
+    for &(g0, g1) in &model.seniority_groups {
+        let group = &model.seniority_order[g0..g1];
+        let due: f64 = group.iter().map(|&k| tranche[k].outstanding).sum();
+        if due <= 0.0 {
+            continue;
+        }
+        let pay_g = avail.min(due);
+        for &k in group {
+            let st = &mut tranche[k];
+            let d = if pay_g == due {
+                st.outstanding
+            } else {
+                pay_g * st.outstanding / due
+            };
+            st.outstanding = if pay_g == due {
+                0.0
+            } else {
+                (st.outstanding - d).max(0.0)
+            };
+            st.distributed += d;
+            st.fv += d;
+            flows[k * h + t] += d;
+        }
+        *avail -= pay_g;
+        *dist_t += pay_g;
+        if *avail <= 0.0 {
+            *avail = 0.0;
+            break;
+        }
+    }
+}
+
+/// Tier 2 of month `t`: up to each tranche's IRR cap, water-filling by
+/// share, from `avail`; adds what it pays to `dist_t`.
+#[inline(always)]
+fn return_to_caps(
+    tranche: &mut [TrancheState],
+    tranches: &[TrancheModel],
+    flows: &mut [f64],
+    h: usize,
+    t: usize,
+    avail: &mut f64,
+    dist_t: &mut f64,
+) {
+    for (st, tr) in tranche.iter_mut().zip(tranches) {
+        st.room = if tr.cap_irr.is_some() {
+            (-st.fv).max(0.0)
+        } else {
+            f64::INFINITY
+        };
+        st.active = st.room > 0.0;
+    }
+    loop {
+        let s: f64 = tranche
+            .iter()
+            .zip(tranches)
+            .filter(|(st, _)| st.active)
+            .map(|(_, tr)| tr.share)
+            .sum();
+        if s <= 0.0 || *avail <= 0.0 {
+            break;
+        }
+        let level = *avail / s;
+        let mut filled = false;
+        for (k, (st, tr)) in tranche.iter_mut().zip(tranches).enumerate() {
+            if st.active && st.room <= level * tr.share {
+                let d = st.room;
+                st.distributed += d;
+                st.fv += d;
+                flows[k * h + t] += d;
+                *avail -= d;
+                *dist_t += d;
+                st.active = false;
+                filled = true;
+            }
+        }
+        if !filled {
+            for (k, (st, tr)) in tranche.iter_mut().zip(tranches).enumerate() {
+                if st.active {
+                    let d = level * tr.share;
+                    st.distributed += d;
+                    st.fv += d;
+                    flows[k * h + t] += d;
+                    *dist_t += d;
+                }
+            }
+            *avail = 0.0;
+            break;
+        }
+    }
+    *avail = avail.max(0.0);
+}
+
+/// What outcome `o` is invoiced in month `t` after `max_paid` and its price
+/// tiers, counting what it pays; `None` when nothing of it is due.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn outcome_amount(
+    model: &Model,
+    o: usize,
+    out: &OutcomeModel,
+    t: usize,
+    ns: usize,
+    cash: &[u64],
+    pay_cells: &[u64],
+    remaining_max: &mut [u64],
+    paid: &mut [u64],
+    tier_position: &mut [u64],
+) -> Option<f64> {
+    let h = model.horizon;
+    let amount = if ns == 1 {
+        // One group: the month's count is paid at once (the cohorts'
+        // order cannot change which price a unit gets).
+        let n = cash[o * h + t];
+        if n == 0 {
+            return None;
+        }
+        let pay_n = n.min(remaining_max[o]);
+        remaining_max[o] -= pay_n;
+        paid[o] += pay_n;
+        if out.tiers.len() == 1 {
+            count_f64(pay_n) * out.tiers[0].1
+        } else {
+            let a = out.tier_amount(tier_position[o], pay_n);
+            tier_position[o] += pay_n;
+            a
+        }
+    } else {
+        let month = &cash[(o * h + t) * ns..(o * h + t + 1) * ns];
+        let mut n = 0;
+        for &k in month {
+            n += k;
+        }
+        if n == 0 {
+            return None;
+        }
+        let at = tier_position[o];
+        let (tier_end, price) = match out.tiers.iter().find(|&&(up_to, _)| up_to > at) {
+            Some(&tier) => tier,
+            None => (at, 0.0), // unreachable: the last tier is open
+        };
+        if n <= remaining_max[o] && at + n <= tier_end {
+            // Nothing binds this month: the order of payment cannot
+            // matter, so pay each segment's count at once.
+            remaining_max[o] -= n;
+            paid[o] += n;
+            tier_position[o] += n;
+            let multipliers = &model.segment_price[o * ns..(o + 1) * ns];
+            let mut amount = 0.0;
+            for (&k, &m) in month.iter().zip(multipliers) {
+                amount += count_f64(k) * price * m;
+            }
+            amount
+        } else {
+            // Lots in payment order (cohort, then segment) through max_paid and the tiers.
+            let lots = &model.lots
+                [model.lot_index[o * h + t] as usize..model.lot_index[o * h + t + 1] as usize];
+            let mut amount = 0.0;
+            for &cell in lots {
+                for s in 0..ns {
+                    let k = pay_cells[cell as usize + s * out.spread];
+                    let pay_n = k.min(remaining_max[o]);
+                    if pay_n == 0 {
+                        continue;
+                    }
+                    remaining_max[o] -= pay_n;
+                    paid[o] += pay_n;
+                    amount +=
+                        out.tier_amount(tier_position[o], pay_n) * model.segment_price[o * ns + s];
+                    tier_position[o] += pay_n;
+                }
+            }
+            amount
+        }
+    };
+    Some(amount)
+}
+
+/// The month's payment of `invoiced` (of which `invoiced_all` is due from
+/// every payer by share, the rest already in `payer_month` per payer): the
+/// budget cap cuts it first, then each payer's own cap (`docs/model.md`,
+/// "Payments").
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn settle_caps(
+    model: &Model,
+    payers: &[(String, f64)],
+    invoiced: f64,
+    invoiced_all: f64,
+    budget_left: &mut f64,
+    cap_hit: &mut bool,
+    payer_month: &mut [f64],
+    payer_cap_left: &mut [f64],
+    payer_paid: &mut [f64],
+) -> f64 {
+    let split = model.payer_split;
+    if !split {
+        let pay = if invoiced > *budget_left {
+            *cap_hit = true;
+            *budget_left
+        } else {
+            invoiced
+        };
+        *budget_left -= pay;
+        pay
+    } else if invoiced > 0.0 {
+        // The budget cap cuts the month pro rata over payers; then each
+        // payer's part is cut to its own remaining cap.
+        let f = if invoiced > *budget_left {
+            *cap_hit = true;
+            *budget_left / invoiced
+        } else {
+            1.0
+        };
+        let mut pay = 0.0;
+        for (((m, left), total), &(_, share)) in payer_month
+            .iter_mut()
+            .zip(payer_cap_left.iter_mut())
+            .zip(payer_paid.iter_mut())
+            .zip(payers)
+        {
+            let x = ((*m + invoiced_all * share) * f).min(*left);
+            *left -= x;
+            *total += x;
+            *m = x;
+            pay += x;
+        }
+        *budget_left = (*budget_left - pay).max(0.0);
+        pay
+    } else {
+        0.0
+    }
+}
+
+/// Step 6: the guarantee, then the principal floor, in the last month;
+/// (guarantee, floor, what of them the payers fund).
+#[inline(always)]
+fn support(
+    model: &Model,
+    tranche: &[TrancheState],
+    flows: &mut [f64],
+    h: usize,
+) -> (f64, f64, f64) {
+    let mut guarantee = 0.0;
+    if let Some((amount, k)) = model.guarantee {
+        let st = &tranche[k];
+        let shortfall = st.contributed - st.distributed;
+        if shortfall > 1e-9 * st.contributed && amount > 0.0 {
+            guarantee = shortfall.min(amount);
+            flows[k * h + h - 1] += guarantee;
+        }
+    }
+    let mut floor = 0.0;
+    if let Some(f) = model.floor {
+        let k = f.tranche;
+        let st = &tranche[k];
+        let back = st.distributed
+            + if model.guarantee.is_some_and(|g| g.1 == k) {
+                guarantee
+            } else {
+                0.0
+            };
+        let top_up = f.share * st.contributed - back;
+        if top_up > 1e-9 * st.contributed {
+            floor = top_up;
+            flows[k * h + h - 1] += floor;
+        }
+    }
+    let mut payer_support = 0.0;
+    if model.guarantee_by == SupportBy::Payer {
+        payer_support += guarantee;
+    }
+    if model.floor.is_some_and(|f| f.by == SupportBy::Payer) {
+        payer_support += floor;
+    }
+    (guarantee, floor, payer_support)
 }
