@@ -4,7 +4,7 @@
 #
 #   benches/instructions.sh            # this working tree
 #   benches/instructions.sh --total    # print only the instructions per trial
-#   IBSIM_IC_SCENARIO=phase2 benches/instructions.sh   # another scenario of scenarios/bench/
+#   IBSIM_IC_SCENARIO=mechanics benches/instructions.sh   # another scenario of scenarios/bench/
 #
 # Runs the `instructions` bench target at 12,000 and 22,000 trials and takes the
 # difference, so start-up (reading and compiling the scenario) cancels out and

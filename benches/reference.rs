@@ -1,6 +1,6 @@
 //! End-to-end benchmark: simulate and summarise `scenarios/bench/reference.yaml`
-//! (phase 1 mechanics) and `scenarios/bench/phase2.yaml` (every key of SPEC
-//! section 8).
+//! (the basic mechanics) and `scenarios/bench/mechanics.yaml` (every payment
+//! mechanic).
 //!
 //! Run with `cargo bench --bench reference` (1,000,000 trials of each on all
 //! cores); `IBSIM_BENCH_TRIALS` and `IBSIM_BENCH_THREADS` override the
@@ -18,7 +18,7 @@ use ibsim::model::Model;
 
 fn main() {
     let names =
-        std::env::var("IBSIM_BENCH_SCENARIOS").unwrap_or_else(|_| "reference,phase2".into());
+        std::env::var("IBSIM_BENCH_SCENARIOS").unwrap_or_else(|_| "reference,mechanics".into());
     for name in names.split(',') {
         bench(name.trim());
     }

@@ -3,10 +3,13 @@
 //! The modules follow the data flow:
 //! [`scenario`] (read, validate) -> [`model`] (compiled, flat) -> [`engine`]
 //! (one trial; parallel runner) -> [`summary`] (metrics' statistics) ->
-//! [`analysis`] (sweep, solve, sensitivity) -> [`report`] (tables, charts,
-//! files); [`check`] compares a run with a stored summary; [`limits`] bounds
-//! what a scenario and a run may ask for. The `ibsim`
-//! binary only parses arguments and calls [`commands`].
+//! [`run`] (a whole run in memory: simulated or merged from [`shard`]s) ->
+//! [`analysis`] (sweep, solve, sensitivity) -> [`report`] (tables, and the
+//! bytes of charts and files) -> [`output`] (the only writer). [`check`]
+//! compares a run with a stored summary; [`limits`] holds every bound and
+//! [`numeric`] the special functions, both importing nothing of ours. The
+//! `ibsim` binary (`src/cli/`) parses arguments, calls these and prints;
+//! `docs/architecture.md` draws the map.
 
 pub mod analysis;
 pub mod check;
@@ -27,7 +30,7 @@ pub mod templates;
 /// (a baseline from another version is compared statistically, not exactly).
 pub const MODEL_VERSION: u32 = 6;
 
-/// Exit codes of the `ibsim` binary (SPEC section 7).
+/// Exit codes of the `ibsim` binary (README, "Commands").
 pub mod exit {
     /// Success.
     pub const OK: i32 = 0;

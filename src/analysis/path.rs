@@ -1,4 +1,4 @@
-//! PATH addressing of scenario values (SPEC section 7): dots between keys,
+//! PATH addressing of scenario values (README, "Commands"): dots between keys,
 //! list items by `id` or `name` (or position), e.g. `outcomes.placement.price`,
 //! `finance.tranches.senior.cap_irr`, `payment.budget_cap`.
 //!

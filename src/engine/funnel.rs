@@ -7,10 +7,10 @@ use super::params::cohort_size;
 use super::variates::beta;
 use super::variates::binomial::{self, LANES};
 use super::workspace::Workspace;
-use crate::model::{Model, Value};
+use crate::model::{CohortModel, Model, Value};
 use crate::numeric::{count_f64, trunc_count};
 
-/// Rounds half up a measured count, clamping at 0 (SPEC section 10).
+/// Rounds half up a measured count, clamping at 0 (docs/scenario-format.md, "Payment mechanics of real contracts").
 #[inline]
 fn measured(count: u64, factor: f64) -> u64 {
     let v = count_f64(count) * factor;
@@ -63,7 +63,6 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
     let h = model.horizon;
     let ns = if NS == 0 { model.segments.len() } else { NS };
     let stride = model.cell_stride;
-    let plag = model.payment_lag;
     // Local slices: their pointers and lengths stay in registers through
     // the loops (rather than being reloaded from the workspace after every
     // binomial draw).
@@ -118,42 +117,12 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         if ns == 1 {
             segment_size[..LANES].copy_from_slice(&size);
         } else if !model.joint_segments {
-            // Multinomial(size, shares) as a chain of binomials.
-            let (mut left, mut share_left) = (size, 1.0);
-            for (s, seg) in model.segments.iter().enumerate() {
-                let k = if s + 1 == ns {
-                    left
-                } else {
-                    binomial::sample_lanes(left, [(seg.share / share_left).min(1.0); LANES], rng)
-                };
-                for l in 0..LANES {
-                    segment_size[l * ns + s] = k[l];
-                    left[l] -= k[l];
-                }
-                share_left -= seg.share;
-            }
+            split_segments(model, ns, size, segment_size, rng);
         }
         for (o, out) in model.outcomes.iter().enumerate() {
-            // The cohorts' rates, one after the other.
-            let mut rate = [0.0; LANES];
-            for (rate, cohort) in rate.iter_mut().zip(cohorts) {
-                let mut r = out.rate.get(p);
-                if out.cohort_sd > 0.0 && r > 0.0 && r < 1.0 {
-                    let var = out.cohort_sd * out.cohort_sd;
-                    if var < r * (1.0 - r) {
-                        let k = r * (1.0 - r) / var - 1.0;
-                        r = beta::sample(r * k, (1.0 - r) * k, rng);
-                    }
-                }
-                for sh in &model.shocks {
-                    if p[sh.param] != 0.0 && cohort.start >= sh.from_month {
-                        r *= sh.multipliers[o];
-                    }
-                }
-                *rate = r;
-            }
+            let rate = cohort_rates(model, o, cohorts, p, rng);
             if out.simple {
-                // One cell: the phase 1 funnel step.
+                // One cell: the plain funnel step (no segments, one lag month).
                 let nb: [u64; LANES] = std::array::from_fn(|l| match out.base {
                     _ if l >= lanes => 0,
                     None => size[l],
@@ -165,164 +134,40 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                 }
                 continue;
             }
-            let spread = out.spread;
-            let n_cells = ns * spread;
-            for l in 0..lanes {
-                let first = (c0 + l) * stride + out.cells;
-                cells[first..first + n_cells].fill(0);
-            }
-            let (base_first, base_spread, base_cells) = match out.base {
-                None => (0, 1, 0),
-                Some(b) => {
-                    let bo = &model.outcomes[b];
-                    (bo.first_lag, bo.spread, bo.cells)
-                }
-            };
-            let lag_lo = out.first_lag - base_first;
-            // The one outcome of `enrolled` with joint segments: the
-            // successes of every segment in one multinomial over (segment,
-            // success) cells and the failures.
-            let (mut joint_left, mut joint_mass) = (size, [1.0; LANES]);
-            let joint = model.joint_segments && out.base.is_none();
-            for s in 0..ns {
-                let r = rate.map(|r| (r * model.segment_rate[o * ns + s]).clamp(0.0, 1.0));
-                let dst = out.cells + s * spread;
-                for jb in 0..base_spread {
-                    let k = if joint {
-                        let pi = r.map(|r| model.segments[s].share * r);
-                        let q: [f64; LANES] = std::array::from_fn(|l| {
-                            if joint_mass[l] > 0.0 {
-                                (pi[l] / joint_mass[l]).min(1.0)
-                            } else {
-                                0.0
-                            }
-                        });
-                        let k = binomial::sample_lanes(joint_left, q, rng);
-                        for l in 0..LANES {
-                            joint_left[l] -= k[l];
-                            joint_mass[l] -= pi[l];
-                        }
-                        k
-                    } else {
-                        let nb: [u64; LANES] = std::array::from_fn(|l| match out.base {
-                            _ if l >= lanes => 0,
-                            None => segment_size[l * ns + s],
-                            Some(_) => cells[(c0 + l) * stride + base_cells + s * base_spread + jb],
-                        });
-                        binomial::sample_lanes(nb, r, rng)
-                    };
-                    if out.lag.len() == 1 {
-                        for l in 0..lanes {
-                            cells[(c0 + l) * stride + dst + jb] += k[l];
-                        }
-                    } else {
-                        // Each success gets its own month: a multinomial split.
-                        let (mut left, mut w_left) = (k, 1.0);
-                        for (i, &(lag, w)) in out.lag.iter().enumerate() {
-                            if left == [0; LANES] {
-                                break;
-                            }
-                            let x = if i + 1 == out.lag.len() {
-                                left
-                            } else {
-                                binomial::sample_lanes(left, [(w / w_left).min(1.0); LANES], rng)
-                            };
-                            for l in 0..lanes {
-                                cells[(c0 + l) * stride + dst + jb + lag - lag_lo] += x[l];
-                                left[l] -= x[l];
-                            }
-                            w_left -= w;
-                        }
-                    }
-                }
-            }
+            draw_cells(
+                model,
+                o,
+                c0,
+                lanes,
+                ns,
+                &size,
+                &rate,
+                segment_size,
+                cells,
+                rng,
+            );
         }
         // The bookkeeping, cohort by cohort in order.
         for (l, cohort) in cohorts.iter().enumerate() {
-            let block = (c0 + l) * stride;
             cost[cohort.start] += count_f64(size[l]) * per_participant;
-            for (o, out) in model.outcomes.iter().enumerate() {
-                let first = block + out.cells;
-                if out.simple {
-                    let k = cells[first];
-                    // (Its cell is the base of later outcomes; without segments
-                    // nothing reads pay_cells or segment_total.)
-                    outcome_total[o] += k;
-                    let event = cohort.start + out.first_lag;
-                    if event < h {
-                        cost[event] += count_f64(k) * model.costs.per_outcome[o].get(p);
-                    }
-                    let cash = event + plag;
-                    if cash < h {
-                        cash_due[o * h + cash] += k;
-                        if k > 0 {
-                            last_cash = last_cash.max(cash + 1);
-                            paying[cash] = true;
-                        }
-                    } else {
-                        unpaid[o] += k;
-                    }
-                    continue;
-                }
-                let spread = out.spread;
-                let n_cells = ns * spread;
-                // The base count: the cohort (all segments) or every cell of the base outcome.
-                let base_total: u64 = match out.base {
-                    None => size[l],
-                    Some(b) => {
-                        let bo = &model.outcomes[b];
-                        cells[block + bo.cells..block + bo.cells + ns * bo.spread]
-                            .iter()
-                            .sum()
-                    }
-                };
-                // One pass over the cells, month by month and within a month
-                // segment by segment: true counts (totals, segments and the
-                // per-outcome cost of each event month), then the counts eligible
-                // for payment (the earliest successes, by month then segment, are
-                // the counterfactual ones; then the measurement) and their cash month.
-                let cells = &cells[first..first + n_cells];
-                let pay = &mut pay_cells[first..first + n_cells];
-                let cost_o = model.costs.per_outcome[o].get(p);
-                let mut left = out
-                    .counterfactual
-                    .map_or(0, |rate| trunc_count(rate * count_f64(base_total) + 0.5)); // floor: non-negative
-                let factor = out.measurement.map(|e| 1.0 + e.get(p));
-                for j in 0..spread {
-                    let event = cohort.start + out.first_lag + j;
-                    let cash = event + plag;
-                    let (mut k, mut k_pay) = (0, 0);
-                    for s in 0..ns {
-                        let x = cells[s * spread + j];
-                        k += x;
-                        if model.segmented {
-                            segment_total[o * ns + s] += x;
-                        }
-                        // (Once the counterfactual is used up, t is 0.)
-                        let t = x.min(left);
-                        left -= t;
-                        let y = match factor {
-                            Some(f) => measured(x - t, f),
-                            None => x - t,
-                        };
-                        pay[s * spread + j] = y;
-                        k_pay += y;
-                        if cash < h {
-                            cash_due[(o * h + cash) * ns + s] += y;
-                        }
-                    }
-                    outcome_total[o] += k;
-                    if event < h {
-                        cost[event] += count_f64(k) * cost_o;
-                    }
-                    if cash >= h {
-                        unpaid[o] += k_pay;
-                    } else if k_pay > 0 {
-                        last_cash = last_cash.max(cash + 1);
-                        paying[cash] = true;
-                    }
-                }
-            }
+            book_cohort(
+                model,
+                c0 + l,
+                size[l],
+                ns,
+                p,
+                cells,
+                pay_cells,
+                Due {
+                    cash: cash_due,
+                    paying,
+                    cost,
+                    outcome_total,
+                    segment_total,
+                    unpaid,
+                    last_cash: &mut last_cash,
+                },
+            );
         }
     }
     *last_cash_out = last_cash;
@@ -332,5 +177,279 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         for c in &mut cost[model.costs.fixed_start..model.costs.fixed_end] {
             *c += fixed;
         }
+    }
+}
+
+/// Outcome `o`'s rate for each cohort of a group, one after the other: the
+/// trial's rate, the cohort's own draw (`cohort_sd`), the active shocks.
+#[inline(always)]
+fn cohort_rates(
+    model: &Model,
+    o: usize,
+    cohorts: &[CohortModel],
+    p: &[f64],
+    rng: &mut Xoshiro256PlusPlus,
+) -> [f64; LANES] {
+    let out = &model.outcomes[o];
+    let mut rate = [0.0; LANES];
+    for (rate, cohort) in rate.iter_mut().zip(cohorts) {
+        let mut r = out.rate.get(p);
+        if out.cohort_sd > 0.0 && r > 0.0 && r < 1.0 {
+            let var = out.cohort_sd * out.cohort_sd;
+            if var < r * (1.0 - r) {
+                let k = r * (1.0 - r) / var - 1.0;
+                r = beta::sample(r * k, (1.0 - r) * k, rng);
+            }
+        }
+        for sh in &model.shocks {
+            if p[sh.param] != 0.0 && cohort.start >= sh.from_month {
+                r *= sh.multipliers[o];
+            }
+        }
+        *rate = r;
+    }
+    rate
+}
+
+/// The successes of outcome `o` (not a one-cell outcome) for a group of
+/// cohorts starting at `c0`: per segment and base month one binomial for
+/// every cohort of the group, each split over its lag's months, into the
+/// count cells.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn draw_cells(
+    model: &Model,
+    o: usize,
+    c0: usize,
+    lanes: usize,
+    ns: usize,
+    size: &[u64; LANES],
+    rate: &[f64; LANES],
+    segment_size: &[u64],
+    cells: &mut [u64],
+    rng: &mut Xoshiro256PlusPlus,
+) {
+    let out = &model.outcomes[o];
+    let stride = model.cell_stride;
+    let spread = out.spread;
+    let n_cells = ns * spread;
+    for l in 0..lanes {
+        let first = (c0 + l) * stride + out.cells;
+        cells[first..first + n_cells].fill(0);
+    }
+    let (base_first, base_spread, base_cells) = match out.base {
+        None => (0, 1, 0),
+        Some(b) => {
+            let bo = &model.outcomes[b];
+            (bo.first_lag, bo.spread, bo.cells)
+        }
+    };
+    let lag_lo = out.first_lag - base_first;
+    // The one outcome of `enrolled` with joint segments: the
+    // successes of every segment in one multinomial over (segment,
+    // success) cells and the failures.
+    let (mut joint_left, mut joint_mass) = (*size, [1.0; LANES]);
+    let joint = model.joint_segments && out.base.is_none();
+    for s in 0..ns {
+        let r = rate.map(|r| (r * model.segment_rate[o * ns + s]).clamp(0.0, 1.0));
+        let dst = out.cells + s * spread;
+        for jb in 0..base_spread {
+            let k = if joint {
+                let pi = r.map(|r| model.segments[s].share * r);
+                let q: [f64; LANES] = std::array::from_fn(|l| {
+                    if joint_mass[l] > 0.0 {
+                        (pi[l] / joint_mass[l]).min(1.0)
+                    } else {
+                        0.0
+                    }
+                });
+                let k = binomial::sample_lanes(joint_left, q, rng);
+                for l in 0..LANES {
+                    joint_left[l] -= k[l];
+                    joint_mass[l] -= pi[l];
+                }
+                k
+            } else {
+                let nb: [u64; LANES] = std::array::from_fn(|l| match out.base {
+                    _ if l >= lanes => 0,
+                    None => segment_size[l * ns + s],
+                    Some(_) => cells[(c0 + l) * stride + base_cells + s * base_spread + jb],
+                });
+                binomial::sample_lanes(nb, r, rng)
+            };
+            if out.lag.len() == 1 {
+                for l in 0..lanes {
+                    cells[(c0 + l) * stride + dst + jb] += k[l];
+                }
+            } else {
+                // Each success gets its own month: a multinomial split.
+                let (mut left, mut w_left) = (k, 1.0);
+                for (i, &(lag, w)) in out.lag.iter().enumerate() {
+                    if left == [0; LANES] {
+                        break;
+                    }
+                    let x = if i + 1 == out.lag.len() {
+                        left
+                    } else {
+                        binomial::sample_lanes(left, [(w / w_left).min(1.0); LANES], rng)
+                    };
+                    for l in 0..lanes {
+                        cells[(c0 + l) * stride + dst + jb + lag - lag_lo] += x[l];
+                        left[l] -= x[l];
+                    }
+                    w_left -= w;
+                }
+            }
+        }
+    }
+}
+
+/// Where a cohort's counts go: cash due per outcome and month, the months
+/// with something to pay, costs, totals and what is never paid.
+struct Due<'a> {
+    cash: &'a mut [u64],
+    paying: &'a mut [bool],
+    cost: &'a mut [f64],
+    outcome_total: &'a mut [u64],
+    segment_total: &'a mut [u64],
+    unpaid: &'a mut [u64],
+    last_cash: &'a mut usize,
+}
+
+/// The bookkeeping of cohort `c` (of size `size`): true counts (totals,
+/// segments and the per-outcome cost of each event month), then the counts
+/// eligible for payment (the earliest successes, by month then segment, are
+/// the counterfactual ones; then the measurement) and their cash month.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn book_cohort(
+    model: &Model,
+    c: usize,
+    size: u64,
+    ns: usize,
+    p: &[f64],
+    cells: &[u64],
+    pay_cells: &mut [u64],
+    due: Due,
+) {
+    let Due {
+        cash: cash_due,
+        paying,
+        cost,
+        outcome_total,
+        segment_total,
+        unpaid,
+        last_cash,
+    } = due;
+    let h = model.horizon;
+    let plag = model.payment_lag;
+    let cohort = &model.cohorts[c];
+    let block = c * model.cell_stride;
+    for (o, out) in model.outcomes.iter().enumerate() {
+        let first = block + out.cells;
+        if out.simple {
+            let k = cells[first];
+            // (Its cell is the base of later outcomes; without segments
+            // nothing reads pay_cells or segment_total.)
+            outcome_total[o] += k;
+            let event = cohort.start + out.first_lag;
+            if event < h {
+                cost[event] += count_f64(k) * model.costs.per_outcome[o].get(p);
+            }
+            let cash = event + plag;
+            if cash < h {
+                cash_due[o * h + cash] += k;
+                if k > 0 {
+                    *last_cash = (*last_cash).max(cash + 1);
+                    paying[cash] = true;
+                }
+            } else {
+                unpaid[o] += k;
+            }
+            continue;
+        }
+        let spread = out.spread;
+        let n_cells = ns * spread;
+        // The base count: the cohort (all segments) or every cell of the base outcome.
+        let base_total: u64 = match out.base {
+            None => size,
+            Some(b) => {
+                let bo = &model.outcomes[b];
+                cells[block + bo.cells..block + bo.cells + ns * bo.spread]
+                    .iter()
+                    .sum()
+            }
+        };
+        // One pass over the cells, month by month and within a month
+        // segment by segment: true counts (totals, segments and the
+        // per-outcome cost of each event month), then the counts eligible
+        // for payment (the earliest successes, by month then segment, are
+        // the counterfactual ones; then the measurement) and their cash month.
+        let cells = &cells[first..first + n_cells];
+        let pay = &mut pay_cells[first..first + n_cells];
+        let cost_o = model.costs.per_outcome[o].get(p);
+        let mut left = out
+            .counterfactual
+            .map_or(0, |rate| trunc_count(rate * count_f64(base_total) + 0.5)); // floor: non-negative
+        let factor = out.measurement.map(|e| 1.0 + e.get(p));
+        for j in 0..spread {
+            let event = cohort.start + out.first_lag + j;
+            let cash = event + plag;
+            let (mut k, mut k_pay) = (0, 0);
+            for s in 0..ns {
+                let x = cells[s * spread + j];
+                k += x;
+                if model.segmented {
+                    segment_total[o * ns + s] += x;
+                }
+                // (Once the counterfactual is used up, t is 0.)
+                let t = x.min(left);
+                left -= t;
+                let y = match factor {
+                    Some(f) => measured(x - t, f),
+                    None => x - t,
+                };
+                pay[s * spread + j] = y;
+                k_pay += y;
+                if cash < h {
+                    cash_due[(o * h + cash) * ns + s] += y;
+                }
+            }
+            outcome_total[o] += k;
+            if event < h {
+                cost[event] += count_f64(k) * cost_o;
+            }
+            if cash >= h {
+                unpaid[o] += k_pay;
+            } else if k_pay > 0 {
+                *last_cash = (*last_cash).max(cash + 1);
+                paying[cash] = true;
+            }
+        }
+    }
+}
+
+/// Each cohort of a group split over the segments, Multinomial(size,
+/// shares) as a chain of binomials, into `segment_size[lane * ns + segment]`.
+#[inline(always)]
+fn split_segments(
+    model: &Model,
+    ns: usize,
+    size: [u64; LANES],
+    segment_size: &mut [u64],
+    rng: &mut Xoshiro256PlusPlus,
+) {
+    let (mut left, mut share_left) = (size, 1.0);
+    for (s, seg) in model.segments.iter().enumerate() {
+        let k = if s + 1 == ns {
+            left
+        } else {
+            binomial::sample_lanes(left, [(seg.share / share_left).min(1.0); LANES], rng)
+        };
+        for l in 0..LANES {
+            segment_size[l * ns + s] = k[l];
+            left[l] -= k[l];
+        }
+        share_left -= seg.share;
     }
 }

@@ -1,4 +1,4 @@
-//! Internal rate of return of monthly cash flows (SPEC sections 4 and 9).
+//! Internal rate of return of monthly cash flows (docs/model.md, "Metrics").
 //!
 //! The IRR is the root of NPV(r) = sum f_t (1 + r)^-t on r in (-1, +inf) with
 //! the smallest |r| (numpy_financial.irr's rule), annualised as
@@ -474,7 +474,7 @@ pub fn irr_monthly(flows: &[f64]) -> Option<f64> {
     IrrSolver::new(flows.len()).solve(flows)
 }
 
-/// Annualised IRR `(1 + r_m)^12 - 1` of monthly flows, following SPEC section 9:
+/// Annualised IRR `(1 + r_m)^12 - 1` of monthly flows, following docs/model.md, "Metrics":
 /// NaN when nothing was contributed; -1 when nothing came back; 0 when the net
 /// is within the tolerance (1e-9 of contributions); NaN when there is no root.
 pub fn annual_irr(flows: &[f64], contributed: f64, returned: f64) -> f64 {

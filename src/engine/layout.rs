@@ -1,8 +1,8 @@
-//! The per-trial metric row: which column holds which metric of SPEC section 4.
+//! The per-trial metric row: which column holds which metric of docs/model.md, "Metrics".
 //!
 //! Column names are the output keys (`outcome.placement`, `tranche.senior.irr`).
-//! Columns whose name starts with `_` are internal flags (loss with the SPEC
-//! section 9 tolerance, guarantee called, ...) used by the probabilities and
+//! Columns whose name starts with `_` are internal flags (loss within the
+//! tolerance of docs/model.md, "Metrics", guarantee called, ...) used by the probabilities and
 //! never printed as metrics.
 
 use crate::model::Model;

@@ -1,4 +1,4 @@
-//! One trial of the contract, month by month (SPEC section 3), and the
+//! One trial of the contract, month by month (docs/model.md, "A trial"), and the
 //! parallel runner that streams trials into per-metric columns.
 //!
 //! A trial's random numbers come from a generator seeded by (seed, trial

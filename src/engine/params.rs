@@ -65,7 +65,7 @@ pub fn trial_params(model: &Model, draws: &Draws, trial: u64, ws: &mut Workspace
     draw_params(model, draws, trial, &mut rng, ws);
 }
 
-/// Rounds half up and clamps at 0 (SPEC section 9) a drawn cohort size.
+/// Rounds half up and clamps at 0 (docs/model.md, "Details of a trial") a drawn cohort size.
 #[inline]
 pub(super) fn cohort_size(v: f64) -> u64 {
     if v.is_finite() && v > 0.0 {

@@ -130,7 +130,7 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         active_end = h;
     }
     let mut excess_pv = 0.0;
-    // The deal account (SPEC section 11): cash held between months.
+    // The deal account (docs/model.md, "The deal account"): cash held between months.
     let mut held = 0.0;
     let every = model.distribution_every;
     // Outcome payments since the last settlement of excess, and the window

@@ -6,7 +6,7 @@ use super::layout::Layout;
 use super::variates::binomial;
 use crate::model::Model;
 
-/// The deal account's month-by-month series (SPEC section 11) that a trial
+/// The deal account's month-by-month series (docs/model.md, "The deal account") that a trial
 /// records in [`Workspace::account`], series after series.
 pub mod account {
     /// Outcome payments received by the deal (after the provider's success share).
@@ -130,7 +130,7 @@ pub(super) struct Ledger {
     pub(super) payer_support: f64,
 }
 
-/// Totals of every money flow of one trial (SPEC section 9 identity).
+/// Totals of every money flow of one trial (docs/model.md, "The deal account": money conserved).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct MoneyTotals {
     /// Outcome payments made by the payers (after caps).
@@ -156,7 +156,7 @@ pub struct MoneyTotals {
 }
 
 impl MoneyTotals {
-    /// What comes in minus what goes out (SPEC section 9): gross payments,
+    /// What comes in minus what goes out (docs/model.md, "The deal account"): gross payments,
     /// contributions and service fees, less distributions, the success
     /// share, excess and the delivery cost. Zero up to rounding in every
     /// trial, with or without recycling.

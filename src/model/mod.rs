@@ -44,7 +44,7 @@ pub enum ParamKind {
     CohortSize(usize),
     /// A cost input (its scenario path).
     Cost(String),
-    /// The evaluator's relative error on outcome `i`'s paid count (SPEC section 10).
+    /// The evaluator's relative error on outcome `i`'s paid count (docs/scenario-format.md, "Payment mechanics of real contracts").
     Measurement(usize),
 }
 
@@ -290,7 +290,7 @@ pub struct Model {
     /// Where money beyond every cap goes.
     pub excess_to: ExcessTo,
     /// Excess leaves the deal account after each distribution (`monthly`)
-    /// rather than in the last month (`end`); SPEC section 11.
+    /// rather than in the last month (`end`); docs/model.md, "The deal account".
     pub excess_monthly: bool,
     /// Distribution months are those with (t + 1) divisible by this, and
     /// the last month: 1 for `monthly`, the horizon for `end`.

@@ -1,4 +1,4 @@
-//! Ready-to-use samplers for the distribution kinds of SPEC section 2.
+//! Ready-to-use samplers for the distribution kinds of docs/model.md, "Scenario".
 //!
 //! Every per-trial parameter is drawn by its quantile function `Q(u)` from
 //! one uniform `u` in (0, 1). That single mechanism serves plain random

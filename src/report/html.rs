@@ -711,7 +711,7 @@ fn run_section(h: &mut String, pg: &Page, run: &Value) {
     }
 }
 
-/// How the deal account works (SPEC section 11), as label and value rows.
+/// How the deal account works (docs/model.md, "The deal account"), as label and value rows.
 pub fn deal_terms(model: &Model, lang: Lang) -> Vec<(&'static str, String)> {
     let s = lang.strings();
     let schedule = match model.distribution_every {
@@ -788,7 +788,7 @@ fn account_section(h: &mut String, account: &AccountBands, cur: &str, lang: Lang
     h.push_str("</table>\n");
 }
 
-/// The label of an outcome and its section 8 terms (paid_by, counterfactual, measurement).
+/// The label of an outcome and its payment terms (paid_by, counterfactual, measurement).
 fn outcome_note(o: &crate::scenario::Outcome, lang: Lang) -> String {
     let s = lang.strings();
     let [paid_by, counterfactual, measurement] = s.notes;

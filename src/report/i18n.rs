@@ -693,7 +693,7 @@ impl Lang {
         }
     }
 
-    /// The label of a metric of `summary.json` (SPEC section 4) or of a
+    /// The label of a metric of `summary.json` (docs/model.md, "Metrics") or of a
     /// probability, for people (the key stays what it is); `party` gives the
     /// name to show for a payer or tranche named in the key.
     pub fn metric_label(self, key: &str, party: &dyn Fn(&str) -> String) -> String {

@@ -10,7 +10,7 @@ pub fn money(x: f64, cur: &str, lang: Lang) -> String {
 }
 
 /// An outcome some of whose successes fell after the horizon, so were never
-/// paid (SPEC section 3): means per trial of `unpaid_after_horizon.<id>`
+/// paid (docs/model.md, "A trial"): means per trial of `unpaid_after_horizon.<id>`
 /// and of `outcome.<id>`.
 pub struct Unpaid<'a> {
     /// The outcome id.

@@ -1,4 +1,4 @@
-//! Reading and checking scenario files (SPEC sections 2 and 9).
+//! Reading and checking scenario files (docs/model.md, "Scenario").
 //!
 //! [`load`] reads a file, parses it as YAML 1.2 into the typed
 //! [`Scenario`], runs every validation rule and returns either a checked

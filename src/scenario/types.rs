@@ -1,7 +1,7 @@
-//! The typed scenario file of SPEC section 2, as read from YAML.
+//! The typed scenario file of docs/model.md, "Scenario", as read from YAML.
 //!
 //! These structures mirror the file one to one (every key, every default of
-//! SPEC section 9), reject unknown keys, and derive the JSON Schema that
+//! docs/model.md, "Metrics"), reject unknown keys, and derive the JSON Schema that
 //! `ibsim schema` prints. Checks that need more than one field live in
 //! [`crate::scenario::validate`].
 
@@ -33,7 +33,7 @@ pub struct Scenario {
     /// Regular enrolment shorthand (exactly one of `cohorts` and `enrolment`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrolment: Option<Enrolment>,
-    /// Population groups inside every cohort (SPEC section 8).
+    /// Population groups inside every cohort (docs/scenario-format.md, "Payment mechanics of real contracts").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<Segment>,
     /// The outcome funnel, in declaration order.
@@ -125,7 +125,7 @@ pub struct Enrolment {
 }
 
 /// A population group inside every cohort: each cohort is split by a
-/// multinomial draw on the shares (SPEC section 8).
+/// multinomial draw on the shares (docs/scenario-format.md, "Payment mechanics of real contracts").
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Segment {
@@ -162,7 +162,7 @@ pub enum SupportBy {
 }
 
 /// `principal_floor:` at the end, the covered tranche is topped up to `share`
-/// of its contributions (SPEC section 8).
+/// of its contributions (docs/scenario-format.md, "Payment mechanics of real contracts").
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrincipalFloor {
@@ -340,7 +340,7 @@ pub enum ExcessTo {
     Provider,
 }
 
-/// When money beyond every cap leaves the deal account (SPEC section 11).
+/// When money beyond every cap leaves the deal account (docs/model.md, "The deal account").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExcessSettlement {

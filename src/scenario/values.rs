@@ -139,7 +139,7 @@ pub struct DiscreteParams {
     pub weights: Vec<f64>,
 }
 
-/// An uncertain quantity: a constant or one of the distribution kinds of SPEC section 2.
+/// An uncertain quantity: a constant or one of the distribution kinds of docs/model.md, "Scenario".
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Dist {
@@ -344,7 +344,7 @@ impl<V: JsonSchema> JsonSchema for IdMap<V> {
 }
 
 /// One marginal price tier: outcomes number `previous up_to + 1 ..= up_to`
-/// of an outcome id are paid at `price` (SPEC section 10).
+/// of an outcome id are paid at `price` (docs/scenario-format.md, "Payment mechanics of real contracts").
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
@@ -480,7 +480,7 @@ impl JsonSchema for PerOutcome {
     }
 }
 
-/// When the deal account distributes to the tranches (SPEC section 11):
+/// When the deal account distributes to the tranches (docs/model.md, "The deal account"):
 /// `monthly`, `end`, or `{every_months: N}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Distributions {

@@ -433,7 +433,7 @@ fn fold_column(values: &[f64]) -> (f64, u64, f64, f64) {
     (sum, nan, min, max)
 }
 
-/// A JSON number, or null for NaN and infinities (SPEC section 9).
+/// A JSON number, or null for NaN and infinities (docs/model.md, "Summaries").
 pub fn num(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }

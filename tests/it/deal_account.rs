@@ -1,4 +1,4 @@
-//! The deal account (SPEC section 11): settlement of excess and
+//! The deal account (docs/model.md, "The deal account"): settlement of excess and
 //! distribution schedules. Old numbers stay reachable bit for bit,
 //! hand-computed deals for each rule, and properties over random deals.
 

@@ -1,4 +1,4 @@
-//! The engine against hand computations, closed forms and invariants (SPEC sections 3-6, 9).
+//! The engine against hand computations, closed forms and invariants (docs/model.md).
 
 use crate::common::library::{draws, model, run};
 use ibsim::engine::runner::simulate;
@@ -222,7 +222,7 @@ fn expected_counts_and_payer_cost_match_closed_forms_within_5_se() {
     );
 }
 
-/// Checks the per-trial invariants of SPEC section 9 on every trial of `text`.
+/// Checks the per-trial invariants of docs/model.md on every trial of `text`.
 fn check_invariants(text: &str, trials: u64) {
     let m = model(text);
     let layout = Layout::new(&m);

@@ -1,4 +1,4 @@
-//! The payment mechanics of SPEC section 8 (conventions of section 10)
+//! The payment mechanics of real contracts (docs/scenario-format.md)
 //! against hand computations, closed forms and per-trial invariants.
 
 use crate::common::library::model;
@@ -403,7 +403,7 @@ fn check_every_trial(text: &str, trials: u64) {
 #[test]
 fn invariants_hold_in_every_trial_with_every_mechanism() {
     let read = |p: &str| std::fs::read_to_string(crate::common::root().join(p)).unwrap();
-    check_every_trial(&read("scenarios/bench/phase2.yaml"), 2000);
+    check_every_trial(&read("scenarios/bench/mechanics.yaml"), 2000);
     for s in [
         "scenarios/buenos-aires-proyecta.yaml",
         "scenarios/village-enterprise-dib.yaml",
@@ -413,7 +413,7 @@ fn invariants_hold_in_every_trial_with_every_mechanism() {
         check_every_trial(&read(s), 1000);
     }
     // No recycling, caps that bind hard, a payer-funded floor.
-    let hard = read("scenarios/bench/phase2.yaml")
+    let hard = read("scenarios/bench/mechanics.yaml")
         .replace("recycling: true", "recycling: false")
         .replace("cap: 8500000000", "cap: 3000000000")
         .replace("by: guarantor}", "by: payer}")

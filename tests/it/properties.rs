@@ -1,6 +1,6 @@
-//! Property tests: randomly generated VALID scenarios (every section 2 and
-//! section 8 mechanism mixed at random), and in every trial the invariants of
-//! SPEC sections 9 and 11: money conserved, caps never exceeded, tranche
+//! Property tests: randomly generated VALID scenarios (every key of the
+//! format and every payment mechanic mixed at random), and in every trial the invariants of
+//! docs/model.md: money conserved, caps never exceeded, tranche
 //! IRR never above its cap, paid counts never above achieved ones (without a
 //! measurement error), payer cost never negative, peak funding >= 0, the
 //! guarantee within its amount, the floor kept.

@@ -7,7 +7,7 @@
 //! binomial random variates", J. Statist. Comput. Simul. 46, 1993): one
 //! square root to set up, and a point in the central box (a share 0.86 v_r
 //! of the attempts, v_r = 0.92 - 4.2 / b: 70% and 64% of them on average for
-//! the reference and phase 2 benchmark scenarios' n and p, nearing 79% for
+//! the reference and mechanics benchmark scenarios' n and p, nearing 79% for
 //! large n p q) is a variate from one uniform and one division. It is
 //! exact: points outside the central box are accepted by the ratio
 //! recursion f(k)/f(m) near the mode, or by a log squeeze and Stirling's

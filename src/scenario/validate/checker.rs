@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::limits::MAX_AMOUNT;
 use crate::scenario::values::Whole;
 
-/// Tolerance on shares summing to one (SPEC section 9).
+/// Tolerance on shares summing to one (docs/model.md, "Scenario").
 pub const SHARE_SUM_TOLERANCE: f64 = 1e-9;
 
 /// One problem found in a scenario: the field path and what was expected.

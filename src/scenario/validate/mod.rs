@@ -1,4 +1,4 @@
-//! Every rule of SPEC sections 2 and 9 that a typed read cannot enforce by
+//! Every rule of docs/model.md, "Scenario" that a typed read cannot enforce by
 //! itself: ranges, references between fields, feasible distribution
 //! parameters, shares summing to one, a positive-definite correlation matrix.
 //!

@@ -1,4 +1,4 @@
-//! The per-trial invariants of SPEC sections 9 and 11, shared by the
+//! The per-trial invariants of docs/model.md, shared by the
 //! property tests and the mechanics tests.
 
 use ibsim::engine::{Discounts, Draws, Layout, Workspace, run_trial};
@@ -135,7 +135,7 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
         }
         account(&m, &ws).map_err(|e| format!("trial {t}: {e}"))?;
         // Under `end`, excess leaves only once tier 1 has returned every
-        // contribution: every tranche is made whole first (SPEC section 11).
+        // contribution: every tranche is made whole first (docs/model.md, "The deal account").
         if !m.excess_monthly && x.excess > 0.0 {
             for (k, tr) in m.tranches.iter().enumerate() {
                 let net = col(&ws, &format!("tranche.{}.net", tr.name));
@@ -165,7 +165,7 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// The deal account of one trial (SPEC section 11): cash held never
+/// The deal account of one trial (docs/model.md, "The deal account"): cash held never
 /// negative and empty at the end, each month's cash the last month's plus
 /// receipts less what paid costs, distributions and excess, distributions
 /// only in distribution months and excess only when it may leave.
@@ -217,7 +217,7 @@ fn account(m: &Model, ws: &Workspace) -> Result<(), String> {
 
 /// Whether each of the first `trials` trials loses money before any
 /// guarantee or principal floor: distributions below contributions (with
-/// the SPEC section 9 tolerance).
+/// the tolerance of docs/model.md, "Metrics").
 pub fn loss_flags(text: &str, trials: u64) -> Vec<bool> {
     let Trials {
         m,
