@@ -44,11 +44,11 @@ while IFS='|' read -r label regex; do
   d=$(( (b - a) / (HIGH - LOW) ))
   printf '%-22s %12d %7.1f%%\n' "$label" "$d" "$(awk "BEGIN {print 100 * $d / $per_trial}")"
 done <<'STAGES'
-parameters|ibsim::engine::draw_params
-funnel|ibsim::engine::funnel
-payments + waterfall|ibsim::engine::waterfall
-metrics (with IRR)|ibsim::engine::metrics
+parameters|ibsim::engine::params::draw_params
+funnel|ibsim::engine::funnel::funnel
+payments + waterfall|ibsim::engine::waterfall::waterfall
+metrics (with IRR)|ibsim::engine::metrics::metrics
   of which IRR|ibsim::engine::irr::IrrSolver::solve
-summary|ibsim::summary::(summarize|stats)
+summary|ibsim::summary::(summarize|stats::stats)
 STAGES
 echo "(the rest is the runner: seeding, copying rows into columns, the thread pool)"

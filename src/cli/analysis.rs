@@ -32,13 +32,13 @@ impl Destination {
             },
             replace,
         };
-        output::claim(&d.dir, &d.owner, replace).map_err(Error::Failed)?;
+        output::claim(&d.dir, &d.owner, replace).map_err(Error::failed)?;
         Ok(d)
     }
 
     /// A staging folder for this destination's `product`.
     pub fn stage(&self, product: Product) -> Result<Staging, Error> {
-        Staging::new(&self.dir, self.owner.clone(), product, self.replace).map_err(Error::Failed)
+        Staging::new(&self.dir, self.owner.clone(), product, self.replace).map_err(Error::failed)
     }
 }
 
@@ -56,7 +56,7 @@ pub fn check_paths(s: &Scenario, vary: &[Vary]) -> Result<(), Error> {
     use ibsim::analysis::path::{get, set};
     for v in vary {
         for x in [v.lo, v.hi] {
-            set(s, &v.path, x).map_err(|e| Error::Failed(format!("--vary {}: {e}", v.path)))?;
+            set(s, &v.path, x).map_err(|e| Error::failed(format!("--vary {}: {e}", v.path)))?;
         }
     }
     // Two PATHs for one value (the same text, or an item by id and by
@@ -70,7 +70,7 @@ pub fn check_paths(s: &Scenario, vary: &[Vary]) -> Result<(), Error> {
                 .map(f64::to_bits)
         };
         if a.lo != a.hi && b_when_a_is(a.lo) != b_when_a_is(a.hi) {
-            return Err(Error::Usage(format!(
+            return Err(Error::usage(format!(
                 "--vary {} and --vary {} name the same value: vary two different values",
                 a.path, b.path
             )));

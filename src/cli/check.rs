@@ -48,7 +48,7 @@ pub struct Args {
 /// what moved.
 pub fn run(a: &Args) -> Result<(), Error> {
     if !(a.sigma.is_finite() && a.sigma > 0.0) {
-        return Err(Error::Usage("--sigma must be a positive number".into()));
+        return Err(Error::usage("--sigma must be a positive number"));
     }
     let baseline = read_baseline(a)?;
     let from_base = |key: &str| baseline.as_ref().and_then(|b| b[key].as_u64());
@@ -65,7 +65,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
     let name = a.scenario.display();
     if a.update {
         ibsim::output::write_atomic(&a.baseline, text.as_bytes())
-            .map_err(|e| Error::Failed(format!("cannot write {}: {e}", a.baseline.display())))?;
+            .map_err(|e| Error::failed(format!("cannot write {}: {e}", a.baseline.display())))?;
         if !a.quiet {
             println!(
                 "updated {} from {name} ({} trials, seed {})",
@@ -143,19 +143,19 @@ fn read_baseline(a: &Args) -> Result<Option<Value>, Error> {
         Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
             Ok(v) if v.get("metrics").is_some() && v.get("trials").is_some() => {
                 ibsim::check::baseline_problem(&v)
-                    .map_err(|e| Error::Usage(format!("{path}: {e}")))?;
+                    .map_err(|e| Error::usage(format!("{path}: {e}")))?;
                 Ok(Some(v))
             }
-            Ok(_) => Err(Error::Usage(format!(
+            Ok(_) => Err(Error::usage(format!(
                 "{path}: not an ibsim summary.json (no `metrics` or `trials`)"
             ))),
-            Err(e) => Err(Error::Usage(format!("{path}: not valid JSON: {e}"))),
+            Err(e) => Err(Error::usage(format!("{path}: not valid JSON: {e}"))),
         },
         Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound && a.update => Ok(None),
         Err(e) => {
             let missing =
                 matches!(&e, ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound);
-            Err(Error::Usage(format!(
+            Err(Error::usage(format!(
                 "cannot read baseline {path}: {e}{}",
                 if missing {
                     " (create it with --update)"

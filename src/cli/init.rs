@@ -41,16 +41,16 @@ pub fn run(a: &Args) -> Result<(), Error> {
     };
     let lang = Lang::from(a.lang);
     let t = ibsim::templates::find(name)
-        .ok_or_else(|| Error::Usage(format!("unknown template `{name}`")))?;
+        .ok_or_else(|| Error::usage(format!("unknown template `{name}`")))?;
     let file = &a.file;
     if file.exists() && !a.force {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "{} already exists; choose another name or pass --force to replace it",
             file.display()
         )));
     }
     ibsim::output::write_atomic(file, t.text(lang).as_bytes())
-        .map_err(|e| Error::Failed(format!("cannot write {}: {e}", file.display())))?;
+        .map_err(|e| Error::failed(format!("cannot write {}: {e}", file.display())))?;
     let f = file.display();
     match lang {
         Lang::En => println!(

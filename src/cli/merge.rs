@@ -65,10 +65,10 @@ fn merge_sweep(a: &Args) -> Result<(), Error> {
     for p in &a.shards {
         let sh = ibsim::shard::read_container(p, ibsim::shard::SWEEP_MAGIC, "sweep shard")
             .and_then(|b| ibsim::shard::decode_sweep(&b))
-            .map_err(|e| Error::Failed(format!("{}: {e}", p.display())))?;
+            .map_err(|e| Error::failed(format!("{}: {e}", p.display())))?;
         shards.push((p.display().to_string(), sh));
     }
-    let (h, rows, cap) = ibsim::shard::assemble_sweep(shards).map_err(Error::Failed)?;
+    let (h, rows, cap) = ibsim::shard::assemble_sweep(shards).map_err(Error::failed)?;
     let bits = |v: &serde_json::Value| v.as_u64().map(f64::from_bits);
     let vary: Vec<Vary> = h["vary"]
         .as_array()

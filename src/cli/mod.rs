@@ -119,7 +119,7 @@ fn threads(s: &str) -> Result<usize, String> {
 fn shard_flag(flag: Option<&str>) -> Result<Option<ibsim::shard::ShardSpec>, Error> {
     flag.map(ibsim::shard::ShardSpec::parse)
         .transpose()
-        .map_err(|e| Error::Usage(format!("--shard {e}")))
+        .map_err(|e| Error::usage(format!("--shard {e}")))
 }
 
 /// Runs the subcommand; the process exit code.

@@ -74,13 +74,13 @@ pub fn run(a: &Args) -> Result<(), Error> {
         file: file_name(&a.scenario),
         name: p.model.name.clone(),
     };
-    output::claim(&dir, &owner, c.replace).map_err(Error::Failed)?;
+    output::claim(&dir, &owner, c.replace).map_err(Error::failed)?;
     let until = a
         .until_se
         .as_deref()
         .map(|spec| UntilSe::parse(spec, &ibsim::engine::Layout::new(&p.model)))
         .transpose()
-        .map_err(|e| Error::Usage(format!("--until-se {e}")))?;
+        .map_err(|e| Error::usage(format!("--until-se {e}")))?;
     let bar = Bar::trials(c.quiet);
     let result = ibsim::run::simulate(p, c.threads, until, &|e| bar.update(e))?;
     bar.finish();
@@ -129,7 +129,7 @@ pub fn write(w: &Written) -> Result<(), Error> {
         file: result.summary.scenario.file.clone(),
         name: result.summary.scenario.name.clone(),
     };
-    let staging = Staging::new(&w.dir, owner, Product::Run, w.replace).map_err(Error::Failed)?;
+    let staging = Staging::new(&w.dir, owner, Product::Run, w.replace).map_err(Error::failed)?;
     let trials = result.columns.len() as f64;
     let run_info = serde_json::json!({
         "ibsim_version": env!("CARGO_PKG_VERSION"),
@@ -154,7 +154,7 @@ pub fn write(w: &Written) -> Result<(), Error> {
     ];
     if !w.no_report {
         let report_start = std::time::Instant::now();
-        docs.extend(ibsim::report::files(result, &run_info, w.lang).map_err(Error::Failed)?);
+        docs.extend(ibsim::report::files(result, &run_info, w.lang).map_err(Error::failed)?);
         if !w.quiet && std::env::var_os("IBSIM_TIMING").is_some() {
             eprintln!("reports: {:.3} s", report_start.elapsed().as_secs_f64());
         }
@@ -162,11 +162,11 @@ pub fn write(w: &Written) -> Result<(), Error> {
     if w.save_trials {
         docs.push(
             ibsim::report::trials_csv(&result.columns)
-                .map_err(|e| Error::Failed(format!("cannot write trials.csv: {e}")))?,
+                .map_err(|e| Error::failed(format!("cannot write trials.csv: {e}")))?,
         );
     }
     write_documents(staging.path(), &docs)?;
-    staging.commit().map_err(Error::Failed)?;
+    staging.commit().map_err(Error::failed)?;
     if !w.quiet {
         let m = &result.model;
         let last = &m.outcomes[m.last_outcome].id;
@@ -196,7 +196,7 @@ pub fn write(w: &Written) -> Result<(), Error> {
 /// Writes rendered documents under `dir`.
 pub fn write_documents(dir: &Path, docs: &[ibsim::report::Document]) -> Result<(), Error> {
     output::write_files(dir, docs.iter().map(|d| (d.path.as_path(), &d.bytes[..])))
-        .map_err(Error::Failed)
+        .map_err(Error::failed)
 }
 
 /// Whose outputs a sweep shard's header belongs to: its `scenario.file` and `scenario.name`.
@@ -218,9 +218,8 @@ pub fn owner_of(summary: &serde_json::Value) -> Owner {
 fn run_shard(a: &Args, spec: ibsim::shard::ShardSpec) -> Result<(), Error> {
     let c = &a.common;
     if a.until_se.is_some() || a.save_trials {
-        return Err(Error::Usage(
-            "--shard cannot be combined with --until-se or --save-trials (merge the shards first)"
-                .into(),
+        return Err(Error::usage(
+            "--shard cannot be combined with --until-se or --save-trials (merge the shards first)",
         ));
     }
     let p = Prepared::load(&a.scenario, c.trials, c.seed)?;
@@ -234,12 +233,12 @@ fn run_shard(a: &Args, spec: ibsim::shard::ShardSpec) -> Result<(), Error> {
         file: file_name(&a.scenario),
         name: p.model.name.clone(),
     };
-    output::claim(&dir, &owner, c.replace).map_err(Error::Failed)?;
+    output::claim(&dir, &owner, c.replace).map_err(Error::failed)?;
     let path = dir.join(format!("shard-{}-of-{}.ibshard", spec.index, spec.count));
     std::fs::create_dir_all(&dir)
         .and_then(|()| output::write_atomic(&path, &bytes))
         .and_then(|()| output::mark(&dir, &owner))
-        .map_err(|e| Error::Failed(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
     if !c.quiet {
         println!(
             "wrote {} (trials {}..{} of {}, {:.2} s)",

@@ -25,7 +25,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
     let (p, dest) = load(&a.scenario, c)?;
     let model = &p.model;
     if model.params.is_empty() {
-        return Err(Error::Failed(format!(
+        return Err(Error::failed(format!(
             "{} has no uncertain inputs (every value is a constant)",
             a.scenario.display()
         )));
@@ -33,16 +33,16 @@ pub fn run(a: &Args) -> Result<(), Error> {
     let runs = 1 + 2 * model.params.len() as u64;
     p.check_cost(p.trials, runs, c.threads, c.force)?;
     let res = ibsim::analysis::sensitivity::analyse(model, p.trials, p.seed, c.threads)
-        .map_err(Error::Failed)?;
+        .map_err(Error::failed)?;
     let lang: Lang = c.lang.into();
     let staging = dest.stage(Product::Sensitivity)?;
     let mut docs = vec![ibsim::report::Document::new(
         "sensitivity.json".into(),
         output::json_text(&res.to_json()).into_bytes(),
     )];
-    docs.extend(ibsim::report::tornado::files(&res, &model.currency, lang).map_err(Error::Failed)?);
+    docs.extend(ibsim::report::tornado::files(&res, &model.currency, lang).map_err(Error::failed)?);
     write_documents(staging.path(), &docs)?;
-    staging.commit().map_err(Error::Failed)?;
+    staging.commit().map_err(Error::failed)?;
     if !c.quiet {
         let path = dest.dir.join("sensitivity.json");
         let path = path.display();

@@ -36,18 +36,18 @@ pub struct Args {
 pub fn run(a: &Args) -> Result<(), Error> {
     let c = &a.common;
     if a.target.is_empty() {
-        return Err(Error::Usage(
-            "give at least one --target, e.g. \"prob(investor_irr >= 0.08) >= 0.8\"".into(),
+        return Err(Error::usage(
+            "give at least one --target, e.g. \"prob(investor_irr >= 0.08) >= 0.8\"",
         ));
     }
     let tol = a.tol;
     if !(tol.is_finite() && (ibsim::limits::MIN_TOL..1.0).contains(&tol)) {
-        return Err(Error::Usage(format!(
+        return Err(Error::usage(format!(
             "--tol {tol}: expected a fraction of the range from {:e} to below 1 (default 1e-4)",
             ibsim::limits::MIN_TOL
         )));
     }
-    let vary = Vary::parse(&a.vary).map_err(|e| Error::Usage(format!("--vary {e}")))?;
+    let vary = Vary::parse(&a.vary).map_err(|e| Error::usage(format!("--vary {e}")))?;
     let (p, dest) = load(&a.scenario, c)?;
     let s = &p.loaded.scenario;
     check_paths(s, std::slice::from_ref(&vary))?;
@@ -64,11 +64,11 @@ pub fn run(a: &Args) -> Result<(), Error> {
     let targets = a
         .target
         .iter()
-        .map(|t| Target::parse(t, &metrics).map_err(|e| Error::Usage(format!("--target {e}"))))
+        .map(|t| Target::parse(t, &metrics).map_err(|e| Error::usage(format!("--target {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let result =
         ibsim::analysis::solve::solve(s, &vary, &targets, a.grid, tol, p.trials, p.seed, c.threads)
-            .map_err(Error::Failed)?;
+            .map_err(Error::failed)?;
     let staging = dest.stage(Product::Solve)?;
     output::write_atomic(
         &staging.path().join("solve.json"),
@@ -77,7 +77,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
     .map_err(|e| e.to_string())
     .and_then(|()| staging.commit())
     .map_err(|e| {
-        Error::Failed(format!(
+        Error::failed(format!(
             "cannot write solve.json into {}: {e}",
             dest.dir.display()
         ))

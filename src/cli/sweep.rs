@@ -46,13 +46,11 @@ pub fn run(a: &Args) -> Result<(), Error> {
         payer_cap: a.payer_cap,
     };
     if a.vary.is_empty() || a.vary.len() > 2 {
-        return Err(Error::Usage(
-            "give one or two --vary PATH=LO..HI:STEPS".into(),
-        ));
+        return Err(Error::usage("give one or two --vary PATH=LO..HI:STEPS"));
     }
     let mut vary = Vec::new();
     for v in &a.vary {
-        let mut x = Vary::parse(v).map_err(|e| Error::Usage(format!("--vary {e}")))?;
+        let mut x = Vary::parse(v).map_err(|e| Error::usage(format!("--vary {e}")))?;
         if x.steps == 0 {
             x.steps = 11;
         }
@@ -83,7 +81,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
             }
         },
     )
-    .map_err(Error::Failed)?;
+    .map_err(Error::failed)?;
     if !quiet {
         eprintln!();
     }
@@ -115,7 +113,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
             std::fs::create_dir_all(&dest.dir)
                 .and_then(|()| output::write_atomic(&path, &bytes))
                 .and_then(|()| output::mark(&dest.dir, &dest.owner))
-                .map_err(|e| Error::Failed(format!("cannot write {}: {e}", path.display())))?;
+                .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
             if !c.quiet {
                 println!(
                     "wrote {} (grid points {}..{} of {total})",
@@ -146,9 +144,9 @@ pub fn write(
         ),
         ibsim::report::Document::new("sweep.csv".into(), result.to_csv().into_bytes()),
     ];
-    docs.extend(ibsim::report::sweep_chart::files(result, limits, lang).map_err(Error::Failed)?);
+    docs.extend(ibsim::report::sweep_chart::files(result, limits, lang).map_err(Error::failed)?);
     write_documents(staging.path(), &docs)?;
-    staging.commit().map_err(Error::Failed)?;
+    staging.commit().map_err(Error::failed)?;
     if !quiet {
         let dir = dest.dir.display();
         print!("{}", ibsim::report::sweep_chart::table(result, lang));
