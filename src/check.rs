@@ -380,87 +380,10 @@ pub fn baseline_problem(b: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// A value as the check's table shows it, with `digits` significant digits.
-fn show_with(v: &Value, digits: usize) -> String {
-    match v {
-        Value::Null => "missing/NaN".into(),
-        Value::Number(x) => match x.as_f64() {
-            Some(f) if f != 0.0 && (f.abs() >= 1e7 || f.abs() < 1e-3) => {
-                format!("{f:.*e}", digits - 1)
-            }
-            Some(f) if f == f.trunc() => format!("{f}"),
-            Some(f) => {
-                let int_digits = f.abs().log10().floor().max(0.0) as usize + 1;
-                let s = format!("{f:.*}", digits.saturating_sub(int_digits).max(1));
-                s.trim_end_matches('0').trim_end_matches('.').to_owned()
-            }
-            None => x.to_string(),
-        },
-        other => other.to_string(),
-    }
-}
-
-/// Two values as the table shows them side by side: with as many digits
-/// as it takes (up to 17) for different values to look different.
-pub fn show_pair(a: &Value, b: &Value) -> (String, String) {
-    let mut digits = 7;
-    loop {
-        let (x, y) = (show_with(a, digits), show_with(b, digits));
-        if x != y || a == b || digits >= 17 {
-            return (x, y);
-        }
-        digits += 1;
-    }
-}
-
-/// The readable table of what moved (at most `limit` rows).
-pub fn table(r: &Report, limit: usize) -> String {
-    let mut s = String::new();
-    let w = r
-        .differences
-        .iter()
-        .take(limit)
-        .map(|d| d.key.len())
-        .max()
-        .unwrap_or(3)
-        .max(3);
-    s.push_str(&format!(
-        "  {:<w$}  {:>16}  {:>16}  {:>12}\n",
-        "key", "baseline", "now", "diff (se)"
-    ));
-    for d in r.differences.iter().take(limit) {
-        let z = d.sigmas.map_or("-".into(), |z| format!("{z:+.2}"));
-        let (baseline, now) = show_pair(&d.baseline, &d.now);
-        s.push_str(&format!(
-            "  {:<w$}  {:>16}  {:>16}  {:>12}\n",
-            crate::scenario::printable(&d.key),
-            baseline,
-            now,
-            z
-        ));
-    }
-    if r.differences.len() > limit {
-        s.push_str(&format!("  ... and {} more\n", r.differences.len() - limit));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn the_table_shows_enough_digits_to_see_a_difference() {
-        let (a, b) = show_pair(&json!(1234.5678), &json!(1234.5678 * (1.0 + 1e-7)));
-        assert_ne!(a, b);
-        assert_eq!(a, "1234.5678");
-        let (a, b) = show_pair(&json!(2.5e9), &json!(2.5e9 * (1.0 + 1e-12)));
-        assert_ne!(a, b, "{a} {b}");
-        // Equal values stay short.
-        assert_eq!(show_pair(&json!(0.25), &json!(0.25)).0, "0.25");
-        assert_eq!(show_pair(&json!(null), &json!(1.0)).0, "missing/NaN");
-    }
 
     #[test]
     fn exact_reports_every_differing_number_and_missing_key() {

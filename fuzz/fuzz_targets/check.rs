@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let (model, cols, now) = run();
     let exact = ibsim::check::exact(&base, now);
-    let _ = ibsim::check::table(&exact, 20);
+    let _ = ibsim::report::analysis::check_table(&exact, 20);
     let stat = ibsim::check::statistical(&base, now, model, cols, 4.0);
-    let _ = ibsim::check::table(&stat, 20);
+    let _ = ibsim::report::analysis::check_table(&stat, 20);
 });

@@ -127,7 +127,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
             format!("moved by more than {} se", a.sigma)
         }
     );
-    print!("{}", ibsim::check::table(&report, 20));
+    print!("{}", ibsim::report::analysis::check_table(&report, 20));
     println!(
         "if the change is intended: ibsim check {name} --baseline {} --update",
         a.baseline.display()

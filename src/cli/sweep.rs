@@ -149,7 +149,7 @@ pub fn write(
     staging.commit().map_err(Error::failed)?;
     if !quiet {
         let dir = dest.dir.display();
-        print!("{}", ibsim::report::sweep_chart::table(result, lang));
+        print!("{}", ibsim::report::analysis::sweep_table(result, lang));
         match lang {
             Lang::En => println!("  wrote {dir}/sweep.csv, sweep.json and charts/sweep.png"),
             Lang::Es => {

@@ -1,9 +1,12 @@
-//! The terminal text of `ibsim solve` and `ibsim sensitivity` (the sweep's
-//! table is beside its chart in [`super::sweep_chart`]).
+//! The terminal text of the analyses: `ibsim sweep`'s table, `ibsim solve`'s
+//! lines, `ibsim sensitivity`'s table and `ibsim check`'s table of what moved.
 
-use super::i18n::{Lang, number};
+use super::i18n::{Lang, number, pct};
 use crate::analysis::sensitivity::Sensitivity;
 use crate::analysis::solve::{Outcome, SolveResult};
+use crate::analysis::sweep::SweepResult;
+use crate::check::Report;
+use serde_json::Value;
 
 /// The terminal table of `ibsim sensitivity`.
 pub fn sensitivity_table(res: &Sensitivity, lang: Lang) -> String {
@@ -144,4 +147,140 @@ pub fn solve_text(res: &SolveResult, lang: Lang) -> String {
         None => {}
     }
     s
+}
+
+/// The terminal table of a sweep.
+pub fn sweep_table(res: &SweepResult, lang: Lang) -> String {
+    let mut head: Vec<String> = res.vary.iter().map(|v| v.path.clone()).collect();
+    head.extend(lang.strings().sweep_columns.map(String::from));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (vals, figs, ok) in &res.rows {
+        let mut r: Vec<String> = vals
+            .iter()
+            .map(|v| number(*v, if v.abs() >= 100.0 { 0 } else { 4 }, lang))
+            .collect();
+        let g = |k: &str| {
+            figs.iter()
+                .find(|f| f.0 == k)
+                .map_or((f64::NAN, f64::NAN), |f| (f.1, f.2))
+        };
+        let ps = |k: &str| {
+            let (v, se) = g(k);
+            format!("{} ±{}", pct(v, lang), pct(se, lang))
+        };
+        r.push(ps("investor_irr_mean"));
+        r.push(ps("prob_loss"));
+        r.push(ps("prob_below_hurdle"));
+        r.push(number(g("payer_cost_mean").0, 0, lang));
+        r.push(number(g("payer_cost_p95").0, 0, lang));
+        r.push(ps("prob_budget_cap_hit"));
+        r.push(number(g("capital_needed_p95").0, 0, lang));
+        let words = lang.strings().feasible_words;
+        r.push(if *ok { words[0] } else { words[1] }.into());
+        rows.push(r);
+    }
+    let widths: Vec<usize> = (0..head.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([head[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let mut s = String::from(" ");
+        for (c, w) in cells.iter().zip(&widths) {
+            s.push_str(&format!(" {}{}", " ".repeat(w - c.chars().count()), c));
+        }
+        s + "\n"
+    };
+    let mut out = line(&head);
+    for r in &rows {
+        out.push_str(&line(r));
+    }
+    out
+}
+
+/// A value as the check's table shows it, with `digits` significant digits.
+fn show_with(v: &Value, digits: usize) -> String {
+    match v {
+        Value::Null => "missing/NaN".into(),
+        Value::Number(x) => match x.as_f64() {
+            Some(f) if f != 0.0 && (f.abs() >= 1e7 || f.abs() < 1e-3) => {
+                format!("{f:.*e}", digits - 1)
+            }
+            Some(f) if f == f.trunc() => format!("{f}"),
+            Some(f) => {
+                let int_digits = f.abs().log10().floor().max(0.0) as usize + 1;
+                let s = format!("{f:.*}", digits.saturating_sub(int_digits).max(1));
+                s.trim_end_matches('0').trim_end_matches('.').to_owned()
+            }
+            None => x.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Two values as the table shows them side by side: with as many digits
+/// as it takes (up to 17) for different values to look different.
+pub fn show_pair(a: &Value, b: &Value) -> (String, String) {
+    let mut digits = 7;
+    loop {
+        let (x, y) = (show_with(a, digits), show_with(b, digits));
+        if x != y || a == b || digits >= 17 {
+            return (x, y);
+        }
+        digits += 1;
+    }
+}
+
+/// The readable table of what moved (at most `limit` rows).
+pub fn check_table(r: &Report, limit: usize) -> String {
+    let mut s = String::new();
+    let w = r
+        .differences
+        .iter()
+        .take(limit)
+        .map(|d| d.key.len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    s.push_str(&format!(
+        "  {:<w$}  {:>16}  {:>16}  {:>12}\n",
+        "key", "baseline", "now", "diff (se)"
+    ));
+    for d in r.differences.iter().take(limit) {
+        let z = d.sigmas.map_or("-".into(), |z| format!("{z:+.2}"));
+        let (baseline, now) = show_pair(&d.baseline, &d.now);
+        s.push_str(&format!(
+            "  {:<w$}  {:>16}  {:>16}  {:>12}\n",
+            crate::scenario::printable(&d.key),
+            baseline,
+            now,
+            z
+        ));
+    }
+    if r.differences.len() > limit {
+        s.push_str(&format!("  ... and {} more\n", r.differences.len() - limit));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_table_shows_enough_digits_to_see_a_difference() {
+        let (a, b) = show_pair(&json!(1234.5678), &json!(1234.5678 * (1.0 + 1e-7)));
+        assert_ne!(a, b);
+        assert_eq!(a, "1234.5678");
+        let (a, b) = show_pair(&json!(2.5e9), &json!(2.5e9 * (1.0 + 1e-12)));
+        assert_ne!(a, b, "{a} {b}");
+        // Equal values stay short.
+        assert_eq!(show_pair(&json!(0.25), &json!(0.25)).0, "0.25");
+        assert_eq!(show_pair(&json!(null), &json!(1.0)).0, "missing/NaN");
+    }
 }
