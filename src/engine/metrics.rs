@@ -2,7 +2,7 @@
 
 use super::irr;
 use super::layout::Layout;
-use super::workspace::{Discounts, Ledger, Workspace};
+use super::workspace::{Discounts, Ledger, MoneyTotals, Workspace};
 use crate::model::Model;
 use crate::numeric::count_f64;
 use crate::scenario::{ExcessTo, SupportBy};
@@ -27,35 +27,46 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
     let l = layout;
     let row = &mut ws.row;
     row[l.guarantee_paid] = if model.guarantee_by == SupportBy::Guarantor {
-        lg.money.guarantee
+        lg.guarantee
     } else {
         0.0
     } + if model.floor.is_some_and(|f| f.by == SupportBy::Guarantor) {
-        lg.money.floor
+        lg.floor
     } else {
         0.0
     };
-    row[l.provider_bonus] = lg.money.success_share
+    row[l.provider_bonus] = lg.success
         + if model.excess_to == ExcessTo::Provider {
-            lg.money.excess
+            lg.excess_total
         } else {
             0.0
         };
-    row[l.excess] = lg.money.excess;
+    row[l.excess] = lg.excess_total;
     if let Some(i) = l.service_fee_paid {
-        row[i] = lg.money.service_fees;
+        row[i] = lg.service_fees;
     }
     if let Some(i) = l.payer_support {
-        row[i] = lg.money.payer_support;
+        row[i] = lg.payer_support;
     }
     if let Some(i) = l.floor_paid {
-        row[i] = lg.money.floor;
+        row[i] = lg.floor;
     }
-    row[l.flag_guarantee_called] = f64::from(u8::from(lg.money.guarantee > 0.0));
+    row[l.flag_guarantee_called] = f64::from(u8::from(lg.guarantee > 0.0));
     if let Some(i) = l.flag_floor_called {
-        row[i] = f64::from(u8::from(lg.money.floor > 0.0));
+        row[i] = f64::from(u8::from(lg.floor > 0.0));
     }
-    ws.totals = lg.money;
+    ws.totals = MoneyTotals {
+        gross_payments: lg.gross,
+        contributions: lg.contributions,
+        distributions: lg.distributions,
+        success_share: lg.success,
+        excess: lg.excess_total,
+        delivery_cost: lg.delivery_cost,
+        service_fees: lg.service_fees,
+        guarantee: lg.guarantee,
+        floor: lg.floor,
+        payer_support: lg.payer_support,
+    };
 }
 
 /// Counts per outcome (true, paid, unpaid after the horizon) and per segment.
@@ -83,15 +94,15 @@ fn counts(model: &Model, l: &Layout, ws: &mut Workspace) {
 fn payers(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Workspace) {
     let h = model.horizon;
     // Everything the payers pay besides outcome payments.
-    let payer_other = model.evaluation_cost + lg.money.service_fees + lg.money.payer_support;
-    let mut payer_cost = lg.money.gross_payments - lg.excess_payer + model.evaluation_cost;
+    let payer_other = model.evaluation_cost + lg.service_fees + lg.payer_support;
+    let mut payer_cost = lg.gross - lg.excess_payer + model.evaluation_cost;
     let mut payer_cost_pv = lg.payer_pv - lg.excess_payer_pv + model.evaluation_cost;
-    if lg.money.payer_support != 0.0 {
-        payer_cost += lg.money.payer_support;
-        payer_cost_pv += lg.money.payer_support * disc.payer[h - 1];
+    if lg.payer_support != 0.0 {
+        payer_cost += lg.payer_support;
+        payer_cost_pv += lg.payer_support * disc.payer[h - 1];
     }
-    if lg.money.service_fees != 0.0 {
-        payer_cost += lg.money.service_fees;
+    if lg.service_fees != 0.0 {
+        payer_cost += lg.service_fees;
     }
     let last = ws.outcome_total[model.last_outcome];
     let row = &mut ws.row;
@@ -115,7 +126,7 @@ fn payers(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Wor
     } else {
         payer_cost / last as f64
     };
-    row[l.delivery_cost] = lg.money.delivery_cost;
+    row[l.delivery_cost] = lg.delivery_cost;
     row[l.budget_cap_hit] = f64::from(u8::from(lg.cap_hit));
 }
 
@@ -123,8 +134,8 @@ fn payers(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Wor
 /// contributions, peak funding, and the loss and hurdle flags.
 #[inline(always)]
 fn investors(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Workspace) {
-    let back = lg.money.distributions + lg.money.guarantee + lg.money.floor;
-    let contributions = lg.money.contributions;
+    let back = lg.distributions + lg.guarantee + lg.floor;
+    let contributions = lg.contributions;
     let net = back - contributions;
     let tol = 1e-9 * contributions;
     let npv: f64 = ws
@@ -161,12 +172,12 @@ fn tranches(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut W
         let ck = ws.tranche[k].contributed;
         let mut bk = ws.tranche[k].distributed
             + if model.guarantee.is_some_and(|g| g.1 == k) {
-                lg.money.guarantee
+                lg.guarantee
             } else {
                 0.0
             };
         if model.floor.is_some_and(|f| f.tranche == k) {
-            bk += lg.money.floor;
+            bk += lg.floor;
         }
         let base = l.tranche + 3 * k;
         let row = &mut ws.row;

@@ -2,7 +2,7 @@
 //! budgets, and the deal account's waterfall to the tranches (see
 //! `docs/model.md`, "The deal account").
 
-use super::workspace::{Discounts, Ledger, MoneyTotals, TrancheState, Workspace, account};
+use super::workspace::{Discounts, Ledger, TrancheState, Workspace, account};
 use crate::model::{Model, OutcomeModel, TrancheModel};
 use crate::numeric::count_f64;
 use crate::scenario::{ExcessTo, SupportBy};
@@ -333,23 +333,21 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
     let (guarantee, floor, payer_support) = support(model, tranche, flows, h);
 
     ws.ledger = Ledger {
-        money: MoneyTotals {
-            gross_payments: gross,
-            contributions,
-            distributions,
-            success_share: success,
-            excess: excess_total,
-            delivery_cost,
-            service_fees,
-            guarantee,
-            floor,
-            payer_support,
-        },
+        gross,
+        success,
+        excess_total,
         excess_payer,
         excess_payer_pv,
+        contributions,
+        distributions,
         payer_pv,
         peak,
         cap_hit,
+        delivery_cost,
+        service_fees,
+        guarantee,
+        floor,
+        payer_support,
     };
 }
 

@@ -107,20 +107,27 @@ pub(super) struct TrancheState {
     pub(super) active: bool,
 }
 
-/// What the waterfall of one trial adds up to: its money totals, and what
-/// the payers' and investors' metrics need besides.
+/// What the waterfall of one trial adds up to.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Ledger {
-    pub(super) money: MoneyTotals,
-    /// Excess returned to the payers, nominal and discounted.
+    pub(super) gross: f64,
+    pub(super) success: f64,
+    pub(super) excess_total: f64,
     pub(super) excess_payer: f64,
     pub(super) excess_payer_pv: f64,
-    /// The payers' outcome payments and service fees, discounted.
+    pub(super) contributions: f64,
+    pub(super) distributions: f64,
     pub(super) payer_pv: f64,
-    /// Peak funding.
     pub(super) peak: f64,
-    /// Whether the budget cap cut a payment.
     pub(super) cap_hit: bool,
+    pub(super) delivery_cost: f64,
+    pub(super) service_fees: f64,
+    /// The guarantee paid, whoever funds it.
+    pub(super) guarantee: f64,
+    /// The principal floor's top-up, whoever funds it.
+    pub(super) floor: f64,
+    /// Guarantee and floor money funded by the payers.
+    pub(super) payer_support: f64,
 }
 
 /// Totals of every money flow of one trial (docs/model.md, "The deal account": money conserved).
