@@ -52,299 +52,69 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
     let h = model.horizon;
     let fixed = |n: usize, len: usize| if n == 0 { len } else { n };
     let nt = fixed(NT, model.tranches.len());
-    let ns = fixed(NS, model.segments.len());
     let np = fixed(NP, model.payers.len());
     let (tranches, payers) = (&model.tranches[..nt], &model.payers[..np]);
-    // Local slices: their pointers and lengths stay in registers through the loop.
-    let Workspace {
-        pay_cells,
-        cash,
-        cost,
-        payments,
-        flows,
-        tranche,
-        remaining_max,
-        tier_position,
-        paid,
-        payer_month,
-        payer_cap_left,
-        payer_paid,
-        payer_excess,
-        payer_window,
-        last_cash,
-        paying,
-        position: position_out,
-        account: account_out,
-        record_account,
-        ..
-    } = ws;
-    let (cost, payments) = (&cost[..h], &mut payments[..h]);
-    let (flows, tranche, position_out) = (
-        &mut flows[..nt * h],
-        &mut tranche[..nt],
-        &mut position_out[..h],
-    );
-    let (payer_month, payer_cap_left, payer_paid, payer_excess, payer_window) = (
-        &mut payer_month[..np],
-        &mut payer_cap_left[..np],
-        &mut payer_paid[..np],
-        &mut payer_excess[..np],
-        &mut payer_window[..np],
-    );
-    let account_out = &mut account_out[..account::SERIES * h];
-    let record = *record_account;
-    let disc_payer = &disc.payer[..h];
-    for (r, out) in remaining_max.iter_mut().zip(&model.outcomes) {
-        *r = out.max_paid;
-    }
-    tier_position.fill(0);
-    paid.fill(0);
-    tranche.fill(TrancheState::default());
+    let (last_cash, record) = (ws.last_cash, ws.record_account);
     let split = model.payer_split;
-    if split {
-        payer_cap_left.copy_from_slice(&model.payer_caps);
-        payer_paid.fill(0.0);
-        payer_excess.fill(0.0);
-    }
-    let mut delivery_cost = 0.0;
-    let mut service_fees = 0.0;
-    let mut budget_left = model.budget_cap.unwrap_or(f64::INFINITY);
-    let mut cap_hit = false;
-    let (mut gross, mut success, mut excess_total, mut excess_payer_pv, mut excess_payer) =
-        (0.0, 0.0, 0.0, 0.0, 0.0);
-    let (mut contributions, mut distributions) = (0.0, 0.0);
-    let mut payer_pv = 0.0;
-    let mut position = 0.0;
-    let mut peak: f64 = 0.0;
-    let s_share = model.success_share;
-    let fee_share = model.service_fee;
+    // Local slices: their pointers and lengths stay in registers through the loop.
+    let mut sl = Slices::of(ws, nt, np, h);
+    sl.reset(model, split);
     // Months after the last cost and the last payment move no money: only
     // their flows (zero) and the investors' position are written, after the loop.
     // (Cash left in the deal account keeps them active: see the loop.)
     let mut active_end = h;
-    while active_end > *last_cash && cost[active_end - 1] == 0.0 {
+    while active_end > last_cash && sl.cost[active_end - 1] == 0.0 {
         active_end -= 1;
     }
     let cash_end = active_end;
     if model.account_holds {
         active_end = h;
     }
-    let mut excess_pv = 0.0;
-    // The deal account (docs/model.md, "The deal account"): cash held between months.
-    let mut held = 0.0;
-    let every = model.distribution_every;
-    // Outcome payments since the last settlement of excess, and the window
-    // they belong to (monthly settlement: the months up to the next
-    // distribution month; end: the whole contract).
-    let mut pay_window = 0.0;
-    let mut window = usize::MAX;
-    // Every tranche has its capital back and sits at its cap: the last
-    // distribution left money over, and until a new contribution the tiers
-    // would pay nothing (outstanding capital and the cap's future value are
-    // exactly 0), so they are skipped.
-    let mut saturated = false;
+    let mut r = Running::new(model);
+    let k = Consts {
+        h,
+        ns: fixed(NS, model.segments.len()),
+        np,
+        split,
+        s_share: model.success_share,
+        fee_share: model.service_fee,
+        every: model.distribution_every,
+        cash_end,
+        record,
+    };
+    let disc_payer = &disc.payer[..h];
     for t in 0..h {
-        // After the last cost and payment, an empty account moves no money
-        // in any later month (a held one still pays the tranches and settles).
-        if t >= cash_end && held == 0.0 {
+        if !month(model, tranches, payers, disc_payer, &k, &mut sl, &mut r, t) {
             active_end = t;
             break;
         }
-        // What the investors fund of the month's cost, before receipts (the
-        // payment steps below touch none of the totals this adds to): a
-        // service fee reimburses part of the cost; investors fund the rest.
-        let c_t = cost[t];
-        delivery_cost += c_t;
-        let c_t = if fee_share > 0.0 {
-            let fee = fee_share * c_t;
-            service_fees += fee;
-            payer_pv += fee * disc_payer[t];
-            (1.0 - fee_share) * c_t
-        } else {
-            c_t
-        };
-        if !paying[t] && held == 0.0 {
-            // Nothing is due (most months) and the account is empty: no
-            // receipts, so the cost is all contribution and nothing is
-            // distributed. The general path below would compute the same
-            // bits; it only adds zeros.
-            payments[t] = 0.0;
-            contribute(tranche, tranches, flows, h, t, c_t);
-            contributions += c_t;
-            if c_t > 0.0 {
-                saturated = false;
-            }
-            position += c_t;
-            position_out[t] = position;
-            if position > peak {
-                peak = position;
-            }
-            if record {
-                record_month(account_out, h, t, [0.0, c_t, c_t, 0.0, 0.0, 0.0]);
-            }
-            continue;
-        }
-        // Step 3: the month's outcome payments, after every cap (nothing is
-        // due in a month without cash: the caps and counters stay as they are).
-        let mut invoiced = 0.0;
-        let mut pay = 0.0;
-        if paying[t] {
-            // (Split by payer:) what every payer pays by share.
-            let mut invoiced_all = 0.0;
-            for (o, out) in model.outcomes.iter().enumerate() {
-                let Some(amount) = outcome_amount(
-                    model,
-                    o,
-                    out,
-                    t,
-                    ns,
-                    cash,
-                    pay_cells,
-                    remaining_max,
-                    paid,
-                    tier_position,
-                ) else {
-                    continue;
-                };
-                invoiced += amount;
-                if split {
-                    if model.paid_by_all[o] {
-                        invoiced_all += amount;
-                    } else {
-                        let w = &model.payer_weights[o * np..(o + 1) * np];
-                        for (m, w) in payer_month.iter_mut().zip(w) {
-                            *m += amount * w;
-                        }
-                    }
-                }
-            }
-            pay = settle_caps(
-                model,
-                payers,
-                invoiced,
-                invoiced_all,
-                &mut budget_left,
-                &mut cap_hit,
-                payer_month,
-                payer_cap_left,
-                payer_paid,
-            );
-        }
-        payments[t] = pay;
-        gross += pay;
-        let receipts = pay * (1.0 - s_share);
-        success += pay * s_share;
-
-        // Step 1: receipts into the account. Step 2: with recycling the
-        // account pays the month's costs first; investors fund the rest.
-        // (With an empty account this is the monthly waterfall's
-        // N_t = R_t - C_t, bit for bit: c - r is exactly -(r - c).)
-        held += receipts;
-        let contrib = if model.recycling {
-            let from_account = held.min(c_t);
-            held -= from_account;
-            c_t - from_account
-        } else {
-            c_t
-        };
-        contribute(tranche, tranches, flows, h, t, contrib);
-        contributions += contrib;
-        if contrib > 0.0 {
-            saturated = false;
-        }
-        let last_month = t + 1 == h;
-        // Step 3: a distribution month sends the account through the tiers.
-        let distributing = every == 1 || (t + 1) % every == 0 || last_month;
-        let tiers = distributing && !saturated;
-        let mut avail = if tiers { held } else { 0.0 };
-        let mut dist_t = 0.0;
-        // Tier 1: return of capital by seniority, pro rata to outstanding within a rank.
-        if avail > 0.0 {
-            return_capital(model, tranche, flows, h, t, &mut avail, &mut dist_t);
-        }
-        // Tier 2: return up to each tranche's IRR cap, water-filling by share.
-        if avail > 0.0 {
-            return_to_caps(tranche, tranches, flows, h, t, &mut avail, &mut dist_t);
-        }
-        if tiers {
-            held = avail;
-            saturated = avail > 0.0;
-        }
-        distributions += dist_t;
-        if split {
-            // The payers' payments of the current settlement window.
-            let w = if model.excess_monthly { t / every } else { 0 };
-            if w != window {
-                window = w;
-                payer_window.fill(0.0);
-                pay_window = 0.0;
-            }
-            if invoiced > 0.0 {
-                for (acc, m) in payer_window.iter_mut().zip(payer_month.iter()) {
-                    *acc += *m;
-                }
-                pay_window += pay;
-                payer_month.fill(0.0);
-            }
-        }
-        // Step 4: excess leaves after a distribution (monthly settlement)
-        // or in the last month (end); otherwise it waits in the account.
-        let mut excess = 0.0;
-        if distributing && (model.excess_monthly || last_month) {
-            excess = held;
-            held = 0.0;
-            if split && excess > 0.0 && pay_window > 0.0 && model.excess_to == ExcessTo::Payer {
-                for (e, m) in payer_excess.iter_mut().zip(payer_window.iter()) {
-                    *e += excess * m / pay_window;
-                }
-            }
-        }
-        excess_total += excess;
-        excess_pv += excess * disc_payer[t];
-        payer_pv += pay * disc_payer[t];
-        record_month(
-            account_out,
-            h,
-            t,
-            [receipts, c_t, contrib, dist_t, excess, held],
-        );
-        position += contrib - dist_t;
-        position_out[t] = position;
-        if position > peak {
-            peak = position;
-        }
     }
     for t in active_end..h {
-        payments[t] = 0.0;
-        position_out[t] = position;
+        sl.payments[t] = 0.0;
+        sl.position_out[t] = r.position;
         for k in 0..nt {
-            flows[k * h + t] = 0.0;
+            sl.flows[k * h + t] = 0.0;
         }
         if record {
-            record_month(account_out, h, t, [0.0; account::SERIES]);
+            record_month(sl.account_out, h, t, [0.0; account::SERIES]);
         }
     }
-    if model.excess_to == ExcessTo::Payer {
-        excess_payer = excess_total;
-        excess_payer_pv = excess_pv;
-    }
-
     // Step 6: the guarantee, then the principal floor, in the last month.
-    let (guarantee, floor, payer_support) = support(model, tranche, flows, h);
-
+    let (guarantee, floor, payer_support) = support(model, sl.tranche, sl.flows, h);
+    let excess_back = model.excess_to == ExcessTo::Payer;
     ws.ledger = Ledger {
-        gross,
-        success,
-        excess_total,
-        excess_payer,
-        excess_payer_pv,
-        contributions,
-        distributions,
-        payer_pv,
-        peak,
-        cap_hit,
-        delivery_cost,
-        service_fees,
+        gross: r.gross,
+        success: r.success,
+        excess_total: r.excess_total,
+        excess_payer: if excess_back { r.excess_total } else { 0.0 },
+        excess_payer_pv: if excess_back { r.excess_pv } else { 0.0 },
+        contributions: r.contributions,
+        distributions: r.distributions,
+        payer_pv: r.payer_pv,
+        peak: r.peak,
+        cap_hit: r.cap_hit,
+        delivery_cost: r.delivery_cost,
+        service_fees: r.service_fees,
         guarantee,
         floor,
         payer_support,
@@ -669,4 +439,440 @@ fn support(
         payer_support += floor;
     }
     (guarantee, floor, payer_support)
+}
+
+/// The running totals of one trial's waterfall (a local of the trial: its
+/// fields stay in registers).
+struct Running {
+    delivery_cost: f64,
+    service_fees: f64,
+    budget_left: f64,
+    cap_hit: bool,
+    gross: f64,
+    success: f64,
+    excess_total: f64,
+    contributions: f64,
+    distributions: f64,
+    payer_pv: f64,
+    /// Cumulative investor position (contributions - distributions).
+    position: f64,
+    peak: f64,
+    excess_pv: f64,
+    /// Cash held in the deal account between months.
+    held: f64,
+    /// Outcome payments since the last settlement of excess, and the window
+    /// they belong to (monthly settlement: the months up to the next
+    /// distribution month; end: the whole contract).
+    pay_window: f64,
+    window: usize,
+    /// Every tranche has its capital back and sits at its cap: the last
+    /// distribution left money over, and until a new contribution the tiers
+    /// would pay nothing (outstanding capital and the cap's future value are
+    /// exactly 0), so they are skipped.
+    saturated: bool,
+}
+
+impl Running {
+    /// The investors' position moves by `by` in month `t` (written to
+    /// `position_out`), and the peak follows it.
+    #[inline(always)]
+    fn moved(&mut self, t: usize, by: f64, position_out: &mut [f64]) {
+        self.position += by;
+        position_out[t] = self.position;
+        if self.position > self.peak {
+            self.peak = self.position;
+        }
+    }
+
+    fn new(model: &Model) -> Running {
+        Running {
+            delivery_cost: 0.0,
+            service_fees: 0.0,
+            budget_left: model.budget_cap.unwrap_or(f64::INFINITY),
+            cap_hit: false,
+            gross: 0.0,
+            success: 0.0,
+            excess_total: 0.0,
+            contributions: 0.0,
+            distributions: 0.0,
+            payer_pv: 0.0,
+            position: 0.0,
+            peak: 0.0,
+            excess_pv: 0.0,
+            held: 0.0,
+            pay_window: 0.0,
+            window: usize::MAX,
+            saturated: false,
+        }
+    }
+}
+
+/// What a month of the waterfall reads and does not change.
+#[derive(Clone, Copy)]
+struct Consts {
+    h: usize,
+    ns: usize,
+    np: usize,
+    split: bool,
+    s_share: f64,
+    fee_share: f64,
+    every: usize,
+    /// One past the last month with a cost or a payment.
+    cash_end: usize,
+    record: bool,
+}
+
+/// The workspace's slices a month reads and writes.
+struct Slices<'a> {
+    cost: &'a [f64],
+    payments: &'a mut [f64],
+    flows: &'a mut [f64],
+    tranche: &'a mut [TrancheState],
+    position_out: &'a mut [f64],
+    payer_month: &'a mut [f64],
+    payer_cap_left: &'a mut [f64],
+    payer_paid: &'a mut [f64],
+    payer_excess: &'a mut [f64],
+    payer_window: &'a mut [f64],
+    account_out: &'a mut [f64],
+    cash: &'a [u64],
+    pay_cells: &'a [u64],
+    remaining_max: &'a mut [u64],
+    paid: &'a mut [u64],
+    tier_position: &'a mut [u64],
+    paying: &'a [bool],
+}
+
+impl<'a> Slices<'a> {
+    /// The workspace's buffers cut to the trial's shape.
+    fn of(ws: &'a mut Workspace, nt: usize, np: usize, h: usize) -> Slices<'a> {
+        let Workspace {
+            pay_cells,
+            cash,
+            cost,
+            payments,
+            flows,
+            tranche,
+            remaining_max,
+            tier_position,
+            paid,
+            payer_month,
+            payer_cap_left,
+            payer_paid,
+            payer_excess,
+            payer_window,
+            paying,
+            position,
+            account,
+            ..
+        } = ws;
+        Slices {
+            cost: &cost[..h],
+            payments: &mut payments[..h],
+            flows: &mut flows[..nt * h],
+            tranche: &mut tranche[..nt],
+            position_out: &mut position[..h],
+            payer_month: &mut payer_month[..np],
+            payer_cap_left: &mut payer_cap_left[..np],
+            payer_paid: &mut payer_paid[..np],
+            payer_excess: &mut payer_excess[..np],
+            payer_window: &mut payer_window[..np],
+            account_out: &mut account[..account::SERIES * h],
+            cash,
+            pay_cells,
+            remaining_max,
+            paid,
+            tier_position,
+            paying,
+        }
+    }
+
+    /// The trial's starting state: caps and counters full, tranches empty.
+    fn reset(&mut self, model: &Model, split: bool) {
+        for (r, out) in self.remaining_max.iter_mut().zip(&model.outcomes) {
+            *r = out.max_paid;
+        }
+        self.tier_position.fill(0);
+        self.paid.fill(0);
+        self.tranche.fill(TrancheState::default());
+        if split {
+            self.payer_cap_left.copy_from_slice(&model.payer_caps);
+            self.payer_paid.fill(0.0);
+            self.payer_excess.fill(0.0);
+        }
+    }
+}
+
+/// Month `t` of the waterfall (docs/model.md, "The deal account"): its
+/// cost, its outcome payments after every cap, the account's receipts and
+/// costs, a distribution through the tiers, the excess. False once the
+/// months left move no money.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn month(
+    model: &Model,
+    tranches: &[TrancheModel],
+    payers: &[(String, f64)],
+    disc_payer: &[f64],
+    k: &Consts,
+    sl: &mut Slices,
+    r: &mut Running,
+    t: usize,
+) -> bool {
+    // After the last cost and payment, an empty account moves no money
+    // in any later month (a held one still pays the tranches and settles).
+    if t >= k.cash_end && r.held == 0.0 {
+        return false;
+    }
+    // What the investors fund of the month's cost, before receipts (the
+    // payment steps below touch none of the totals this adds to): a
+    // service fee reimburses part of the cost; investors fund the rest.
+    let c_t = sl.cost[t];
+    r.delivery_cost += c_t;
+    let c_t = if k.fee_share > 0.0 {
+        let fee = k.fee_share * c_t;
+        r.service_fees += fee;
+        r.payer_pv += fee * disc_payer[t];
+        (1.0 - k.fee_share) * c_t
+    } else {
+        c_t
+    };
+    if !sl.paying[t] && r.held == 0.0 {
+        // Nothing is due (most months) and the account is empty: no
+        // receipts, so the cost is all contribution and nothing is
+        // distributed. The general path below would compute the same
+        // bits; it only adds zeros.
+        sl.payments[t] = 0.0;
+        contribute(sl.tranche, tranches, sl.flows, k.h, t, c_t);
+        r.contributions += c_t;
+        if c_t > 0.0 {
+            r.saturated = false;
+        }
+        r.moved(t, c_t, sl.position_out);
+        if k.record {
+            record_month(sl.account_out, k.h, t, [0.0, c_t, c_t, 0.0, 0.0, 0.0]);
+        }
+        return true;
+    }
+    // Step 3: the month's outcome payments, after every cap (nothing is
+    // due in a month without cash: the caps and counters stay as they are).
+    let (invoiced, pay) = if sl.paying[t] {
+        invoice(
+            model,
+            payers,
+            k,
+            t,
+            sl.cash,
+            sl.pay_cells,
+            sl.remaining_max,
+            sl.paid,
+            sl.tier_position,
+            sl.payer_month,
+            sl.payer_cap_left,
+            sl.payer_paid,
+            &mut r.budget_left,
+            &mut r.cap_hit,
+        )
+    } else {
+        (0.0, 0.0)
+    };
+    sl.payments[t] = pay;
+    r.gross += pay;
+    let receipts = pay * (1.0 - k.s_share);
+    r.success += pay * k.s_share;
+
+    // Step 1: receipts into the account. Step 2: with recycling the
+    // account pays the month's costs first; investors fund the rest.
+    // (With an empty account this is the monthly waterfall's
+    // N_t = R_t - C_t, bit for bit: c - r is exactly -(r - c).)
+    r.held += receipts;
+    let contrib = if model.recycling {
+        let from_account = r.held.min(c_t);
+        r.held -= from_account;
+        c_t - from_account
+    } else {
+        c_t
+    };
+    contribute(sl.tranche, tranches, sl.flows, k.h, t, contrib);
+    r.contributions += contrib;
+    if contrib > 0.0 {
+        r.saturated = false;
+    }
+    // Step 3: a distribution month sends the account through the tiers.
+    let distributing = k.every == 1 || (t + 1).is_multiple_of(k.every) || t + 1 == k.h;
+    let dist_t = if distributing && !r.saturated {
+        distribute(model, tranches, k.h, t, sl.tranche, sl.flows, r)
+    } else {
+        0.0
+    };
+    let excess = settle(
+        model,
+        k,
+        t,
+        distributing,
+        invoiced,
+        pay,
+        sl.payer_month,
+        sl.payer_window,
+        sl.payer_excess,
+        r,
+    );
+    r.excess_total += excess;
+    r.excess_pv += excess * disc_payer[t];
+    r.payer_pv += pay * disc_payer[t];
+    record_month(
+        sl.account_out,
+        k.h,
+        t,
+        [receipts, c_t, contrib, dist_t, excess, r.held],
+    );
+    r.moved(t, contrib - dist_t, sl.position_out);
+    true
+}
+
+/// Month `t`'s outcome payments (docs/model.md, "Payments"): each outcome's
+/// invoice after `max_paid` and its tiers, split by payer, then the budget
+/// cap and each payer's cap; (invoiced, paid).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn invoice(
+    model: &Model,
+    payers: &[(String, f64)],
+    k: &Consts,
+    t: usize,
+    cash: &[u64],
+    pay_cells: &[u64],
+    remaining_max: &mut [u64],
+    paid: &mut [u64],
+    tier_position: &mut [u64],
+    payer_month: &mut [f64],
+    payer_cap_left: &mut [f64],
+    payer_paid: &mut [f64],
+    budget_left: &mut f64,
+    cap_hit: &mut bool,
+) -> (f64, f64) {
+    let Consts { ns, np, split, .. } = *k;
+    let mut invoiced = 0.0;
+    // (Split by payer:) what every payer pays by share.
+    let mut invoiced_all = 0.0;
+    for (o, out) in model.outcomes.iter().enumerate() {
+        let Some(amount) = outcome_amount(
+            model,
+            o,
+            out,
+            t,
+            ns,
+            cash,
+            pay_cells,
+            remaining_max,
+            paid,
+            tier_position,
+        ) else {
+            continue;
+        };
+        invoiced += amount;
+        if split {
+            if model.paid_by_all[o] {
+                invoiced_all += amount;
+            } else {
+                let w = &model.payer_weights[o * np..(o + 1) * np];
+                for (m, w) in payer_month.iter_mut().zip(w) {
+                    *m += amount * w;
+                }
+            }
+        }
+    }
+    let pay = settle_caps(
+        model,
+        payers,
+        invoiced,
+        invoiced_all,
+        budget_left,
+        cap_hit,
+        payer_month,
+        payer_cap_left,
+        payer_paid,
+    );
+    (invoiced, pay)
+}
+
+/// After month `t`'s distribution: the payers' payments join the current
+/// settlement window, and excess leaves after a distribution (monthly
+/// settlement) or in the last month (end), split over the payers by their
+/// payments in the window; otherwise it waits in the account. The excess.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn settle(
+    model: &Model,
+    k: &Consts,
+    t: usize,
+    distributing: bool,
+    invoiced: f64,
+    pay: f64,
+    payer_month: &mut [f64],
+    payer_window: &mut [f64],
+    payer_excess: &mut [f64],
+    r: &mut Running,
+) -> f64 {
+    let Consts {
+        h, split, every, ..
+    } = *k;
+    let last_month = t + 1 == h;
+    if split {
+        // The payers' payments of the current settlement window.
+        let w = if model.excess_monthly { t / every } else { 0 };
+        if w != r.window {
+            r.window = w;
+            payer_window.fill(0.0);
+            r.pay_window = 0.0;
+        }
+        if invoiced > 0.0 {
+            for (acc, m) in payer_window.iter_mut().zip(payer_month.iter()) {
+                *acc += *m;
+            }
+            r.pay_window += pay;
+            payer_month.fill(0.0);
+        }
+    }
+    // Step 4: excess leaves after a distribution (monthly settlement)
+    // or in the last month (end); otherwise it waits in the account.
+    let mut excess = 0.0;
+    if distributing && (model.excess_monthly || last_month) {
+        excess = r.held;
+        r.held = 0.0;
+        if split && excess > 0.0 && r.pay_window > 0.0 && model.excess_to == ExcessTo::Payer {
+            for (e, m) in payer_excess.iter_mut().zip(payer_window.iter()) {
+                *e += excess * m / r.pay_window;
+            }
+        }
+    }
+    excess
+}
+
+/// A distribution in month `t`: the account's cash through tier 1 (capital
+/// back by seniority, pro rata to outstanding within a rank) and tier 2 (up
+/// to each tranche's IRR cap, water-filling by share); what is left stays
+/// in the account. What the tranches received.
+#[inline(always)]
+fn distribute(
+    model: &Model,
+    tranches: &[TrancheModel],
+    h: usize,
+    t: usize,
+    tranche: &mut [TrancheState],
+    flows: &mut [f64],
+    r: &mut Running,
+) -> f64 {
+    let mut avail = r.held;
+    let mut dist_t = 0.0;
+    if avail > 0.0 {
+        return_capital(model, tranche, flows, h, t, &mut avail, &mut dist_t);
+    }
+    if avail > 0.0 {
+        return_to_caps(tranche, tranches, flows, h, t, &mut avail, &mut dist_t);
+    }
+    r.held = avail;
+    r.saturated = avail > 0.0;
+    r.distributions += dist_t;
+    dist_t
 }
