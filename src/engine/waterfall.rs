@@ -484,6 +484,7 @@ impl Running {
         }
     }
 
+    #[inline(always)]
     fn new(model: &Model) -> Running {
         Running {
             delivery_cost: 0.0,
@@ -545,6 +546,7 @@ struct Slices<'a> {
 
 impl<'a> Slices<'a> {
     /// The workspace's buffers cut to the trial's shape.
+    #[inline(always)]
     fn of(ws: &'a mut Workspace, nt: usize, np: usize, h: usize) -> Slices<'a> {
         let Workspace {
             pay_cells,
@@ -588,6 +590,7 @@ impl<'a> Slices<'a> {
     }
 
     /// The trial's starting state: caps and counters full, tranches empty.
+    #[inline(always)]
     fn reset(&mut self, model: &Model, split: bool) {
         for (r, out) in self.remaining_max.iter_mut().zip(&model.outcomes) {
             *r = out.max_paid;
