@@ -161,6 +161,13 @@ pub fn render(
     h
 }
 
+impl Page<'_> {
+    /// An amount with its currency, in the page's language.
+    fn money(&self, x: f64) -> String {
+        format!("{} {}", self.cur, thousands(x, self.lang))
+    }
+}
+
 /// What every section of the page reads.
 #[derive(Clone, Copy)]
 struct Page<'a> {
@@ -212,10 +219,8 @@ fn headline(h: &mut String, pg: &Page) {
         summary,
         lang,
         s,
-        cur,
         ..
     } = *pg;
-    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
     let m = |k: &str, f: &str| summary.metric(k, f);
     let p = |k: &str| summary.probability(k);
     let _ = writeln!(h, "<h2>{}</h2>\n<div class=\"kpis\">", s.h_headline);
@@ -228,11 +233,11 @@ fn headline(h: &mut String, pg: &Page) {
         (s.prob_loss.to_owned(), pct(pl, lang)),
         (
             format!("{} ({})", s.payer_cost, s.mean),
-            money(m("payer_cost", "mean")),
+            pg.money(m("payer_cost", "mean")),
         ),
         (
             format!("{} (P95)", s.capital_needed),
-            money(summary.capital_needed.p95),
+            pg.money(summary.capital_needed.p95),
         ),
     ] {
         let _ = writeln!(
@@ -274,17 +279,17 @@ fn headline(h: &mut String, pg: &Page) {
         ),
         (
             format!("{} ({})", s.payer_cost, s.mean),
-            money(m("payer_cost", "mean")),
+            pg.money(m("payer_cost", "mean")),
             se_money(m("payer_cost", "se")),
         ),
         (
             format!("{} (P95)", s.payer_cost),
-            money(m("payer_cost", "p95")),
+            pg.money(m("payer_cost", "p95")),
             String::new(),
         ),
         (
             s.fee_for_service.to_owned(),
-            money(m("delivery_cost", "mean")),
+            pg.money(m("delivery_cost", "mean")),
             se_money(m("delivery_cost", "se")),
         ),
         (
@@ -307,12 +312,12 @@ fn headline(h: &mut String, pg: &Page) {
                 "{} {} ({})",
                 s.cost_per, model.outcomes[model.last_outcome].id, s.mean
             ),
-            money(m("cost_per_outcome", "mean")),
+            pg.money(m("cost_per_outcome", "mean")),
             se_money(m("cost_per_outcome", "se")),
         ),
         (
             format!("CVaR 95% ({})", s.investor_net.to_lowercase()),
-            money(summary.tail.cvar95_investor_net),
+            pg.money(summary.tail.cvar95_investor_net),
             String::new(),
         ),
     ];
@@ -383,13 +388,8 @@ fn deal_cohorts(h: &mut String, pg: &Page) {
 /// The funnel: each outcome, its base, rate, lag, price and cap.
 fn deal_funnel(h: &mut String, pg: &Page) {
     let Page {
-        scenario,
-        lang,
-        s,
-        cur,
-        ..
+        scenario, lang, s, ..
     } = *pg;
-    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
     let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_funnel);
     head(
         h,
@@ -420,14 +420,14 @@ fn deal_funnel(h: &mut String, pg: &Page) {
                     .as_ref()
                     .map_or("0".into(), |l| esc(&describe(l, lang))),
                 match &o.price {
-                    crate::scenario::Price::Fixed(p) => money(*p),
+                    crate::scenario::Price::Fixed(p) => pg.money(*p),
                     crate::scenario::Price::Tiered { tiers } => tiers
                         .iter()
                         .map(|t| match t.up_to {
                             Some(u) => {
-                                format!("≤ {}: {}", thousands(u.0 as f64, lang), money(t.price))
+                                format!("≤ {}: {}", thousands(u.0 as f64, lang), pg.money(t.price))
                             }
-                            None => format!("+: {}", money(t.price)),
+                            None => format!("+: {}", pg.money(t.price)),
                         })
                         .collect::<Vec<_>>()
                         .join("<br>"),
@@ -493,15 +493,13 @@ fn deal_parties(h: &mut String, pg: &Page) {
         model,
         lang,
         s,
-        cur,
         ..
     } = *pg;
-    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
     let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.h_parties);
     head(h, &[s.c_name, s.c_share, s.c_payer_cap]);
     for ((n, sh), cap) in model.payers.iter().zip(&model.payer_caps) {
         let cap = if cap.is_finite() {
-            money(*cap)
+            pg.money(*cap)
         } else {
             s.none.to_owned()
         };
@@ -516,9 +514,9 @@ fn deal_parties(h: &mut String, pg: &Page) {
     for (k, v) in [
         (
             s.budget_cap,
-            model.budget_cap.map_or(s.none.to_owned(), money),
+            model.budget_cap.map_or(s.none.to_owned(), |x| pg.money(x)),
         ),
-        (s.evaluation_cost, money(model.evaluation_cost)),
+        (s.evaluation_cost, pg.money(model.evaluation_cost)),
         (
             s.payment_lag,
             format!("{} ({})", model.payment_lag, s.months),
@@ -543,10 +541,8 @@ fn deal_tranches(h: &mut String, pg: &Page) {
         model,
         lang,
         s,
-        cur,
         ..
     } = *pg;
-    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
     let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_tranches);
     head(h, &[s.c_name, s.c_share, s.c_seniority, s.c_cap_irr]);
     let tranche_name = |k: usize| -> &str {
@@ -582,7 +578,7 @@ fn deal_tranches(h: &mut String, pg: &Page) {
             h,
             "<p>{}: {} → {} ({})</p>",
             s.guarantee,
-            money(amount),
+            pg.money(amount),
             esc(tranche_name(k)),
             by(model.guarantee_by)
         );
@@ -603,7 +599,7 @@ fn deal_tranches(h: &mut String, pg: &Page) {
             "<p>{} ({}): {}</p>",
             s.capital_needed,
             s.committed,
-            money(k)
+            pg.money(k)
         );
     }
 }
@@ -615,10 +611,8 @@ fn risk(h: &mut String, pg: &Page) {
         summary,
         lang,
         s,
-        cur,
         ..
     } = *pg;
-    let money = |x: f64| format!("{cur} {}", thousands(x, lang));
     let capped_to_payer = model.excess_to == crate::scenario::ExcessTo::Payer
         && model.tranches.iter().all(|t| t.cap_irr.is_some());
     let _ = writeln!(
@@ -654,7 +648,7 @@ fn risk(h: &mut String, pg: &Page) {
     h.push_str("</table>\n<table>\n");
     let rs = &summary.risk_sharing;
     for (label, key) in s.downside_rows() {
-        row(h, &[esc(&label), money(rs.figure(key))], 1);
+        row(h, &[esc(&label), pg.money(rs.figure(key))], 1);
     }
     h.push_str("</table>\n");
 }
