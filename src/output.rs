@@ -63,13 +63,17 @@ pub fn install_interrupt_handler() {
     });
 }
 
+/// The folder holding `path` (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and
 /// a rename: readers see the old file or the new one, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = folder_of(path);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -274,10 +278,7 @@ fn owner_pid(name: &str, tags: &[&str]) -> Option<u32> {
 /// folders beside it, temporary files inside it, and a previous folder
 /// set aside during a swap (put back when the swap never finished).
 pub fn clean_stale(target: &Path) {
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = folder_of(target);
     let name = target
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -379,10 +380,7 @@ impl Staging {
         replace: bool,
     ) -> Result<Staging, String> {
         claim(target, &owner, replace)?;
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = folder_of(target);
         let name = target
             .file_name()
             .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
