@@ -157,7 +157,7 @@ mod tests {
         let t = set(&s, "payment.budget_cap", 1e10).unwrap();
         assert_eq!(t.payment.budget_cap, Some(1e10));
         let t = set(&s, "outcomes.retention_3m.rate", 0.7).unwrap();
-        assert_eq!(t.outcomes[1].rate, crate::scenario::Dist::Const(0.7));
+        assert_eq!(t.outcomes[1].rate, Some(crate::scenario::Dist::Const(0.7)));
         let t = set(&s, "outcomes.placement.rate.beta.mean", 0.6).unwrap();
         assert_eq!(get(&t, "outcomes.placement.rate.beta.mean"), Some(0.6));
         assert_eq!(get(&s, "finance.committed_capital"), Some(25e9));

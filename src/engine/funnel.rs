@@ -78,6 +78,8 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         outcome_total,
         segment_total,
         unpaid,
+        sizes,
+        netting_base,
         ..
     } = ws;
     let p = &params[..];
@@ -98,6 +100,10 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
     cash_due.fill(0);
     paying.fill(false);
     let mut last_cash = 0;
+    let netted = model.outcomes.iter().any(|o| !o.netting_order.is_empty());
+    if netted {
+        netting_base.fill(0);
+    }
     let per_participant = model.costs.per_participant.get(p);
     let nc = model.cohorts.len();
     // Cohorts in groups of LANES: first every draw of the group, each
@@ -119,7 +125,14 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         } else if !model.joint_segments {
             split_segments(model, ns, size, segment_size, rng);
         }
+        if !model.measures.is_empty() {
+            sizes[c0..c0 + lanes].copy_from_slice(&size[..lanes]);
+        }
         for (o, out) in model.outcomes.iter().enumerate() {
+            if out.measure.is_some() {
+                // An effect or rate outcome: drawn after the funnel.
+                continue;
+            }
             let rate = cohort_rates(model, o, cohorts, p, rng);
             if out.simple {
                 // One cell: the plain funnel step (no segments, one lag month).
@@ -167,8 +180,28 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                     unpaid,
                     last_cash: &mut last_cash,
                 },
+                netting_base,
             );
         }
+    }
+    if netted {
+        net_across_contract(
+            model,
+            ns,
+            p,
+            cells,
+            pay_cells,
+            netting_base,
+            Due {
+                cash: cash_due,
+                paying,
+                cost,
+                outcome_total,
+                segment_total,
+                unpaid,
+                last_cash: &mut last_cash,
+            },
+        );
     }
     *last_cash_out = last_cash;
     cost[0] += model.costs.upfront.get(p);
@@ -331,6 +364,7 @@ fn book_cohort(
     cells: &[u64],
     pay_cells: &mut [u64],
     due: Due,
+    netting_base: &mut [u64],
 ) {
     let Due {
         cash: cash_due,
@@ -346,6 +380,9 @@ fn book_cohort(
     let cohort = &model.cohorts[c];
     let block = c * model.cell_stride;
     for (o, out) in model.outcomes.iter().enumerate() {
+        if out.measure.is_some() {
+            continue;
+        }
         let first = block + out.cells;
         if out.simple {
             let k = cells[first];
@@ -388,13 +425,34 @@ fn book_cohort(
         let cells = &cells[first..first + n_cells];
         let pay = &mut pay_cells[first..first + n_cells];
         let cost_o = model.costs.per_outcome[o].get(p);
+        if !out.netting_order.is_empty() {
+            // Netted across the contract: only the true counts here; what is
+            // paid is decided once every cohort is drawn.
+            netting_base[o] += base_total;
+            for j in 0..spread {
+                let event = cohort.start + out.first_lag + j;
+                let mut k = 0;
+                for s in 0..ns {
+                    let x = cells[s * spread + j];
+                    k += x;
+                    if model.segmented {
+                        segment_total[o * ns + s] += x;
+                    }
+                }
+                outcome_total[o] += k;
+                if event < h {
+                    cost[event] += count_f64(k) * cost_o;
+                }
+            }
+            continue;
+        }
         let mut left = out
             .counterfactual
             .map_or(0, |rate| trunc_count(rate * count_f64(base_total) + 0.5)); // floor: non-negative
         let factor = out.measurement.map(|e| 1.0 + e.get(p));
         for j in 0..spread {
             let event = cohort.start + out.first_lag + j;
-            let cash = event + plag;
+            let cash = out.cash_month(event, plag);
             let (mut k, mut k_pay) = (0, 0);
             for s in 0..ns {
                 let x = cells[s * spread + j];
@@ -418,6 +476,68 @@ fn book_cohort(
             outcome_total[o] += k;
             if event < h {
                 cost[event] += count_f64(k) * cost_o;
+            }
+            if cash >= h {
+                unpaid[o] += k_pay;
+            } else if k_pay > 0 {
+                *last_cash = (*last_cash).max(cash + 1);
+                paying[cash] = true;
+            }
+        }
+    }
+}
+
+/// The counts eligible for payment of every count outcome whose
+/// counterfactual is netted across the contract (docs/model.md, "Measured
+/// outcomes"): the round(rate x the whole base) earliest successes of the
+/// contract (by month, then cohort, then segment) are not paid; then the
+/// measurement and the cash month, as per cohort.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn net_across_contract(
+    model: &Model,
+    ns: usize,
+    p: &[f64],
+    cells: &[u64],
+    pay_cells: &mut [u64],
+    netting_base: &[u64],
+    due: Due,
+) {
+    let Due {
+        cash: cash_due,
+        paying,
+        unpaid,
+        last_cash,
+        ..
+    } = due;
+    let h = model.horizon;
+    let plag = model.payment_lag;
+    for (o, out) in model.outcomes.iter().enumerate() {
+        if out.netting_order.is_empty() {
+            continue;
+        }
+        let spread = out.spread;
+        let mut left = out.counterfactual.map_or(0, |rate| {
+            trunc_count(rate * count_f64(netting_base[o]) + 0.5) // floor: non-negative
+        });
+        let factor = out.measurement.map(|e| 1.0 + e.get(p));
+        for &(cell, event) in &out.netting_order {
+            let (cell, event) = (cell as usize, event as usize);
+            let cash = out.cash_month(event, plag);
+            let mut k_pay = 0;
+            for s in 0..ns {
+                let x = cells[cell + s * spread];
+                let t = x.min(left);
+                left -= t;
+                let y = match factor {
+                    Some(f) => measured(x - t, f),
+                    None => x - t,
+                };
+                pay_cells[cell + s * spread] = y;
+                k_pay += y;
+                if cash < h {
+                    cash_due[(o * h + cash) * ns + s] += y;
+                }
             }
             if cash >= h {
                 unpaid[o] += k_pay;

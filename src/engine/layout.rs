@@ -8,6 +8,23 @@
 use crate::model::Model;
 use crate::scenario::SupportBy;
 
+/// The evaluation-risk columns of one measured outcome (docs/model.md,
+/// "Measured outcomes").
+#[derive(Debug, Clone, Copy)]
+pub struct EvaluationColumns {
+    /// Index into `Model::measures`.
+    pub measure: usize,
+    /// `evaluation_error.<id>`: money due on the measured result less that
+    /// on the true result.
+    pub error: usize,
+    /// `_triggered_below_threshold.<id>`: NaN unless the true result earns
+    /// nothing; then 1 when the measured one earns something.
+    pub false_trigger: usize,
+    /// `_withheld_at_target.<id>` (rate outcomes): NaN unless the true result
+    /// reaches the target; then 1 when the measured one does not.
+    pub withheld: Option<usize>,
+}
+
 /// Column indices of every metric, and their names.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -63,6 +80,9 @@ pub struct Layout {
     pub floor_paid: Option<usize>,
     /// `_floor_called`, when there is a floor.
     pub flag_floor_called: Option<usize>,
+    /// Per effect or rate outcome whose evaluation risk is reported (a survey
+    /// or an RCT), in funnel order: its columns.
+    pub evaluation: Vec<EvaluationColumns>,
     /// `_loss`: investor_net below zero beyond the tolerance.
     pub flag_loss: usize,
     /// `_below_hurdle`: investor_npv below zero beyond the tolerance.
@@ -136,6 +156,16 @@ impl Layout {
             .floor
             .is_some()
             .then(|| push(&mut names, "floor_paid".into()));
+        let reported: Vec<usize> = (0..model.measures.len())
+            .filter(|&m| model.measures[m].reported)
+            .collect();
+        let errors: Vec<usize> = reported
+            .iter()
+            .map(|&m| {
+                let id = &model.outcomes[model.measures[m].outcome].id;
+                push(&mut names, format!("evaluation_error.{id}"))
+            })
+            .collect();
         let flag_loss = push(&mut names, "_loss".into());
         let flag_below_hurdle = push(&mut names, "_below_hurdle".into());
         let flag_guarantee_called = push(&mut names, "_guarantee_called".into());
@@ -147,6 +177,23 @@ impl Layout {
             .floor
             .is_some()
             .then(|| push(&mut names, "_floor_called".into()));
+        let evaluation = reported
+            .iter()
+            .zip(errors)
+            .map(|(&m, error)| {
+                let mm = &model.measures[m];
+                let id = &model.outcomes[mm.outcome].id;
+                EvaluationColumns {
+                    measure: m,
+                    error,
+                    false_trigger: push(&mut names, format!("_triggered_below_threshold.{id}")),
+                    withheld: mm
+                        .target_share
+                        .is_finite()
+                        .then(|| push(&mut names, format!("_withheld_at_target.{id}"))),
+                }
+            })
+            .collect();
         Layout {
             names,
             outcome,
@@ -174,6 +221,7 @@ impl Layout {
             payer_support,
             floor_paid,
             flag_floor_called,
+            evaluation,
             flag_loss,
             flag_below_hurdle,
             flag_guarantee_called,

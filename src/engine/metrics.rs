@@ -78,6 +78,29 @@ fn counts(model: &Model, l: &Layout, ws: &mut Workspace) {
         row[l.paid + o] = count_f64(ws.paid[o]);
         row[l.unpaid + o] = count_f64(ws.unpaid[o]);
     }
+    for (mm, r) in model.measures.iter().zip(&ws.measured) {
+        row[l.outcome + mm.outcome] = r.true_result;
+        row[l.paid + mm.outcome] = r.paid;
+        row[l.unpaid + mm.outcome] = r.unpaid;
+    }
+    for e in &l.evaluation {
+        let (mm, r) = (&model.measures[e.measure], &ws.measured[e.measure]);
+        row[e.error] = r.measured_money - r.true_money;
+        row[e.false_trigger] = if r.true_money > 0.0 {
+            f64::NAN
+        } else {
+            f64::from(u8::from(r.measured_money > 0.0))
+        };
+        if let Some(i) = e.withheld {
+            // (A share within 1e-12 of the target's counts as reaching it.)
+            let target = mm.target_share - 1e-12;
+            row[i] = if mm.target_share > 0.0 && r.true_share >= target {
+                f64::from(u8::from(r.measured_share < target))
+            } else {
+                f64::NAN
+            };
+        }
+    }
     if let Some(first) = l.outcome_segment {
         for (x, k) in row[first..first + ws.segment_total.len()]
             .iter_mut()
@@ -104,8 +127,8 @@ fn payers(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Wor
     if lg.service_fees != 0.0 {
         payer_cost += lg.service_fees;
     }
-    let last = ws.outcome_total[model.last_outcome];
     let row = &mut ws.row;
+    let last = row[l.outcome + model.last_outcome];
     row[l.payer_cost] = payer_cost;
     row[l.payer_cost_pv] = payer_cost_pv;
     if model.payer_split {
@@ -121,10 +144,11 @@ fn payers(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Wor
             row[l.payer_cost_by + i] = share * payer_cost;
         }
     }
-    row[l.cost_per_outcome] = if last == 0 {
+    // (No outcome, or no net effect, has no cost per unit.)
+    row[l.cost_per_outcome] = if last <= 0.0 {
         f64::NAN
     } else {
-        payer_cost / last as f64
+        payer_cost / last
     };
     row[l.delivery_cost] = lg.delivery_cost;
     row[l.budget_cap_hit] = f64::from(u8::from(lg.cap_hit));

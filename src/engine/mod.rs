@@ -9,6 +9,7 @@
 pub mod funnel;
 pub mod irr;
 pub mod layout;
+pub mod measures;
 pub mod metrics;
 pub mod params;
 pub mod rng;
@@ -19,6 +20,7 @@ pub mod workspace;
 
 pub use funnel::{funnel, funnel_general};
 pub use layout::Layout;
+pub use measures::measures;
 pub use metrics::metrics;
 pub use params::{draw_params, trial_params};
 pub use rng::{Draws, mix64, open_unit, permute, trial_rng};
@@ -42,6 +44,7 @@ pub fn run_trial(
     let mut rng = trial_rng(draws.seed, trial);
     draw_params(model, draws, trial, &mut rng, ws);
     funnel(model, &mut rng, ws);
+    measures(model, &mut rng, ws);
     waterfall(model, disc, ws);
     metrics(model, layout, disc, ws);
 }

@@ -538,6 +538,7 @@ struct Slices<'a> {
     account_out: &'a mut [f64],
     cash: &'a [u64],
     pay_cells: &'a [u64],
+    measure_cash: &'a [f64],
     remaining_max: &'a mut [u64],
     paid: &'a mut [u64],
     tier_position: &'a mut [u64],
@@ -551,6 +552,7 @@ impl<'a> Slices<'a> {
         let Workspace {
             pay_cells,
             cash,
+            measure_cash,
             cost,
             payments,
             flows,
@@ -582,6 +584,7 @@ impl<'a> Slices<'a> {
             account_out: &mut account[..account::SERIES * h],
             cash,
             pay_cells,
+            measure_cash,
             remaining_max,
             paid,
             tier_position,
@@ -667,6 +670,7 @@ fn month(
             t,
             sl.cash,
             sl.pay_cells,
+            sl.measure_cash,
             sl.remaining_max,
             sl.paid,
             sl.tier_position,
@@ -745,6 +749,7 @@ fn invoice(
     t: usize,
     cash: &[u64],
     pay_cells: &[u64],
+    measure_cash: &[f64],
     remaining_max: &mut [u64],
     paid: &mut [u64],
     tier_position: &mut [u64],
@@ -759,18 +764,23 @@ fn invoice(
     // (Split by payer:) what every payer pays by share.
     let mut invoiced_all = 0.0;
     for (o, out) in model.outcomes.iter().enumerate() {
-        let Some(amount) = outcome_amount(
-            model,
-            o,
-            out,
-            t,
-            ns,
-            cash,
-            pay_cells,
-            remaining_max,
-            paid,
-            tier_position,
-        ) else {
+        let due = match out.measure {
+            // An effect or rate outcome: the amount its rounds made due.
+            Some(m) => Some(measure_cash[m * k.h + t]).filter(|&a| a != 0.0),
+            None => outcome_amount(
+                model,
+                o,
+                out,
+                t,
+                ns,
+                cash,
+                pay_cells,
+                remaining_max,
+                paid,
+                tier_position,
+            ),
+        };
+        let Some(amount) = due else {
             continue;
         };
         invoiced += amount;

@@ -43,6 +43,20 @@ pub struct Workspace {
     pub(super) pay_cells: Vec<u64>,
     /// Counts eligible for payment per outcome, cash month and segment, `[(o * h + t) * segments + s]`.
     pub(super) cash: Vec<u64>,
+    /// Cohort sizes of the trial (kept when the model has effect outcomes).
+    pub(super) sizes: Vec<u64>,
+    /// Per outcome netted across the contract: its base count over every cohort.
+    pub(super) netting_base: Vec<u64>,
+    /// Money invoiced per effect or rate outcome and cash month, `[m * h + t]`.
+    pub(super) measure_cash: Vec<f64>,
+    /// Per effect or rate outcome: what the trial measured and paid.
+    pub measured: Vec<MeasuredResult>,
+    /// Scratch of the effect outcomes: per month, the net effect and the
+    /// participants it is over (netting across the contract), then one
+    /// evaluation error per round.
+    pub(super) month_effect: Vec<f64>,
+    pub(super) month_people: Vec<f64>,
+    pub(super) round_error: Vec<f64>,
     /// One past the last cash month with something to pay (0: none).
     pub(super) last_cash: usize,
     /// Whether any outcome has something to pay in each cash month.
@@ -89,6 +103,27 @@ pub struct Workspace {
     pub totals: MoneyTotals,
     /// Totals of the waterfall, passed from [`waterfall`] to [`metrics`].
     pub(super) ledger: Ledger,
+}
+
+/// What a trial measured and paid of one effect or rate outcome
+/// (docs/model.md, "Measured outcomes").
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MeasuredResult {
+    /// The true result: the net effect in its unit, or the rate reached.
+    pub true_result: f64,
+    /// Units paid inside the horizon (effect units, or shares of the price).
+    pub paid: f64,
+    /// Units due at or after the horizon (never paid).
+    pub unpaid: f64,
+    /// Money due on the measured result (before the caps, wherever it falls).
+    pub measured_money: f64,
+    /// Money that would be due on the true result.
+    pub true_money: f64,
+    /// A rate outcome: the largest share of the price the measured result
+    /// earned; the same on the true result.
+    pub measured_share: f64,
+    /// See `measured_share`.
+    pub true_share: f64,
 }
 
 /// Running state of one tranche through a trial's waterfall.
@@ -194,6 +229,21 @@ impl Workspace {
             cells: vec![0; n_cells],
             pay_cells: vec![0; n_cells],
             cash: vec![0; no * h * ns],
+            sizes: vec![0; model.cohorts.len()],
+            netting_base: vec![0; no],
+            measure_cash: vec![0.0; model.measures.len() * h],
+            measured: vec![MeasuredResult::default(); model.measures.len()],
+            month_effect: vec![0.0; if model.measures.is_empty() { 0 } else { h + 1 }],
+            month_people: vec![0.0; if model.measures.is_empty() { 0 } else { h + 1 }],
+            round_error: vec![
+                0.0;
+                model
+                    .measures
+                    .iter()
+                    .map(|m| m.rounds.len())
+                    .max()
+                    .unwrap_or(0)
+            ],
             last_cash: 0,
             paying: vec![false; h],
             cost: vec![0.0; h],

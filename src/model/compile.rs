@@ -5,12 +5,15 @@
 
 use super::Copula;
 use super::{
-    CohortModel, CostModel, FloorModel, Model, OutcomeModel, Param, ParamKind, Sampler,
-    SegmentModel, ShockModel, TrancheModel, Value,
+    CohortModel, CostModel, FloorModel, MeasureModel, Measured, Model, Observation, OutcomeModel,
+    Param, ParamKind, Sampler, SegmentModel, ShockModel, TrancheModel, Value,
 };
 use crate::numeric::cholesky;
 use crate::scenario::values::NormalParams;
-use crate::scenario::{Dist, Distributions, ExcessSettlement, PerOutcome, Price, Scenario, Whole};
+use crate::scenario::{
+    Achievement, Better, Dist, Distributions, ExcessSettlement, Netting, OutcomeKind, PerOutcome,
+    Price, Scenario, Shape, Whole,
+};
 
 impl Model {
     /// Compiles a scenario that passed validation.
@@ -26,16 +29,20 @@ impl Model {
         let cohorts = cohorts(s, &mut params);
         let costs = costs(s, &pos, horizon, &mut params);
         measurement(s, &mut outcomes, &mut params);
+        let measures = measures(s, &mut outcomes, horizon, &mut params);
         for o in &mut outcomes {
             o.simple = s.segments.is_empty()
                 && o.spread == 1
                 && o.counterfactual.is_none()
-                && o.measurement.is_none();
+                && o.measurement.is_none()
+                && o.measure.is_none()
+                && o.rounds.is_empty();
         }
 
         let (segments, segment_rate, segment_price) = segments(s, outcomes.len(), &pos);
         let payment_lag = to_usize(whole(s.payment.lag_months, 0));
         let (lot_index, lots) = lots(s, &outcomes, &cohorts, cell_stride, horizon, payment_lag);
+        netting_order(s, &mut outcomes, &cohorts, cell_stride);
         let copula = compile_copula(s, &outcomes);
         let payers = payers(s);
         let (tranches, seniority_order, seniority_groups) = tranches(s);
@@ -75,7 +82,12 @@ impl Model {
             name: s.name.clone(),
             currency: s.currency.clone(),
             horizon,
-            last_outcome: outcomes.len().saturating_sub(1),
+            last_outcome: s
+                .outcomes
+                .iter()
+                .rposition(|o| o.kind() != OutcomeKind::Rate)
+                .unwrap_or(outcomes.len().saturating_sub(1)),
+            measures,
             cohorts,
             outcomes,
             shocks,
@@ -84,7 +96,10 @@ impl Model {
             joint_segments: !s.segments.is_empty()
                 && s.outcomes
                     .iter()
-                    .filter(|o| o.of.as_deref().is_none_or(|b| b == "enrolled"))
+                    .filter(|o| {
+                        o.kind() == OutcomeKind::Count
+                            && o.of.as_deref().is_none_or(|b| b == "enrolled")
+                    })
                     .count()
                     == 1,
             segments,
@@ -203,6 +218,7 @@ fn outcomes(
     let mut cell_stride = 0;
     for (i, o) in s.outcomes.iter().enumerate() {
         let base = o.of.as_deref().filter(|b| *b != "enrolled").and_then(pos);
+        let kind = o.kind();
         let lag = lag_support(o.lag_months.as_ref());
         let (lo, hi) = lag
             .iter()
@@ -210,8 +226,21 @@ fn outcomes(
         let (base_first, base_spread) =
             base.map_or((0, 1), |b| (outcomes[b].first_lag, outcomes[b].spread));
         let first_lag = base_first + lo;
-        let spread = base_spread + (hi - lo);
-        let rate = params.value(&o.rate, ParamKind::Rate(i), format!("outcomes[{i}].rate"));
+        // An effect or rate outcome keeps no count cells.
+        let spread = if kind == OutcomeKind::Count {
+            base_spread + (hi - lo)
+        } else {
+            0
+        };
+        let rate = match (&o.effect, &o.rate) {
+            (Some(e), _) => params.value(
+                &e.mean,
+                ParamKind::Effect(i),
+                format!("outcomes[{i}].effect.mean"),
+            ),
+            (None, Some(r)) => params.value(r, ParamKind::Rate(i), format!("outcomes[{i}].rate")),
+            (None, None) => Value::Const(0.0),
+        };
         let tiers = match &o.price {
             Price::Fixed(p) => vec![(u64::MAX, *p)],
             Price::Tiered { tiers } => tiers
@@ -242,6 +271,13 @@ fn outcomes(
             counterfactual: o.counterfactual_rate,
             measurement: None,
             simple: false,
+            measure: None,
+            rounds: if kind == OutcomeKind::Count {
+                rounds(o.verification.as_ref().and_then(|v| v.months.as_deref()))
+            } else {
+                Vec::new()
+            },
+            netting_order: Vec::new(),
         });
         cell_stride += n_seg * spread;
     }
@@ -335,6 +371,156 @@ fn measurement(s: &Scenario, outcomes: &mut [OutcomeModel], params: &mut Params)
     }
 }
 
+/// Verification months, sorted and without repeats.
+fn rounds(months: Option<&[Whole]>) -> Vec<usize> {
+    let mut r: Vec<usize> = months
+        .unwrap_or_default()
+        .iter()
+        .map(|m| to_usize(m.0))
+        .collect();
+    r.sort_unstable();
+    r.dedup();
+    r
+}
+
+/// Parameters 6: the effect and rate outcomes (docs/model.md, "Measured
+/// outcomes"), with each effect's comparison (after every other parameter,
+/// so that scenarios without them keep their draws).
+fn measures(
+    s: &Scenario,
+    outcomes: &mut [OutcomeModel],
+    horizon: usize,
+    params: &mut Params,
+) -> Vec<MeasureModel> {
+    let plag = to_usize(whole(s.payment.lag_months, 0));
+    let mut out = Vec::new();
+    for (i, o) in s.outcomes.iter().enumerate() {
+        let kind = o.kind();
+        if kind == OutcomeKind::Count {
+            continue;
+        }
+        let price = match &o.price {
+            Price::Fixed(p) => *p,
+            Price::Tiered { tiers } => tiers.first().map_or(0.0, |t| t.price),
+        };
+        let v = o.verification.clone().unwrap_or_default();
+        let mut rounds = rounds(v.months.as_deref());
+        let observation = if let Some(sv) = &v.survey {
+            Observation::Survey {
+                deff_over_n: sv.design_effect.unwrap_or(1.0) / sv.sample.0.max(1) as f64,
+            }
+        } else if let Some(r) = &v.rct {
+            Observation::Rct {
+                se: crate::numeric::rct_standard_error(
+                    r.sd,
+                    r.treated.0.max(1) as f64,
+                    r.control.0.max(1) as f64,
+                    r.icc.unwrap_or(0.0),
+                    r.cluster_size.unwrap_or(1.0),
+                ),
+            }
+        } else {
+            Observation::Exact
+        };
+        let (what, target_share) = if let Some(e) = &o.effect {
+            let comparison = match &e.comparison {
+                Some(d) => params.value(
+                    d,
+                    ParamKind::Comparison(i),
+                    format!("outcomes[{i}].effect.comparison"),
+                ),
+                None => Value::Const(0.0),
+            };
+            let what = Measured::Effect {
+                base: outcomes[i].base,
+                lag: outcomes[i].lag.first().map_or(0, |l| l.0),
+                mean: outcomes[i].rate,
+                comparison,
+                cohort_sd: e.cohort_sd.unwrap_or(0.0),
+                participant_sd: e.participant_sd.unwrap_or(0.0),
+            };
+            (what, f64::NAN)
+        } else {
+            // A rate outcome is measured at least once: by default in the
+            // last month whose payment still falls inside the horizon.
+            if rounds.is_empty() {
+                rounds.push(horizon.saturating_sub(1 + plag));
+            }
+            let sign = if o.better.unwrap_or_default() == Better::Lower {
+                -1.0
+            } else {
+                1.0
+            };
+            let achievement = o.achievement.unwrap_or_default();
+            let flip = if achievement == Achievement::Rate {
+                sign
+            } else {
+                1.0
+            };
+            let sched = o.schedule.as_ref();
+            let points: Vec<(f64, f64)> = sched
+                .map(|sc| sc.points.iter().map(|p| (flip * p.at, p.pay)).collect())
+                .unwrap_or_default();
+            let top = points.iter().map(|p| p.1).fold(0.0, f64::max);
+            let what = Measured::Rate {
+                rate: outcomes[i].rate,
+                baseline: o.baseline.unwrap_or(0.0),
+                sign,
+                achievement,
+                target: o.target.unwrap_or(f64::NAN),
+                points,
+                steps: sched.and_then(|sc| sc.shape) == Some(Shape::Steps),
+            };
+            (what, top.min(1.0))
+        };
+        let reported = observation != Observation::Exact;
+        outcomes[i].measure = Some(out.len());
+        out.push(MeasureModel {
+            outcome: i,
+            what,
+            observation,
+            rounds,
+            contract: o.netting == Some(Netting::Contract),
+            price,
+            target_share,
+            reported,
+        });
+    }
+    out
+}
+
+/// The cells of every count outcome whose counterfactual is netted across
+/// the contract, in payment order: event month, then cohort.
+fn netting_order(
+    s: &Scenario,
+    outcomes: &mut [OutcomeModel],
+    cohorts: &[CohortModel],
+    cell_stride: usize,
+) {
+    for (o, out) in outcomes.iter_mut().enumerate() {
+        let src = &s.outcomes[o];
+        if src.kind() != OutcomeKind::Count
+            || src.netting != Some(Netting::Contract)
+            || src.counterfactual_rate.is_none()
+        {
+            continue;
+        }
+        let mut order: Vec<(u32, u32)> = Vec::new();
+        for (c, cohort) in cohorts.iter().enumerate() {
+            for j in 0..out.spread {
+                let cell = c * cell_stride + out.cells + j;
+                let event = cohort.start + out.first_lag + j;
+                order.push((
+                    u32::try_from(cell).unwrap_or(u32::MAX),
+                    u32::try_from(event).unwrap_or(u32::MAX),
+                ));
+            }
+        }
+        order.sort_by_key(|&(_, event)| event); // stable: cohort order within a month
+        out.netting_order = order;
+    }
+}
+
 /// Segments and their rate and price multipliers, `[outcome * segments + segment]`.
 fn segments(
     s: &Scenario,
@@ -403,7 +589,7 @@ fn lots(
     {
         for (c, cohort) in cohorts.iter().enumerate() {
             for j in 0..out.spread {
-                let cash = cohort.start + out.first_lag + j + payment_lag;
+                let cash = out.cash_month(cohort.start + out.first_lag + j, payment_lag);
                 if cash < horizon {
                     let cell = c * cell_stride + out.cells + j;
                     keyed.push((o * horizon + cash, u32::try_from(cell).unwrap_or(u32::MAX)));

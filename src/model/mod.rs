@@ -46,6 +46,10 @@ pub enum ParamKind {
     Cost(String),
     /// The evaluator's relative error on outcome `i`'s paid count (docs/scenario-format.md, "Payment mechanics of real contracts").
     Measurement(usize),
+    /// The mean change per participant of effect outcome `i`.
+    Effect(usize),
+    /// The comparison group's mean change of effect outcome `i`.
+    Comparison(usize),
 }
 
 /// One uncertain input drawn once per trial.
@@ -108,9 +112,34 @@ pub struct OutcomeModel {
     /// One group, fixed lags in its chain, paid on its true count: the
     /// engine's short path (a single cell per cohort).
     pub simple: bool,
+    /// An effect or rate outcome: its index in [`Model::measures`]. Such an
+    /// outcome has no count cells (`spread` 0) and is paid from the amounts
+    /// [`crate::engine::measures`] computes.
+    pub measure: Option<usize>,
+    /// A count outcome's verification rounds (sorted months; empty: paid as
+    /// each success happens). A success is paid at the first round at or
+    /// after its event month, plus the payment lag.
+    pub rounds: Vec<usize>,
+    /// A count outcome's counterfactual netted across the contract: the
+    /// cells in payment order (event month, then cohort) as (first cell,
+    /// event month); empty when netted per cohort.
+    pub netting_order: Vec<(u32, u32)>,
 }
 
 impl OutcomeModel {
+    /// The cash month of a success verified in `event` (paid `lag` months
+    /// after its round); `usize::MAX` when no round is left for it.
+    #[inline]
+    pub fn cash_month(&self, event: usize, lag: usize) -> usize {
+        if self.rounds.is_empty() {
+            return event + lag;
+        }
+        match self.rounds.iter().find(|&&r| r >= event) {
+            Some(&r) => r + lag,
+            None => usize::MAX,
+        }
+    }
+
     /// Total price of paid outcomes number `pos + 1 ..= pos + n` (marginal tiers).
     #[inline]
     pub fn tier_amount(&self, pos: u64, n: u64) -> f64 {
@@ -129,6 +158,141 @@ impl OutcomeModel {
         }
         amount
     }
+}
+
+/// How a measured outcome's result is observed (docs/model.md, "Measured outcomes").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Observation {
+    /// Exactly (administrative records).
+    Exact,
+    /// A survey: the measured rate is Normal(r, r (1 - r) deff / n), clamped
+    /// to [0, 1]; this is deff / n.
+    Survey {
+        /// Design effect over the sample size.
+        deff_over_n: f64,
+    },
+    /// A randomised evaluation: the estimated mean effect per participant is
+    /// the true one plus Normal(0, se).
+    Rct {
+        /// Standard error of the estimated mean effect.
+        se: f64,
+    },
+}
+
+/// What a measured outcome measures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measured {
+    /// A continuous effect summed over the participants of a base.
+    Effect {
+        /// Base outcome (`None`: the cohort at its start).
+        base: Option<usize>,
+        /// Months from the base event to the effect.
+        lag: usize,
+        /// Mean change per participant.
+        mean: Value,
+        /// Comparison group's mean change per participant.
+        comparison: Value,
+        /// Sd of a cohort's mean.
+        cohort_sd: f64,
+        /// Sd between participants.
+        participant_sd: f64,
+    },
+    /// A rate in a population against a schedule.
+    Rate {
+        /// The true rate at the last round.
+        rate: Value,
+        /// The rate before the contract.
+        baseline: f64,
+        /// 1 when a higher rate is better, -1 when lower.
+        sign: f64,
+        /// What the schedule reads.
+        achievement: crate::scenario::Achievement,
+        /// The target rate (for `share_of_target`; NaN otherwise).
+        target: f64,
+        /// Schedule points (progress, share of price), progress increasing
+        /// with betterness (a `rate` achievement with `better: lower` is
+        /// negated).
+        points: Vec<(f64, f64)>,
+        /// Steps rather than straight lines.
+        steps: bool,
+    },
+}
+
+/// An effect or rate outcome: measured at rounds, paid on the cumulative
+/// result (docs/model.md, "Measured outcomes").
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureModel {
+    /// Its outcome index.
+    pub outcome: usize,
+    /// What it measures.
+    pub what: Measured,
+    /// How it is observed.
+    pub observation: Observation,
+    /// Verification months, sorted (empty: an effect paid as it happens).
+    pub rounds: Vec<usize>,
+    /// Shortfalls netted across the contract rather than per cohort.
+    pub contract: bool,
+    /// Price per unit (effect) or of 100% of the schedule (rate).
+    pub price: f64,
+    /// A rate outcome: the share of the price that reaching the target pays
+    /// (the first point paying the schedule's largest share up to 1); NaN
+    /// for an effect.
+    pub target_share: f64,
+    /// Whether its evaluation risk is reported (a survey or an RCT).
+    pub reported: bool,
+}
+
+impl MeasureModel {
+    /// The share of the price a rate outcome's schedule pays for `rate`.
+    pub fn schedule_share(&self, rate: f64) -> f64 {
+        let Measured::Rate {
+            baseline,
+            sign,
+            achievement,
+            target,
+            points,
+            steps,
+            ..
+        } = &self.what
+        else {
+            return 0.0;
+        };
+        use crate::scenario::Achievement;
+        let x = match achievement {
+            Achievement::Change => sign * (rate - baseline),
+            Achievement::Rate => sign * rate,
+            Achievement::ShareOfTarget => (rate - baseline) / (target - baseline),
+        };
+        schedule_at(points, *steps, x)
+    }
+}
+
+/// A schedule's share at progress `x` (points in increasing progress).
+pub fn schedule_at(points: &[(f64, f64)], steps: bool, x: f64) -> f64 {
+    if steps {
+        return points
+            .iter()
+            .rev()
+            .find(|&&(at, _)| at <= x)
+            .map_or(0.0, |&(_, pay)| pay);
+    }
+    let (Some(&(a0, p0)), Some(&(_, pn))) = (points.first(), points.last()) else {
+        return 0.0;
+    };
+    if x < a0 {
+        return p0;
+    }
+    for w in points.windows(2) {
+        let ((a, pa), (b, pb)) = (w[0], w[1]);
+        if x < b {
+            return if b > a {
+                pa + (pb - pa) * (x - a) / (b - a)
+            } else {
+                pb
+            };
+        }
+    }
+    pn
 }
 
 /// A population group inside every cohort.
@@ -306,6 +470,9 @@ pub struct Model {
     pub seed: u64,
     /// Sampling scheme.
     pub sampling: Sampling,
-    /// Index of the last outcome (for cost_per_outcome and deciles).
+    /// Index of the last outcome that is not a rate outcome (the last
+    /// outcome when all are), for cost_per_outcome and deciles.
     pub last_outcome: usize,
+    /// Effect and rate outcomes, in funnel order.
+    pub measures: Vec<MeasureModel>,
 }

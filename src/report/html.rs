@@ -415,7 +415,10 @@ fn deal_funnel(h: &mut String, pg: &Page) {
                     None | Some("enrolled") => s.enrolled,
                     Some(base) => base,
                 }),
-                esc(&describe(&o.rate, lang)),
+                o.rate
+                    .as_ref()
+                    .or(o.effect.as_ref().map(|e| &e.mean))
+                    .map_or(String::new(), |d| esc(&describe(d, lang))),
                 o.lag_months
                     .as_ref()
                     .map_or("0".into(), |l| esc(&describe(l, lang))),

@@ -188,8 +188,12 @@ pub struct Outcome {
     /// Base of the funnel step: `enrolled` (default) or an earlier outcome id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub of: Option<String>,
-    /// Success probability among the base (support within [0, 1]).
-    pub rate: Dist,
+    /// A count outcome: the success probability among the base. A rate
+    /// outcome (one with a `schedule`): the true rate the population reaches
+    /// by the last verification month. Support within [0, 1]; an effect
+    /// outcome has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Dist>,
     /// Per-cohort spread (sd of a beta around the trial's rate); default 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cohort_sd: Option<f64>,
@@ -198,7 +202,9 @@ pub struct Outcome {
     /// values, each success then getting its own month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_months: Option<Dist>,
-    /// Price paid per verified outcome: a number or marginal tiers.
+    /// Price per verified outcome (a number or marginal tiers); per unit of
+    /// net effect for an effect outcome; what 100% of the schedule pays for
+    /// a rate outcome.
     pub price: Price,
     /// Cap on how many of this outcome are ever paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,6 +218,194 @@ pub struct Outcome {
     /// The evaluator's error on the count eligible for payment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measurement: Option<Measurement>,
+    /// An effect outcome: paid per unit of a continuous effect summed over
+    /// the participants of its base (docs/model.md, "Measured outcomes").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// A rate outcome: the rate before the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    /// A rate outcome: whether a `higher` (default) or `lower` rate is better.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub better: Option<Better>,
+    /// A rate outcome: the rate that counts as reaching the target (for
+    /// `achievement: share_of_target`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// A rate outcome: what the schedule reads, `change` from the baseline
+    /// (default), the `rate` itself, or the `share_of_target` reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achievement: Option<Achievement>,
+    /// A rate outcome: achievement -> share of `price` paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+    /// How and when the result is verified (default: exactly, as it happens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+    /// Where a shortfall is netted: per `cohort` (default) or across the
+    /// whole `contract`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netting: Option<Netting>,
+}
+
+/// `effect:` a continuous effect per participant, in its own unit.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Effect {
+    /// The unit of the effect, for reports (`levels`, `USD`, `points`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Mean change per participant in the population (a number or a
+    /// distribution drawn once per trial).
+    pub mean: Dist,
+    /// Sd of a cohort's mean around the trial's mean (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohort_sd: Option<f64>,
+    /// Sd of a participant's change around the cohort's mean (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant_sd: Option<f64>,
+    /// Mean change per participant without the programme (a comparison
+    /// group or a baseline trend), subtracted; a number or a distribution
+    /// drawn once per trial (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Dist>,
+}
+
+/// Which direction of a rate is better.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    /// A higher rate is better (coverage, prenatal controls).
+    #[default]
+    Higher,
+    /// A lower rate is better (stunting, mortality).
+    Lower,
+}
+
+/// What a rate outcome's schedule reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Achievement {
+    /// The improvement from the baseline, in rate units (0.01 = one point).
+    #[default]
+    Change,
+    /// The measured rate itself.
+    Rate,
+    /// The improvement as a share of the target's (1 = target reached).
+    ShareOfTarget,
+}
+
+/// How a schedule joins its points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    /// Straight lines between points, flat beyond the first and the last.
+    #[default]
+    Linear,
+    /// The share of the furthest point reached (0 before the first).
+    Steps,
+}
+
+/// One point of a schedule.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulePoint {
+    /// Achievement, in the unit of `achievement`.
+    pub at: f64,
+    /// Share of `price` paid there (1 = 100%; above 1 is a bonus).
+    pub pay: f64,
+}
+
+/// `schedule:` achievement -> share of the price.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// Points in order of achievement, from worst to best.
+    pub points: Vec<SchedulePoint>,
+    /// `linear` (default) or `steps`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<Shape>,
+}
+
+/// `survey:` the measured rate is drawn around the true one.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Survey {
+    /// Respondents per round.
+    pub sample: Whole,
+    /// Design effect of the sampling plan (default 1: simple random sampling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design_effect: Option<f64>,
+}
+
+/// `rct:` the effect is estimated against a control group.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rct {
+    /// Participants measured in the treated group.
+    pub treated: Whole,
+    /// Participants measured in the control group.
+    pub control: Whole,
+    /// Standard deviation of the outcome between participants.
+    pub sd: f64,
+    /// Intra-cluster correlation (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icc: Option<f64>,
+    /// Participants per cluster (default 1: no clustering).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_size: Option<f64>,
+}
+
+/// `verification:` how the result is measured and when it is paid.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Verification {
+    /// A household survey (rate outcomes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<Survey>,
+    /// A randomised evaluation (effect outcomes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rct: Option<Rct>,
+    /// Verification rounds: the result is measured in these months, on
+    /// everything achieved up to then, and paid `payment.lag_months` later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<Vec<Whole>>,
+}
+
+/// Where shortfalls are netted against surpluses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Netting {
+    /// Each cohort on its own: a cohort's shortfall is lost, not netted.
+    #[default]
+    Cohort,
+    /// Across the whole contract.
+    Contract,
+}
+
+/// The kind of an outcome, from the keys it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    /// Successes counted through the funnel, paid per head.
+    Count,
+    /// A continuous effect, paid per unit.
+    Effect,
+    /// A rate in a population, paid by a schedule.
+    Rate,
+}
+
+impl Outcome {
+    /// What kind of outcome this is: an `effect` block makes an effect
+    /// outcome, a `schedule` a rate outcome; anything else counts.
+    pub fn kind(&self) -> OutcomeKind {
+        if self.effect.is_some() {
+            OutcomeKind::Effect
+        } else if self.schedule.is_some() {
+            OutcomeKind::Rate
+        } else {
+            OutcomeKind::Count
+        }
+    }
 }
 
 /// A Gaussian-copula correlation between two outcome rates.

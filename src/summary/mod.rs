@@ -266,6 +266,22 @@ fn probabilities(model: &Model, layout: &Layout, cols: &TrialColumns) -> Named<E
     if let Some(i) = layout.flag_floor_called {
         put("prob_floor_called".into(), col(i));
     }
+    // Evaluation risk: conditional probabilities, over the trials whose
+    // flag is set (not NaN); NaN when no trial meets the condition.
+    for e in &layout.evaluation {
+        let id = &model.outcomes[model.measures[e.measure].outcome].id;
+        let mut cond = |name: String, flags: &[f64]| {
+            let (value, se) = prob_se(flags.iter().filter(|f| !f.is_nan()).map(|f| *f != 0.0));
+            probs.push((name, Estimate { value, se }));
+        };
+        cond(
+            format!("prob_payment_triggered_below_threshold.{id}"),
+            col(e.false_trigger),
+        );
+        if let Some(i) = e.withheld {
+            cond(format!("prob_payment_withheld_at_target.{id}"), col(i));
+        }
+    }
     Named(probs)
 }
 

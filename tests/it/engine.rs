@@ -393,7 +393,9 @@ fn lhs_is_thread_invariant_and_stratifies_rates() {
 /// scenario: between them, every specialised shape.
 #[test]
 fn shape_specialised_stages_equal_the_general_ones() {
-    use ibsim::engine::{draw_params, funnel_general, metrics, trial_rng, waterfall_general};
+    use ibsim::engine::{
+        draw_params, funnel_general, measures, metrics, trial_rng, waterfall_general,
+    };
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     let mut shapes = std::collections::BTreeSet::new();
     for path in crate::common::bundled_scenarios() {
@@ -406,6 +408,7 @@ fn shape_specialised_stages_equal_the_general_ones() {
             let mut rng = trial_rng(d.seed, t);
             draw_params(&m, &d, t, &mut rng, &mut b);
             funnel_general(&m, &mut rng, &mut b);
+            measures(&m, &mut rng, &mut b);
             waterfall_general(&m, &disc, &mut b);
             metrics(&m, &layout, &disc, &mut b);
             let at = format!("{} trial {t}", path.display());

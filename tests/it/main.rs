@@ -10,6 +10,7 @@ mod deal_account;
 mod engine;
 mod fuzz_inputs;
 mod hardening;
+mod measures;
 mod mechanics;
 mod properties;
 mod regression;

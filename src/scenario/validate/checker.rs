@@ -27,6 +27,8 @@ pub(super) enum Support {
     NonNegative,
     /// A count: constants are non-negative whole numbers; draws are rounded and clamped.
     Count,
+    /// An effect in its own unit: any sign, magnitude up to the amount limit.
+    Real,
 }
 
 pub(super) struct Checker {

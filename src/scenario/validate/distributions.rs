@@ -297,6 +297,14 @@ impl Checker {
                     self.err(path, format!("a cohort size goes up to {MAX_COHORT_SIZE:e}; this lognormal has mean {}", l.mean));
                 }
             }
+            Support::Real => {
+                if hi.is_some_and(|v| v > MAX_AMOUNT) || lo.is_some_and(|v| v < -MAX_AMOUNT) {
+                    self.err(
+                        path,
+                        format!("effects go up to {MAX_AMOUNT:e} either way; this {k} goes beyond"),
+                    );
+                }
+            }
             Support::NonNegative => {
                 if hi.is_some_and(|v| v > MAX_AMOUNT)
                     || matches!(d, Dist::Lognormal(l) if l.mean > MAX_AMOUNT)

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 mod checker;
 mod distributions;
 mod finance;
+mod measures;
 mod outcomes;
 mod payment;
 
@@ -86,6 +87,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     outcomes::check_correlations(&mut c, s, &ids);
     outcomes::check_shocks(&mut c, s, &ids);
     outcomes::check_costs(&mut c, &s.costs, &ids, horizon);
+    measures::check_references(&mut c, s);
     payment::check_payment(&mut c, s);
     finance::check_finance(&mut c, s);
     check_state(&mut c, s);
@@ -331,10 +333,13 @@ pub fn warnings(s: &Scenario) -> Vec<Problem> {
     }
     for (i, cor) in s.correlations.iter().enumerate() {
         for id in &cor.between {
-            if s.outcomes
-                .iter()
-                .any(|o| &o.id == id && matches!(o.rate, Dist::Const(_)))
-            {
+            if s.outcomes.iter().any(|o| {
+                &o.id == id
+                    && matches!(
+                        o.rate.as_ref().or(o.effect.as_ref().map(|e| &e.mean)),
+                        Some(Dist::Const(_))
+                    )
+            }) {
                 c.err(
                     format!("correlations[{i}].between"),
                     format!(

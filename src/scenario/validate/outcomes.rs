@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::checker::{Checker, Support, list_or_none};
 use crate::limits::{MAX_HORIZON_MONTHS, MAX_RELATIVE_SD};
-use crate::scenario::types::{Costs, Outcome, Scenario};
+use crate::scenario::types::{Costs, Outcome, OutcomeKind, Scenario};
 use crate::scenario::values::PerOutcome;
 
 /// Every outcome, in funnel order; their ids.
@@ -27,11 +27,15 @@ pub(super) fn check_outcomes<'s>(
         "outcomes",
     );
     let mut ids: Vec<&str> = Vec::new();
+    let mut kinds: Vec<(&str, OutcomeKind)> = Vec::new();
+    let horizon = s.horizon_months.0;
     for (i, o) in s.outcomes.iter().enumerate() {
         let p = format!("outcomes[{i}]");
         check_outcome_id(c, s, i, &ids);
         check_outcome_values(c, &p, o, payer_names);
+        super::measures::check_measured(c, s, i, &kinds, horizon);
         ids.push(&o.id);
+        kinds.push((&o.id, o.kind()));
     }
     ids
 }
@@ -84,7 +88,11 @@ fn check_outcome_id(c: &mut Checker, s: &Scenario, i: usize, ids: &[&str]) {
 /// An outcome's rate, spread, lag, price, cap, payers, counterfactual and
 /// measurement, at path `p`.
 fn check_outcome_values(c: &mut Checker, p: &str, o: &Outcome, payer_names: &[&str]) {
-    c.dist(&format!("{p}.rate"), &o.rate, Support::Unit);
+    if o.kind() == OutcomeKind::Count
+        && let Some(r) = &o.rate
+    {
+        c.dist(&format!("{p}.rate"), r, Support::Unit);
+    }
     if let Some(sd) = o.cohort_sd {
         c.in_range(
             &format!("{p}.cohort_sd"),

@@ -81,7 +81,11 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
             if paid > o.max_paid as f64 {
                 return Err(format!("trial {t}: max_paid of {} exceeded", o.id));
             }
-            if o.measurement.is_none() && paid > col(&ws, &format!("outcome.{}", o.id)) {
+            // (An effect or rate outcome's paid units are not its result's.)
+            if o.measurement.is_none()
+                && o.measure.is_none()
+                && paid > col(&ws, &format!("outcome.{}", o.id))
+            {
                 return Err(format!("trial {t}: {} paid above achieved", o.id));
             }
         }
