@@ -37,7 +37,7 @@ impl Template {
 }
 
 /// Every template, the first being the default.
-pub const TEMPLATES: [Template; 3] = [
+pub const TEMPLATES: [Template; 4] = [
     Template {
         name: "employment",
         about: "employment bond: placement and retention, quarterly cohorts, two tranches",
@@ -58,6 +58,13 @@ pub const TEMPLATES: [Template; 3] = [
         about_es: "bono de impacto en el desarrollo: resultado verificado por evaluación aleatorizada, pagadores de cooperación, garantía",
         text: include_str!("templates/dib.yaml"),
         text_es: include_str!("templates/es/dib.yaml"),
+    },
+    Template {
+        name: "results-budget",
+        about: "results-based budget: a rate against a target, survey rounds, pro-rata schedule",
+        about_es: "presupuesto por resultados: una tasa frente a una meta, rondas de encuesta, pago proporcional",
+        text: include_str!("templates/results-budget.yaml"),
+        text_es: include_str!("templates/es/results-budget.yaml"),
     },
 ];
 

@@ -30,6 +30,8 @@ enum Template {
     Employment,
     Bilingual,
     Dib,
+    /// A results-based budget against a rate (`results-budget`).
+    ResultsBudget,
 }
 
 /// Writes the template.
@@ -38,6 +40,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
         Template::Employment => "employment",
         Template::Bilingual => "bilingual",
         Template::Dib => "dib",
+        Template::ResultsBudget => "results-budget",
     };
     let lang = Lang::from(a.lang);
     let t = ibsim::templates::find(name)

@@ -154,6 +154,7 @@ pub fn render(
     deal_parties(&mut h, &pg);
     deal_tranches(&mut h, &pg);
     risk(&mut h, &pg);
+    evaluation_section(&mut h, &pg);
     account_section(&mut h, account, pg.cur, lang);
     charts_section(&mut h, &pg, charts);
     run_section(&mut h, &pg, run);
@@ -608,6 +609,44 @@ fn deal_tranches(h: &mut String, pg: &Page) {
 }
 
 /// Risk sharing by decile and the expected losses.
+/// The evaluation risk of every outcome verified by a survey or an RCT
+/// (docs/model.md, "Evaluation risk"); nothing when there is none.
+fn evaluation_section(h: &mut String, pg: &Page) {
+    let Page {
+        summary, lang, s, ..
+    } = *pg;
+    let risks = super::table::evaluation_risk(summary);
+    if risks.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<p class=\"note\">{}</p>\n<table>",
+        s.h_evaluation,
+        esc(s.evaluation_note)
+    );
+    head(h, &s.c_evaluation);
+    for e in &risks {
+        row(
+            h,
+            &[
+                esc(e.id),
+                pg.money(e.error[0]),
+                pg.money(e.error[1]),
+                pg.money(e.error[2]),
+                super::table::probability_text(e.triggered, lang),
+                if e.has_target {
+                    super::table::probability_text(e.withheld, lang)
+                } else {
+                    "-".into()
+                },
+            ],
+            1,
+        );
+    }
+    h.push_str("</table>\n");
+}
+
 fn risk(h: &mut String, pg: &Page) {
     let Page {
         model,
@@ -803,5 +842,76 @@ fn outcome_note(o: &crate::scenario::Outcome, lang: Lang) -> String {
             s.dist_mean_sd[1]
         ));
     }
+    parts.extend(measured_note(o, lang));
     parts.join("; ")
+}
+
+/// What an effect or rate outcome, and a verification, add to an outcome's
+/// note: the effect's unit and comparison, the rate's baseline and target,
+/// the verification method and rounds.
+fn measured_note(o: &crate::scenario::Outcome, lang: Lang) -> Vec<String> {
+    let es = lang == Lang::Es;
+    let pick = |en: &str, es_text: &str| if es { es_text } else { en }.to_owned();
+    let mut parts = Vec::new();
+    if let Some(e) = &o.effect {
+        let unit = e.unit.clone().unwrap_or_default();
+        parts.push(format!(
+            "{} {unit}",
+            pick("effect per participant, in", "efecto por participante, en")
+        ));
+        if let Some(c) = &e.comparison {
+            parts.push(format!(
+                "{}: {}",
+                pick("comparison", "comparación"),
+                describe(c, lang)
+            ));
+        }
+    }
+    if let Some(b) = o.baseline {
+        parts.push(format!(
+            "{}: {}",
+            pick("baseline", "línea base"),
+            number(b, 4, lang)
+        ));
+    }
+    if let Some(t) = o.target {
+        parts.push(format!(
+            "{}: {}",
+            pick("target", "meta"),
+            number(t, 4, lang)
+        ));
+    }
+    if o.netting == Some(crate::scenario::Netting::Contract) {
+        parts.push(pick(
+            "netted across the contract",
+            "compensado en todo el contrato",
+        ));
+    }
+    if let Some(v) = &o.verification {
+        if let Some(sv) = &v.survey {
+            parts.push(format!(
+                "{} {} ({} {})",
+                pick("survey of", "encuesta de"),
+                thousands(sv.sample.0 as f64, lang),
+                pick("design effect", "efecto de diseño"),
+                number(sv.design_effect.unwrap_or(1.0), 2, lang)
+            ));
+        }
+        if let Some(r) = &v.rct {
+            parts.push(format!(
+                "RCT {} + {}",
+                thousands(r.treated.0 as f64, lang),
+                thousands(r.control.0 as f64, lang)
+            ));
+        }
+        if let Some(m) = &v.months {
+            let months: Vec<String> = m.iter().map(|w| w.0.to_string()).collect();
+            parts.push(format!(
+                "{}: {}",
+                pick("rounds", "rondas"),
+                months.join(", ")
+            ));
+        }
+    }
+    parts
 }

@@ -236,6 +236,15 @@ pub struct Strings {
     pub unpaid_after_horizon: &'static str,
     /// "{unpaid} of {drawn}" between two counts.
     pub of: &'static str,
+    /// Label and heading: the evaluation's risk to the payer and the provider.
+    pub h_evaluation: &'static str,
+    /// Workbook sheet of the evaluation risk.
+    pub sheet_evaluation: &'static str,
+    /// Sentence under the evaluation-risk heading.
+    pub evaluation_note: &'static str,
+    /// Columns of the evaluation-risk table: outcome, mean payment error, P5,
+    /// P95, P(paid below threshold), P(withheld at target).
+    pub c_evaluation: [&'static str; 6],
     /// Report: the deal account month by month.
     pub h_account: &'static str,
     /// Sentence under the deal account heading.
@@ -409,6 +418,17 @@ pub static EN: Strings = Strings {
     clipped_note: "trials at or below P1 are counted in the first bar",
     unpaid_after_horizon: "Unpaid after the horizon (mean)",
     of: "of",
+    h_evaluation: "Evaluation risk",
+    sheet_evaluation: "EvaluationRisk",
+    evaluation_note: "Outcomes verified by a survey or a randomised evaluation are paid on a measured result. The payment error is the money due on the measured result less the money due on the true one (before caps); the probabilities say how often a payer pays when the true result earns nothing, and how often a result that reached the target is not paid in full.",
+    c_evaluation: [
+        "Outcome",
+        "Payment error (mean)",
+        "P5",
+        "P95",
+        "P(paid | true below threshold)",
+        "P(withheld | true at target)",
+    ],
     h_account: "Deal account",
     account_note: "Month by month, the money the deal receives and where it goes: the median and, in brackets, P5 to P95 over the first trials of the run. Cash held is what the account keeps for later costs and distributions.",
     chart_account: "Deal account by month (medians; cash held P5–P95)",
@@ -570,6 +590,17 @@ pub static ES: Strings = Strings {
     clipped_note: "las simulaciones en P1 o menos se cuentan en la primera barra",
     unpaid_after_horizon: "Sin pagar tras el horizonte (media)",
     of: "de",
+    h_evaluation: "Riesgo de evaluación",
+    sheet_evaluation: "RiesgoEvaluacion",
+    evaluation_note: "Los resultados verificados por una encuesta o una evaluación aleatorizada se pagan sobre un resultado medido. El error de pago es lo que se debe por el resultado medido menos lo que se debería por el real (antes de los topes); las probabilidades dicen con qué frecuencia un pagador paga cuando el resultado real no da derecho a pago, y con qué frecuencia un resultado que alcanzó la meta no se paga completo.",
+    c_evaluation: [
+        "Resultado",
+        "Error de pago (media)",
+        "P5",
+        "P95",
+        "P(pago | real bajo el umbral)",
+        "P(retenido | real en la meta)",
+    ],
     h_account: "Cuenta del vehículo",
     account_note: "Mes a mes, el dinero que recibe el vehículo y a dónde va: la mediana y, entre corchetes, de P5 a P95 sobre las primeras simulaciones. El saldo en caja es lo que la cuenta guarda para costos y distribuciones posteriores.",
     chart_account: "Cuenta del vehículo por mes (medianas; saldo en caja P5–P95)",
@@ -727,6 +758,21 @@ impl Lang {
                 "unpaid_after_horizon.",
                 "Unpaid after the horizon",
                 "Sin pagar tras el horizonte",
+            ),
+            (
+                "evaluation_error.",
+                "Payment error (measured - true)",
+                "Error de pago (medido - real)",
+            ),
+            (
+                "prob_payment_triggered_below_threshold.",
+                "P(paid | true result below threshold)",
+                "P(pago | resultado real bajo el umbral)",
+            ),
+            (
+                "prob_payment_withheld_at_target.",
+                "P(withheld | true result at target)",
+                "P(retenido | resultado real en la meta)",
             ),
         ] {
             if let Some(rest) = key.strip_prefix(prefix) {

@@ -55,6 +55,52 @@ pub fn unpaid_after_horizon(summary: &Summary) -> Vec<Unpaid<'_>> {
         .collect()
 }
 
+/// The evaluation risk of one outcome verified by a survey or an RCT
+/// (docs/model.md, "Evaluation risk"), read from a summary.
+pub struct EvaluationRisk<'a> {
+    /// The outcome id.
+    pub id: &'a str,
+    /// `evaluation_error.<id>`: mean, P5 and P95.
+    pub error: [f64; 3],
+    /// P(payment triggered | true result below the threshold) and its se.
+    pub triggered: (f64, f64),
+    /// P(payment withheld | true result at the target) and its se.
+    pub withheld: (f64, f64),
+    /// Whether the outcome has a target (a rate outcome): `withheld` applies.
+    pub has_target: bool,
+}
+
+/// The outcomes of `summary` with an evaluation risk, in the scenario's order.
+pub fn evaluation_risk(summary: &Summary) -> Vec<EvaluationRisk<'_>> {
+    summary
+        .metrics
+        .iter()
+        .filter_map(|(key, v)| {
+            let id = key.strip_prefix("evaluation_error.")?;
+            Some(EvaluationRisk {
+                id,
+                error: [v.mean, v.field("p5"), v.field("p95")],
+                triggered: summary
+                    .probability(&format!("prob_payment_triggered_below_threshold.{id}")),
+                withheld: summary.probability(&format!("prob_payment_withheld_at_target.{id}")),
+                has_target: summary
+                    .probabilities
+                    .get(&format!("prob_payment_withheld_at_target.{id}"))
+                    .is_some(),
+            })
+        })
+        .collect()
+}
+
+/// A probability with its standard error, or `n/a` when no trial met its condition.
+pub fn probability_text((p, se): (f64, f64), lang: Lang) -> String {
+    if p.is_finite() {
+        format!("{} ± {}", pct(p, lang), pct(se, lang))
+    } else {
+        "n/a".into()
+    }
+}
+
 /// A mean count: whole numbers from 10 up, one decimal below.
 fn count(x: f64, lang: Lang) -> String {
     if !x.is_finite() || x.abs() >= 10.0 {
@@ -152,6 +198,27 @@ pub fn render(
             .map(|u| format!("{} {}", u.id, u.describe(lang)))
             .collect();
         rows.push((s.unpaid_after_horizon.into(), list.join("; ")));
+    }
+    for e in evaluation_risk(summary) {
+        let c = &s.c_evaluation;
+        let mut text = format!(
+            "{}: {} {} (P5 {}, P95 {})   {} {}",
+            e.id,
+            c[1],
+            mo(e.error[0]),
+            mo(e.error[1]),
+            mo(e.error[2]),
+            c[4],
+            probability_text(e.triggered, lang)
+        );
+        if e.has_target {
+            text.push_str(&format!(
+                "   {} {}",
+                c[5],
+                probability_text(e.withheld, lang)
+            ));
+        }
+        rows.push((s.h_evaluation.into(), text));
     }
     let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let mut out = format!(

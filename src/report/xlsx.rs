@@ -137,6 +137,7 @@ pub fn render(
     ] = s.sheets;
     summary_sheet(&mut wb, sheet_summary, &b)?;
     risk_sheet(&mut wb, sheet_risk, &b)?;
+    evaluation_sheet(&mut wb, &b)?;
     account_sheet(&mut wb, sheet_account, &b)?;
     inputs_sheet(&mut wb, sheet_inputs, &b)?;
     trials_sheet(&mut wb, sheet_trials, &b)?;
@@ -301,6 +302,39 @@ fn risk_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError> 
         ws.write_string(r, 0, label)?;
         num(ws, r, 1, rs.figure(k), &f.money)?;
         ws.write_string(r, 2, *k)?;
+    }
+    Ok(())
+}
+
+/// EvaluationRisk, when an outcome is verified by a survey or an RCT: per
+/// outcome the payment error's mean, P5 and P95, and the two conditional
+/// probabilities with their standard errors.
+fn evaluation_sheet(wb: &mut Workbook, b: &Book) -> Result<(), XlsxError> {
+    let Book { summary, s, f, .. } = *b;
+    let risks = super::table::evaluation_risk(summary);
+    if risks.is_empty() {
+        return Ok(());
+    }
+    let ws = wb.add_worksheet().set_name(s.sheet_evaluation)?;
+    let c = &s.c_evaluation;
+    let se = "se";
+    let cells = [c[0], c[1], c[2], c[3], c[4], se, c[5], se];
+    header(ws, &cells, &f.head)?;
+    for col in 0..cells.len() as u16 {
+        ws.set_column_width(col, 22)?;
+    }
+    for (i, e) in risks.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, e.id)?;
+        for (k, v) in e.error.iter().enumerate() {
+            num(ws, r, 1 + k as u16, *v, &f.money)?;
+        }
+        num(ws, r, 4, e.triggered.0, &f.rate)?;
+        num(ws, r, 5, e.triggered.1, &f.rate)?;
+        if e.has_target {
+            num(ws, r, 6, e.withheld.0, &f.rate)?;
+            num(ws, r, 7, e.withheld.1, &f.rate)?;
+        }
     }
     Ok(())
 }

@@ -449,7 +449,7 @@ fn spanish_output_has_no_english_words() {
         "error",
         "deciles",
     ];
-    for template in ["employment", "dib", "bilingual"] {
+    for template in ["employment", "dib", "bilingual", "results-budget"] {
         let english = words(&outputs_of(template, "en"));
         let spanish = words(&outputs_of(template, "es"));
         let left: Vec<&String> = english
