@@ -32,7 +32,8 @@ pub struct Layout {
     pub names: Vec<String>,
     /// First `outcome.<id>` column.
     pub outcome: usize,
-    /// First `outcome.<id>.<segment>` column (`[o * segments + s]`), when segments are declared.
+    /// First `outcome.<id>.<segment>` column, when segments are declared:
+    /// every segment of each count outcome in turn.
     pub outcome_segment: Option<usize>,
     /// First `paid.<id>` column.
     pub paid: usize,
@@ -107,7 +108,8 @@ impl Layout {
         }
         let outcome_segment = model.segmented.then_some(names.len());
         if model.segmented {
-            for o in &model.outcomes {
+            // (Effect and rate outcomes are not split by segment.)
+            for o in model.outcomes.iter().filter(|o| o.measure.is_none()) {
                 for g in &model.segments {
                     push(&mut names, format!("outcome.{}.{}", o.id, g.name));
                 }

@@ -102,11 +102,19 @@ fn counts(model: &Model, l: &Layout, ws: &mut Workspace) {
         }
     }
     if let Some(first) = l.outcome_segment {
-        for (x, k) in row[first..first + ws.segment_total.len()]
-            .iter_mut()
-            .zip(&ws.segment_total)
-        {
-            *x = count_f64(*k);
+        let ns = model.segments.len();
+        let mut at = first;
+        for (o, out) in model.outcomes.iter().enumerate() {
+            if out.measure.is_some() {
+                continue;
+            }
+            for (x, k) in row[at..at + ns]
+                .iter_mut()
+                .zip(&ws.segment_total[o * ns..(o + 1) * ns])
+            {
+                *x = count_f64(*k);
+            }
+            at += ns;
         }
     }
 }

@@ -45,6 +45,56 @@ struct Gen {
     settlement: (bool, bool),
     /// 0: default; 1 monthly; 2 end; 3+ every (n - 2) months.
     distributions: u32,
+    /// An effect or rate outcome after the count outcomes, and the count
+    /// outcomes' rounds and netting.
+    measured: MeasGen,
+}
+
+/// docs/model.md, "Measured outcomes": what the generator adds.
+#[derive(Debug, Clone)]
+struct MeasGen {
+    /// 0: none; 1: an effect; 2: a rate.
+    kind: u32,
+    /// Effect: mean, comparison, cohort sd, participant sd (tenths).
+    effect: (u32, u32, u32, u32),
+    /// Rate: true rate and baseline (percent), lower is better, share of target.
+    rate: (u32, u32, bool, bool),
+    /// 0: exact; 1: survey or RCT.
+    noisy: bool,
+    /// Rounds: none, or [h / 3, h - 1].
+    rounds: bool,
+    netting_contract: bool,
+    price: u32,
+    /// Count outcomes: rounds at [h / 2, h - 1], and contract netting.
+    count_rounds: bool,
+    count_netting: bool,
+}
+
+fn meas_gen() -> impl Strategy<Value = MeasGen> {
+    (
+        0u32..=2,
+        (0u32..=40, 0u32..=20, 0u32..=10, 0u32..=30),
+        (0u32..=100, 20u32..=80, any::<bool>(), any::<bool>()),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        0u32..=5000,
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(kind, effect, rate, noisy, rounds, netting_contract, price, cr, cn)| MeasGen {
+                kind,
+                effect,
+                rate,
+                noisy,
+                rounds,
+                netting_contract,
+                price,
+                count_rounds: cr,
+                count_netting: cn,
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -114,7 +164,7 @@ fn scenarios() -> impl Strategy<Value = Gen> {
             (0u32..=50_000, 0u32..=100, 0u32..=2000),
             any::<u32>(),
         ),
-        ((any::<bool>(), any::<bool>()), 0u32..=16),
+        ((any::<bool>(), any::<bool>()), 0u32..=16, meas_gen()),
     )
         .prop_map(
             |(
@@ -129,7 +179,7 @@ fn scenarios() -> impl Strategy<Value = Gen> {
                     costs,
                     seed,
                 ),
-                (settlement, distributions),
+                (settlement, distributions, measured),
             )| Gen {
                 horizon,
                 cohorts,
@@ -149,6 +199,7 @@ fn scenarios() -> impl Strategy<Value = Gen> {
                 seed,
                 settlement,
                 distributions,
+                measured,
             },
         )
 }
@@ -238,7 +289,14 @@ impl Gen {
                     f64::from(m) / 100.0
                 );
             }
+            if self.measured.count_rounds {
+                y += &format!("    verification: {{months: [{}, {}]}}\n", h / 2, h - 1);
+            }
+            if self.measured.count_netting && o.counterfactual.is_some() {
+                y += "    netting: contract\n";
+            }
         }
+        y += &self.measured_yaml(k);
         let (upfront, per_participant, fixed) = self.costs;
         y += &format!(
             "costs: {{upfront: {upfront}, per_participant: {per_participant}, fixed_monthly: {fixed}}}\n"
@@ -302,6 +360,77 @@ impl Gen {
         }
         y += &format!("simulation: {{trials: 20, seed: {}}}\n", self.seed);
         y
+    }
+}
+
+impl Gen {
+    /// The effect or rate outcome, if any, with its price multiplied by `k`.
+    fn measured_yaml(&self, k: u32) -> String {
+        let (h, m) = (self.horizon, &self.measured);
+        let rounds = if m.rounds || m.kind == 2 {
+            format!("      months: [{}, {}]\n", h / 3, h - 1)
+        } else {
+            String::new()
+        };
+        let tenth = |x: u32| f64::from(x) / 10.0;
+        let pct = |x: u32| f64::from(x) / 100.0;
+        match m.kind {
+            1 => {
+                let (mean, cmp, csd, psd) = m.effect;
+                let mut y = format!(
+                    "  - id: m0\n    effect: {{mean: {{normal: {{mean: {}, sd: 0.5}}}}, comparison: {}, cohort_sd: {}, participant_sd: {}}}\n    lag_months: 1\n    price: {}\n",
+                    tenth(mean),
+                    tenth(cmp),
+                    tenth(csd),
+                    tenth(psd),
+                    m.price * k
+                );
+                if self.outcomes.len() > 1 {
+                    y += "    of: o0\n";
+                }
+                if m.netting_contract {
+                    y += "    netting: contract\n";
+                }
+                if m.noisy {
+                    y += &format!(
+                        "    verification:\n      rct: {{treated: 50, control: 50, sd: 2, icc: 0.1, cluster_size: 5}}\n      months: [{}, {}]\n",
+                        h / 3,
+                        h - 1
+                    );
+                } else if !rounds.is_empty() {
+                    y += &format!("    verification:\n{rounds}");
+                }
+                y
+            }
+            2 => {
+                let (rate, baseline, lower, share) = m.rate;
+                let (achievement, points) = if share {
+                    let target = if lower {
+                        pct(baseline) - 0.1
+                    } else {
+                        pct(baseline) + 0.1
+                    };
+                    (
+                        format!("share_of_target\n    target: {target}"),
+                        "[{at: 0.2, pay: 0}, {at: 0.2, pay: 0.5}, {at: 1, pay: 1}, {at: 1.2, pay: 1.2}]",
+                    )
+                } else {
+                    ("change".into(), "[{at: 0.01, pay: 0}, {at: 0.05, pay: 1}]")
+                };
+                let mut y = format!(
+                    "  - id: m0\n    rate: {}\n    baseline: {}\n    better: {}\n    achievement: {achievement}\n    schedule: {{points: {points}}}\n    price: {}\n    verification:\n{rounds}",
+                    pct(rate),
+                    pct(baseline),
+                    if lower { "lower" } else { "higher" },
+                    m.price * k * 20
+                );
+                if m.noisy {
+                    y += "      survey: {sample: 300, design_effect: 1.5}\n";
+                }
+                y
+            }
+            _ => String::new(),
+        }
     }
 }
 

@@ -112,7 +112,8 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
             ));
         }
         if m.segmented {
-            for o in &m.outcomes {
+            // (Effect and rate outcomes are not split by segment.)
+            for o in m.outcomes.iter().filter(|o| o.measure.is_none()) {
                 let parts: f64 = m
                     .segments
                     .iter()
