@@ -486,3 +486,54 @@ fn measured_outcomes_give_the_same_bytes_for_any_threads_and_shards() {
         assert!(summaries.windows(2).all(|w| w[0] == w[1]), "{scenario}");
     }
 }
+
+#[test]
+fn participants_spread_adds_up_to_a_sum_of_normals() {
+    // One cohort of 400 with mean 3 and participant sd 2: the true result
+    // is Normal(1,200, 400 x 4), so its sd is 40 (the sd of a sample sd is
+    // about sd / sqrt(2 n)).
+    let text = "
+name: spread
+currency: USD
+horizon_months: 6
+cohorts: [{name: c1, start_month: 0, size: 400}]
+outcomes:
+  - id: gain
+    effect: {mean: 3, participant_sd: 2}
+    price: 1
+simulation: {trials: 20000, seed: 4}
+";
+    let (_, s) = run(&model(text), 20_000);
+    within_5_se(
+        "mean",
+        metric(&s, "outcome.gain", "mean"),
+        metric(&s, "outcome.gain", "se"),
+        1200.0,
+    );
+    let sd = metric(&s, "outcome.gain", "sd");
+    within_5_se("sd", sd, 40.0 / (2.0f64 * 20_000.0).sqrt(), 40.0);
+}
+
+#[test]
+fn a_round_paid_after_the_horizon_is_a_warning() {
+    use crate::common::{ibsim, stderr, tempdir, write};
+    let dir = tempdir("late-round");
+    let outcomes = "  - id: r
+    rate: 0.3
+    baseline: 0.2
+    schedule: {points: [{at: 0, pay: 0}, {at: 0.1, pay: 1}]}
+    price: 100
+    verification: {months: [5, 11]}";
+    let f = write(
+        &dir,
+        "late.yaml",
+        &deal(12, outcomes, "payment: {lag_months: 1}"),
+    );
+    let o = ibsim(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("outcomes[0].verification.months: the round of month 11 of `r` is paid at or after the horizon"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -303,6 +303,25 @@ pub fn warnings(s: &Scenario) -> Vec<Problem> {
         };
         let event = base.saturating_add(lag.max(0.0) as i64);
         earliest.push(event);
+        let late: Vec<String> = o
+            .verification
+            .as_ref()
+            .and_then(|v| v.months.as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|m| m.0.saturating_add(pay_lag) >= horizon)
+            .map(|m| m.0.to_string())
+            .collect();
+        if !late.is_empty() {
+            c.err(
+                format!("outcomes[{i}].verification.months"),
+                format!(
+                    "the round of month {} of `{}` is paid at or after the horizon ({horizon} months, payment lag {pay_lag}): it will never be paid",
+                    late.join(", "),
+                    o.id
+                ),
+            );
+        }
         if event.saturating_add(pay_lag) >= horizon {
             c.err(
                 format!("outcomes[{i}].lag_months"),
