@@ -412,17 +412,30 @@ fn deal_funnel(h: &mut String, pg: &Page) {
                     esc(&o.id),
                     esc(&outcome_note(o, lang))
                 ),
-                esc(match o.of.as_deref() {
-                    None | Some("enrolled") => s.enrolled,
-                    Some(base) => base,
-                }),
+                if o.kind() == crate::scenario::OutcomeKind::Rate {
+                    // A rate belongs to the population, not to the cohorts.
+                    esc(if lang == Lang::Es {
+                        "población"
+                    } else {
+                        "population"
+                    })
+                } else {
+                    esc(match o.of.as_deref() {
+                        None | Some("enrolled") => s.enrolled,
+                        Some(base) => base,
+                    })
+                },
                 o.rate
                     .as_ref()
                     .or(o.effect.as_ref().map(|e| &e.mean))
                     .map_or(String::new(), |d| esc(&describe(d, lang))),
-                o.lag_months
-                    .as_ref()
-                    .map_or("0".into(), |l| esc(&describe(l, lang))),
+                if o.kind() == crate::scenario::OutcomeKind::Rate {
+                    "-".into()
+                } else {
+                    o.lag_months
+                        .as_ref()
+                        .map_or("0".into(), |l| esc(&describe(l, lang)))
+                },
                 match &o.price {
                     crate::scenario::Price::Fixed(p) => pg.money(*p),
                     crate::scenario::Price::Tiered { tiers } => tiers

@@ -27,8 +27,22 @@ enum Kind {
     Ratio,
 }
 
-fn kind_of(metric: &str) -> Kind {
-    if metric.ends_with("irr") || metric == "budget_cap_hit" || metric == "funding_gap" {
+fn kind_of(metric: &str, scenario: &Scenario) -> Kind {
+    // A rate outcome's result is a rate and its paid units shares of its price.
+    let rate_outcome = ["outcome.", "paid.", "unpaid_after_horizon."]
+        .iter()
+        .filter_map(|p| metric.strip_prefix(p))
+        .any(|id| {
+            scenario
+                .outcomes
+                .iter()
+                .any(|o| o.id == id && o.kind() == crate::scenario::OutcomeKind::Rate)
+        });
+    if rate_outcome
+        || metric.ends_with("irr")
+        || metric == "budget_cap_hit"
+        || metric == "funding_gap"
+    {
         Kind::Rate
     } else if metric.ends_with("moic") {
         Kind::Ratio
@@ -190,7 +204,7 @@ fn summary_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxErro
     ws.set_column_width(15, 34)?;
     let mut r = 1u32;
     for (name, m) in summary.metrics.iter() {
-        let fmt = f.of(kind_of(name));
+        let fmt = f.of(kind_of(name, b.scenario));
         ws.write_string(r, 0, lang.metric_label(name, &|n: &str| b.party(n)))?;
         ws.write_string(r, 15, name)?;
         num(ws, r, 1, m.mean, fmt)?;
@@ -426,7 +440,13 @@ fn trials_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError
         let r = i as u32 + 1;
         ws.write_number(r, 0, (cols.first_trial + i as u64) as f64)?;
         for (c, (j, n)) in names.iter().enumerate() {
-            num(ws, r, c as u16 + 1, cols.data[*j][i], f.of(kind_of(n)))?;
+            num(
+                ws,
+                r,
+                c as u16 + 1,
+                cols.data[*j][i],
+                f.of(kind_of(n, b.scenario)),
+            )?;
         }
     }
     Ok(())
