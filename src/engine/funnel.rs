@@ -189,18 +189,10 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
             model,
             ns,
             p,
-            cells,
-            pay_cells,
+            (cells, pay_cells),
             netting_base,
-            Due {
-                cash: cash_due,
-                paying,
-                cost,
-                outcome_total,
-                segment_total,
-                unpaid,
-                last_cash: &mut last_cash,
-            },
+            (cash_due, paying, unpaid),
+            &mut last_cash,
         );
     }
     *last_cash_out = last_cash;
@@ -498,18 +490,11 @@ fn net_across_contract(
     model: &Model,
     ns: usize,
     p: &[f64],
-    cells: &[u64],
-    pay_cells: &mut [u64],
+    (cells, pay_cells): (&[u64], &mut [u64]),
     netting_base: &[u64],
-    due: Due,
+    (cash_due, paying, unpaid): (&mut [u64], &mut [bool], &mut [u64]),
+    last_cash: &mut usize,
 ) {
-    let Due {
-        cash: cash_due,
-        paying,
-        unpaid,
-        last_cash,
-        ..
-    } = due;
     let h = model.horizon;
     let plag = model.payment_lag;
     for (o, out) in model.outcomes.iter().enumerate() {
