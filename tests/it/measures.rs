@@ -1,28 +1,13 @@
 //! Effect and rate outcomes, verification and netting (docs/model.md,
 //! "Measured outcomes") against hand computations and closed forms.
 
-use crate::common::library::model;
+use crate::common::library::{column, every_trial, model};
 use ibsim::engine::runner::TrialColumns;
 use ibsim::numeric::special::{norm_cdf, norm_sf};
 use serde_json::Value;
 
 fn run(m: &ibsim::model::Model, trials: u64) -> (TrialColumns, Value) {
     crate::common::library::run(m, trials, 2)
-}
-
-fn column<'a>(cols: &'a TrialColumns, name: &str) -> &'a [f64] {
-    cols.column(name)
-        .unwrap_or_else(|| panic!("no column {name}"))
-}
-
-/// Every trial of `name` equals `want` (to 1e-9 relative).
-fn every_trial(cols: &TrialColumns, name: &str, want: f64) {
-    for (t, v) in column(cols, name).iter().enumerate() {
-        assert!(
-            (v - want).abs() <= 1e-9 * want.abs().max(1.0),
-            "trial {t}: {name} = {v}, expected {want}"
-        );
-    }
 }
 
 /// |estimate - expected| within 5 standard errors.

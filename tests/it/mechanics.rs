@@ -1,32 +1,13 @@
 //! The payment mechanics of real contracts (docs/scenario-format.md)
 //! against hand computations, closed forms and per-trial invariants.
 
-use crate::common::library::model;
+use crate::common::library::{column, every_trial, model};
 use ibsim::engine::runner::TrialColumns;
 use serde_json::Value;
 
 /// Simulates and summarises on two threads.
 fn run(m: &ibsim::model::Model, trials: u64) -> (TrialColumns, Value) {
     crate::common::library::run(m, trials, 2)
-}
-
-fn column<'a>(cols: &'a TrialColumns, name: &str) -> &'a [f64] {
-    let i = cols
-        .names
-        .iter()
-        .position(|n| n == name)
-        .unwrap_or_else(|| panic!("no column {name}"));
-    &cols.data[i]
-}
-
-/// Every trial of `name` equals `want` (to 1e-9 relative).
-fn every_trial(cols: &TrialColumns, name: &str, want: f64) {
-    for (t, v) in column(cols, name).iter().enumerate() {
-        assert!(
-            (v - want).abs() <= 1e-9 * want.abs().max(1.0),
-            "trial {t}: {name} = {v}, expected {want}"
-        );
-    }
 }
 
 fn mean(s: &Value, key: &str) -> (f64, f64) {

@@ -37,3 +37,19 @@ pub fn run(m: &Model, trials: u64, threads: usize) -> (TrialColumns, Value) {
     let s = ibsim::summary::summarize(m, &cols, &id).to_json();
     (cols, s)
 }
+
+/// The column `name` of a run (panics when there is none).
+pub fn column<'a>(cols: &'a TrialColumns, name: &str) -> &'a [f64] {
+    cols.column(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
+/// Every trial of `name` equals `want` (to 1e-9 relative).
+pub fn every_trial(cols: &TrialColumns, name: &str, want: f64) {
+    for (t, v) in column(cols, name).iter().enumerate() {
+        assert!(
+            (v - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "trial {t}: {name} = {v}, expected {want}"
+        );
+    }
+}
