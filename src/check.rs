@@ -169,13 +169,19 @@ pub fn statistical(
         );
     }
     // Tail and capital.
+    // (The funder's column: the provider's margin when it funds the contract.)
     let net = &cols.data[layout.investor_net];
     let se = cvar_se(net, 0.05);
+    let cvar_key = if layout.tranche_columns {
+        "cvar95_investor_net"
+    } else {
+        "cvar95_provider_margin"
+    };
     compare(
         &mut r,
-        "tail.cvar95_investor_net".into(),
-        &base["tail"]["cvar95_investor_net"],
-        &num(now.tail.cvar95_investor_net),
+        format!("tail.{cvar_key}"),
+        &base["tail"][cvar_key],
+        &num(now.tail.funder_cvar95()),
         se * scale,
         se,
     );
@@ -202,13 +208,14 @@ pub fn statistical(
     );
     // Risk-sharing expectations.
     let summands = crate::summary::risk::summands(model, &layout, cols);
-    for (key, v) in [
-        "loss_borne_by_investors",
-        "loss_borne_by_guarantor",
-        "payer_premium",
-    ]
-    .into_iter()
-    .zip(&summands)
+    let funder_loss = if layout.tranche_columns {
+        "loss_borne_by_investors"
+    } else {
+        "loss_borne_by_provider"
+    };
+    for (key, v) in [funder_loss, "loss_borne_by_guarantor", "payer_premium"]
+        .into_iter()
+        .zip(&summands)
     {
         let se = crate::summary::mean_se(v).1;
         compare(

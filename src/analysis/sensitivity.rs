@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::engine::runner::{TrialColumns, simulate};
 use crate::engine::{Draws, Layout, Workspace, trial_params};
 use crate::model::{Model, ParamKind, Sampler};
+use crate::scenario::FundedBy;
 
 /// Ranks with ties averaged (1-based).
 fn ranks(v: &[f64]) -> Vec<f64> {
@@ -90,6 +91,9 @@ pub struct Sensitivity {
     pub trials: u64,
     /// Seed.
     pub seed: u64,
+    /// Who funds the contract: the funder's figures (investor_irr,
+    /// investor_net) are the provider's when it funds the contract itself.
+    pub funded_by: FundedBy,
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -182,6 +186,7 @@ pub fn analyse(
         ),
         trials,
         seed,
+        funded_by: model.funded_by,
     })
 }
 
@@ -189,19 +194,26 @@ impl Sensitivity {
     /// `sensitivity.json`.
     pub fn to_json(&self) -> Value {
         let n = crate::summary::num;
-        json!({
+        // The funder's keys: the provider's when it funds the contract.
+        let keys = crate::engine::layout::funder_keys(self.funded_by);
+        let net_mean = format!("{}_mean", keys.net);
+        let mut doc = json!({
             "trials": self.trials,
             "seed": self.seed,
-            "base": {"investor_net_mean": n(self.base.0), "payer_cost_mean": n(self.base.1)},
+            "base": {net_mean.as_str(): n(self.base.0), "payer_cost_mean": n(self.base.1)},
             "inputs": self.inputs.iter().map(|i| json!({
                 "path": i.path,
-                "spearman": {"investor_irr": n(i.spearman[0]), "investor_net": n(i.spearman[1]), "payer_cost": n(i.spearman[2])},
+                "spearman": {keys.irr: n(i.spearman[0]), keys.net: n(i.spearman[1]), "payer_cost": n(i.spearman[2])},
                 "low": n(i.low_high.0),
                 "high": n(i.low_high.1),
-                "investor_net_mean": {"low": n(i.net.0), "high": n(i.net.1)},
+                net_mean.as_str(): {"low": n(i.net.0), "high": n(i.net.1)},
                 "payer_cost_mean": {"low": n(i.cost.0), "high": n(i.cost.1)},
             })).collect::<Vec<_>>(),
-        })
+        });
+        if self.funded_by == FundedBy::Provider {
+            doc["funded_by"] = json!("provider");
+        }
+        doc
     }
 }
 

@@ -8,7 +8,7 @@ use super::target::quantile_with_se;
 use crate::engine::Layout;
 use crate::engine::runner::{TrialColumns, simulate};
 use crate::model::Model;
-use crate::scenario::Scenario;
+use crate::scenario::{FundedBy, Scenario};
 use crate::summary::{mean_se, prob_se as prob};
 
 /// One `--vary PATH=LO..HI[:STEPS]`.
@@ -164,6 +164,24 @@ pub struct SweepResult {
     pub seed: u64,
     /// The cap used for P(payer cost > cap), if any.
     pub cap: Option<f64>,
+    /// Who funds the contract: the funder's figures are the provider's
+    /// when it funds the contract itself.
+    pub funded_by: FundedBy,
+}
+
+/// A figure's key in `sweep.json` and `sweep.csv`: the funder's figures
+/// are named for the provider when it funds the contract itself.
+pub fn figure_key(name: &str, funded_by: FundedBy) -> &str {
+    if funded_by == FundedBy::Investors {
+        return name;
+    }
+    match name {
+        "investor_irr_mean" => "provider.irr_mean",
+        "prob_loss" => "prob_provider_loss",
+        "prob_below_hurdle" => "prob_provider_below_hurdle",
+        "capital_needed_p95" => "provider.peak_cash_p95",
+        other => other,
+    }
 }
 
 /// The grid's points in sweep order (the last --vary changes fastest).
@@ -201,6 +219,7 @@ pub fn sweep(
     let total = points.len();
     let mut rows = Vec::with_capacity(total);
     let mut cap = None;
+    let funded_by = scenario.finance.funded_by.unwrap_or_default();
     for (i, p) in points.into_iter().enumerate() {
         let sets: Vec<(&str, f64)> = vary
             .iter()
@@ -225,6 +244,7 @@ pub fn sweep(
         trials,
         seed,
         cap,
+        funded_by,
     })
 }
 
@@ -243,7 +263,7 @@ impl SweepResult {
                 m.insert("values".into(), Value::Object(v));
                 for (k, val, se) in figs {
                     m.insert(
-                        (*k).into(),
+                        figure_key(k, self.funded_by).into(),
                         json!({"value": crate::summary::num(*val), "se": crate::summary::num(*se)}),
                     );
                 }
@@ -251,13 +271,17 @@ impl SweepResult {
                 Value::Object(m)
             })
             .collect();
-        json!({
+        let mut doc = json!({
             "vary": self.vary.iter().map(|v| json!({"path": v.path, "lo": v.lo, "hi": v.hi, "steps": v.steps.max(2)})).collect::<Vec<_>>(),
             "trials": self.trials,
             "seed": self.seed,
             "payer_cap": self.cap.map_or(Value::Null, crate::summary::num),
             "points": points,
-        })
+        });
+        if self.funded_by == FundedBy::Provider {
+            doc["funded_by"] = json!("provider");
+        }
+        doc
     }
 
     /// `sweep.csv`.
@@ -266,7 +290,8 @@ impl SweepResult {
         let mut head: Vec<String> = self.vary.iter().map(|v| v.path.clone()).collect();
         if let Some((_, figs, _)) = self.rows.first() {
             for (k, _, _) in figs {
-                head.push((*k).into());
+                let k = figure_key(k, self.funded_by);
+                head.push(k.into());
                 head.push(format!("{k}_se"));
             }
         }

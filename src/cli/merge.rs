@@ -94,6 +94,7 @@ fn merge_sweep(a: &Args) -> Result<(), Error> {
         trials: h["trials"].as_u64().unwrap_or_default(),
         seed: h["seed"].as_u64().unwrap_or_default(),
         cap,
+        funded_by: serde_json::from_value(h["funded_by"].clone()).unwrap_or_default(),
     };
     let file = h["scenario"]["file"].as_str().unwrap_or("scenario.yaml");
     let dest = Destination {

@@ -98,6 +98,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
                     "payer_cap": limits.payer_cap.map(f64::to_bits),
                 },
                 "points": total,
+                "funded_by": result.funded_by,
             });
             let rows: Vec<_> = result
                 .rows

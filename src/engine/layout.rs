@@ -6,7 +6,71 @@
 //! never printed as metrics.
 
 use crate::model::Model;
-use crate::scenario::SupportBy;
+use crate::scenario::{FundedBy, SupportBy};
+
+/// The output keys of the funding party's figures (docs/model.md, "Who
+/// funds the contract"): the investors' in an impact bond, the provider's
+/// when it funds the contract itself. The columns are the same; only the
+/// names differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunderKeys {
+    /// IRR on the funder's own flows.
+    pub irr: &'static str,
+    /// Money back over money put in.
+    pub moic: &'static str,
+    /// Money back less money put in.
+    pub net: &'static str,
+    /// NPV at the hurdle.
+    pub npv: &'static str,
+    /// Money put in.
+    pub outlay: &'static str,
+    /// Peak cumulative cash need.
+    pub peak: &'static str,
+    /// Peak above the committed capital.
+    pub gap: &'static str,
+    /// P(net < 0).
+    pub prob_loss: &'static str,
+    /// P(NPV at the hurdle < 0).
+    pub prob_below_hurdle: &'static str,
+    /// P(peak above the committed capital).
+    pub prob_funding_gap: &'static str,
+}
+
+/// The investors' keys (an impact bond).
+pub const INVESTOR_KEYS: FunderKeys = FunderKeys {
+    irr: "investor_irr",
+    moic: "investor_moic",
+    net: "investor_net",
+    npv: "investor_npv",
+    outlay: "investor_contributions",
+    peak: "peak_funding",
+    gap: "funding_gap",
+    prob_loss: "prob_loss",
+    prob_below_hurdle: "prob_below_hurdle",
+    prob_funding_gap: "prob_funding_gap",
+};
+
+/// The provider's keys (a contract it funds itself).
+pub const PROVIDER_KEYS: FunderKeys = FunderKeys {
+    irr: "provider.irr",
+    moic: "provider.moic",
+    net: "provider.margin",
+    npv: "provider.npv",
+    outlay: "provider.outlay",
+    peak: "provider.peak_cash",
+    gap: "provider.funding_gap",
+    prob_loss: "prob_provider_loss",
+    prob_below_hurdle: "prob_provider_below_hurdle",
+    prob_funding_gap: "prob_provider_funding_gap",
+};
+
+/// The keys of whoever funds the contract.
+pub fn funder_keys(funded_by: FundedBy) -> &'static FunderKeys {
+    match funded_by {
+        FundedBy::Investors => &INVESTOR_KEYS,
+        FundedBy::Provider => &PROVIDER_KEYS,
+    }
+}
 
 /// The evaluation-risk columns of one measured outcome (docs/model.md,
 /// "Measured outcomes").
@@ -65,8 +129,14 @@ pub struct Layout {
     pub peak_funding: usize,
     /// `funding_gap`.
     pub funding_gap: usize,
-    /// First tranche column: `tranche.<name>.irr`, `.moic`, `.net` per tranche.
+    /// First tranche column: `tranche.<name>.irr`, `.moic`, `.net` per
+    /// tranche (investors' tranches only: a provider funding the contract
+    /// has none).
     pub tranche: usize,
+    /// Whether the tranche columns (and their loss flags) exist.
+    pub tranche_columns: bool,
+    /// The output keys of the funding party's columns.
+    pub funder: &'static FunderKeys,
     /// `guarantee_paid`.
     pub guarantee_paid: usize,
     /// `provider_bonus`.
@@ -81,6 +151,10 @@ pub struct Layout {
     pub floor_paid: Option<usize>,
     /// `_floor_called`, when there is a floor.
     pub flag_floor_called: Option<usize>,
+    /// `fixed_paid` and `fixed_share`, when the price has a fixed part.
+    pub fixed: Option<(usize, usize)>,
+    /// `advance_recovered` and `advance_repaid`, when there is an advance.
+    pub advance: Option<(usize, usize)>,
     /// Per effect or rate outcome whose evaluation risk is reported (a survey
     /// or an RCT), in funnel order: its columns.
     pub evaluation: Vec<EvaluationColumns>,
@@ -132,22 +206,41 @@ impl Layout {
         let cost_per_outcome = push(&mut names, "cost_per_outcome".into());
         let delivery_cost = push(&mut names, "delivery_cost".into());
         let budget_cap_hit = push(&mut names, "budget_cap_hit".into());
-        let investor_irr = push(&mut names, "investor_irr".into());
-        let investor_moic = push(&mut names, "investor_moic".into());
-        let investor_net = push(&mut names, "investor_net".into());
-        let investor_npv = push(&mut names, "investor_npv".into());
-        let investor_contributions = push(&mut names, "investor_contributions".into());
-        let peak_funding = push(&mut names, "peak_funding".into());
-        let funding_gap = push(&mut names, "funding_gap".into());
+        let funder = funder_keys(model.funded_by);
+        let investors = model.funded_by == FundedBy::Investors;
+        let investor_irr = push(&mut names, funder.irr.into());
+        let investor_moic = push(&mut names, funder.moic.into());
+        let investor_net = push(&mut names, funder.net.into());
+        let investor_npv = push(&mut names, funder.npv.into());
+        let investor_contributions = push(&mut names, funder.outlay.into());
+        let peak_funding = push(&mut names, funder.peak.into());
+        let funding_gap = push(&mut names, funder.gap.into());
         let tranche = names.len();
-        for t in &model.tranches {
-            for m in ["irr", "moic", "net"] {
-                push(&mut names, format!("tranche.{}.{m}", t.name));
+        if investors {
+            for t in &model.tranches {
+                for m in ["irr", "moic", "net"] {
+                    push(&mut names, format!("tranche.{}.{m}", t.name));
+                }
             }
         }
-        let guarantee_paid = push(&mut names, "guarantee_paid".into());
-        let provider_bonus = push(&mut names, "provider_bonus".into());
-        let excess = push(&mut names, "excess".into());
+        // (Without investors there is no guarantee, no success share and
+        // no excess: the columns stay, always zero, as internal ones.)
+        let hidden = if investors { "" } else { "_" };
+        let guarantee_paid = push(&mut names, format!("{hidden}guarantee_paid"));
+        let provider_bonus = push(&mut names, format!("{hidden}provider_bonus"));
+        let excess = push(&mut names, format!("{hidden}excess"));
+        let fixed = (!model.fixed_payments.is_empty()).then(|| {
+            (
+                push(&mut names, "fixed_paid".into()),
+                push(&mut names, "fixed_share".into()),
+            )
+        });
+        let advance = model.advance.is_some().then(|| {
+            (
+                push(&mut names, "advance_recovered".into()),
+                push(&mut names, "advance_repaid".into()),
+            )
+        });
         let service_fee_paid = model
             .service_fee_declared
             .then(|| push(&mut names, "service_fee_paid".into()));
@@ -172,8 +265,10 @@ impl Layout {
         let flag_below_hurdle = push(&mut names, "_below_hurdle".into());
         let flag_guarantee_called = push(&mut names, "_guarantee_called".into());
         let flag_tranche_loss = names.len();
-        for t in &model.tranches {
-            push(&mut names, format!("_tranche_loss.{}", t.name));
+        if investors {
+            for t in &model.tranches {
+                push(&mut names, format!("_tranche_loss.{}", t.name));
+            }
         }
         let flag_floor_called = model
             .floor
@@ -216,6 +311,8 @@ impl Layout {
             peak_funding,
             funding_gap,
             tranche,
+            tranche_columns: investors,
+            funder,
             guarantee_paid,
             provider_bonus,
             excess,
@@ -223,6 +320,8 @@ impl Layout {
             payer_support,
             floor_paid,
             flag_floor_called,
+            fixed,
+            advance,
             evaluation,
             flag_loss,
             flag_below_hurdle,

@@ -51,6 +51,21 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
     if let Some(i) = l.floor_paid {
         row[i] = lg.floor;
     }
+    if let Some((paid, share)) = l.fixed {
+        row[paid] = lg.fixed;
+        // The fixed part's share of everything the price paid (NaN when
+        // nothing was paid).
+        let total = lg.fixed + lg.gross;
+        row[share] = if total > 0.0 {
+            lg.fixed / total
+        } else {
+            f64::NAN
+        };
+    }
+    if let Some((recovered, repaid)) = l.advance {
+        row[recovered] = lg.withheld;
+        row[repaid] = lg.repaid;
+    }
     row[l.flag_guarantee_called] = f64::from(u8::from(lg.guarantee > 0.0));
     if let Some(i) = l.flag_floor_called {
         row[i] = f64::from(u8::from(lg.floor > 0.0));
@@ -66,6 +81,10 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
         guarantee: lg.guarantee,
         floor: lg.floor,
         payer_support: lg.payer_support,
+        fixed_payments: lg.fixed,
+        advance: lg.advance,
+        advance_recovered: lg.withheld,
+        advance_repaid: lg.repaid,
     };
 }
 
@@ -125,9 +144,17 @@ fn counts(model: &Model, l: &Layout, ws: &mut Workspace) {
 fn payers(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Workspace) {
     let h = model.horizon;
     // Everything the payers pay besides outcome payments.
-    let payer_other = model.evaluation_cost + lg.service_fees + lg.payer_support;
+    let mut payer_other = model.evaluation_cost + lg.service_fees + lg.payer_support;
     let mut payer_cost = lg.gross - lg.excess_payer + model.evaluation_cost;
     let mut payer_cost_pv = lg.payer_pv - lg.excess_payer_pv + model.evaluation_cost;
+    if !model.extra_receipts.is_empty() {
+        // The fixed part, and the advance net of what came back (zero in
+        // money, not in present value: docs/model.md, "Who funds the contract").
+        let other = lg.fixed + (lg.advance - lg.withheld - lg.repaid);
+        payer_other += other;
+        payer_cost += other;
+        payer_cost_pv += lg.other_payer_pv;
+    }
     if lg.payer_support != 0.0 {
         payer_cost += lg.payer_support;
         payer_cost_pv += lg.payer_support * disc.payer[h - 1];
@@ -198,6 +225,9 @@ fn investors(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut 
 /// floor that covers it.
 #[inline(always)]
 fn tranches(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Workspace) {
+    if !l.tranche_columns {
+        return;
+    }
     let h = model.horizon;
     for k in 0..model.tranches.len() {
         let flows = &ws.flows[k * h..(k + 1) * h];

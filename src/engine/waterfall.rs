@@ -54,7 +54,7 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
     let nt = fixed(NT, model.tranches.len());
     let np = fixed(NP, model.payers.len());
     let (tranches, payers) = (&model.tranches[..nt], &model.payers[..np]);
-    let (last_cash, record) = (ws.last_cash, ws.record_account);
+    let (last_cash, record) = (ws.last_cash.max(model.extra_end), ws.record_account);
     let split = model.payer_split;
     // Local slices: their pointers and lengths stay in registers through the loop.
     let mut sl = Slices::of(ws, nt, np, h);
@@ -67,7 +67,7 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         active_end -= 1;
     }
     let cash_end = active_end;
-    if model.account_holds {
+    if model.account_holds || model.advance.is_some() {
         active_end = h;
     }
     let mut r = Running::new(model);
@@ -81,6 +81,7 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         every: model.distribution_every,
         cash_end,
         record,
+        extras: !model.extra_receipts.is_empty(),
     };
     let disc_payer = &disc.payer[..h];
     for t in 0..h {
@@ -118,6 +119,11 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         guarantee,
         floor,
         payer_support,
+        fixed: r.fixed,
+        advance: r.advance,
+        withheld: r.withheld,
+        repaid: r.repaid,
+        other_payer_pv: r.other_pv,
     };
 }
 
@@ -465,6 +471,17 @@ struct Running {
     /// distribution month; end: the whole contract).
     pay_window: f64,
     window: usize,
+    /// The fixed part of the price and the advance received so far.
+    fixed: f64,
+    advance: f64,
+    /// The advance not yet recovered, what was withheld from outcome
+    /// payments to recover it, and what the deal repaid in the last month.
+    advance_left: f64,
+    withheld: f64,
+    repaid: f64,
+    /// The present value to the payers of the fixed part and the advance,
+    /// net of what came back to them.
+    other_pv: f64,
     /// Every tranche has its capital back and sits at its cap: the last
     /// distribution left money over, and until a new contribution the tiers
     /// would pay nothing (outstanding capital and the cap's future value are
@@ -503,6 +520,12 @@ impl Running {
             held: 0.0,
             pay_window: 0.0,
             window: usize::MAX,
+            fixed: 0.0,
+            advance: 0.0,
+            advance_left: 0.0,
+            withheld: 0.0,
+            repaid: 0.0,
+            other_pv: 0.0,
             saturated: false,
         }
     }
@@ -521,6 +544,8 @@ struct Consts {
     /// One past the last month with a cost or a payment.
     cash_end: usize,
     record: bool,
+    /// The payers pay a fixed part of the price or an advance.
+    extras: bool,
 }
 
 /// The workspace's slices a month reads and writes.
@@ -627,7 +652,7 @@ fn month(
 ) -> bool {
     // After the last cost and payment, an empty account moves no money
     // in any later month (a held one still pays the tranches and settles).
-    if t >= k.cash_end && r.held == 0.0 {
+    if t >= k.cash_end && r.held == 0.0 && r.advance_left == 0.0 {
         return false;
     }
     // What the investors fund of the month's cost, before receipts (the
@@ -643,7 +668,17 @@ fn month(
     } else {
         c_t
     };
-    if !sl.paying[t] && r.held == 0.0 {
+    // Money due regardless of results this month (the fixed part, the
+    // advance), and an advance still to be repaid in the last month.
+    let (extra_t, repay_due) = if k.extras {
+        (
+            model.extra_receipts[t],
+            t + 1 == k.h && r.advance_left > 0.0,
+        )
+    } else {
+        (0.0, false)
+    };
+    if !sl.paying[t] && r.held == 0.0 && extra_t == 0.0 && !repay_due {
         // Nothing is due (most months) and the account is empty: no
         // receipts, so the cost is all contribution and nothing is
         // distributed. The general path below would compute the same
@@ -685,8 +720,21 @@ fn month(
     };
     sl.payments[t] = pay;
     r.gross += pay;
-    let receipts = pay * (1.0 - k.s_share);
+    let mut receipts = pay * (1.0 - k.s_share);
     r.success += pay * k.s_share;
+    let c_t = if k.extras {
+        extras(
+            model,
+            t,
+            disc_payer[t],
+            extra_t,
+            repay_due,
+            &mut receipts,
+            r,
+        ) + c_t
+    } else {
+        c_t
+    };
 
     // Step 1: receipts into the account. Step 2: with recycling the
     // account pays the month's costs first; investors fund the rest.
@@ -735,6 +783,51 @@ fn month(
     );
     r.moved(t, contrib - dist_t, sl.position_out);
     true
+}
+
+/// Month `t`'s money due regardless of results (docs/model.md, "Who funds
+/// the contract"): first the advance is recovered from the month's outcome
+/// receipts (`recovery` of them, up to what is left), then the fixed part
+/// and the advance paid this month join the receipts; in the last month
+/// what is still unrecovered is repaid, returned as a cost of the month.
+#[inline(never)]
+fn extras(
+    model: &Model,
+    t: usize,
+    disc: f64,
+    extra_t: f64,
+    repay_due: bool,
+    receipts: &mut f64,
+    r: &mut Running,
+) -> f64 {
+    if let Some(a) = model.advance {
+        if r.advance_left > 0.0 && *receipts > 0.0 {
+            let w = (*receipts * a.recovery).min(r.advance_left);
+            r.advance_left -= w;
+            r.withheld += w;
+            r.other_pv -= w * disc;
+            *receipts -= w;
+        }
+        if t == a.month {
+            r.advance += a.amount;
+            r.advance_left += a.amount;
+        }
+    }
+    if extra_t != 0.0 {
+        if let Some(&f) = model.fixed_payments.get(t) {
+            r.fixed += f;
+        }
+        *receipts += extra_t;
+        r.other_pv += extra_t * disc;
+    }
+    if repay_due || (t + 1 == model.horizon && r.advance_left > 0.0) {
+        let repay = r.advance_left;
+        r.advance_left = 0.0;
+        r.repaid += repay;
+        r.other_pv -= repay * disc;
+        return repay;
+    }
+    0.0
 }
 
 /// Month `t`'s outcome payments (docs/model.md, "Payments"): each outcome's
@@ -851,11 +944,26 @@ fn settle(
     // or in the last month (end); otherwise it waits in the account.
     let mut excess = 0.0;
     if distributing && (model.excess_monthly || last_month) {
+        // (An advance not yet recovered is owed back to the payers: the
+        // account keeps it; docs/model.md, "Who funds the contract".)
         excess = r.held;
         r.held = 0.0;
-        if split && excess > 0.0 && r.pay_window > 0.0 && model.excess_to == ExcessTo::Payer {
-            for (e, m) in payer_excess.iter_mut().zip(payer_window.iter()) {
-                *e += excess * m / r.pay_window;
+        if r.advance_left > 0.0 {
+            r.held = excess.min(r.advance_left);
+            excess -= r.held;
+        }
+        if split && excess > 0.0 && model.excess_to == ExcessTo::Payer {
+            if r.pay_window > 0.0 {
+                for (e, m) in payer_excess.iter_mut().zip(payer_window.iter()) {
+                    *e += excess * m / r.pay_window;
+                }
+            } else {
+                // Excess of money paid regardless of results (a fixed part,
+                // an advance), with no outcome payment in the window: back
+                // to the payers by share.
+                for (e, (_, share)) in payer_excess.iter_mut().zip(model.payers.iter()) {
+                    *e += excess * share;
+                }
             }
         }
     }

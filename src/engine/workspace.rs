@@ -163,6 +163,15 @@ pub(super) struct Ledger {
     pub(super) floor: f64,
     /// Guarantee and floor money funded by the payers.
     pub(super) payer_support: f64,
+    /// The fixed part of the price paid.
+    pub(super) fixed: f64,
+    /// The advance paid, what was withheld from outcome payments to
+    /// recover it, and what the deal repaid in the last month.
+    pub(super) advance: f64,
+    pub(super) withheld: f64,
+    pub(super) repaid: f64,
+    /// Present value to the payers of the fixed part and the advance, net.
+    pub(super) other_payer_pv: f64,
 }
 
 /// Totals of every money flow of one trial (docs/model.md, "The deal account": money conserved).
@@ -188,6 +197,14 @@ pub struct MoneyTotals {
     pub floor: f64,
     /// Guarantee and floor money from the payers.
     pub payer_support: f64,
+    /// The fixed part of the price paid.
+    pub fixed_payments: f64,
+    /// The advance paid by the payers.
+    pub advance: f64,
+    /// Outcome payments withheld to recover the advance.
+    pub advance_recovered: f64,
+    /// The advance repaid by the deal in the last month.
+    pub advance_repaid: f64,
 }
 
 impl MoneyTotals {
@@ -197,7 +214,9 @@ impl MoneyTotals {
     /// trial, with or without recycling.
     pub fn conservation_gap(&self) -> f64 {
         (self.gross_payments + self.contributions + self.service_fees)
+            + (self.fixed_payments + self.advance - self.advance_recovered)
             - (self.distributions + self.success_share + self.excess + self.delivery_cost)
+            - self.advance_repaid
     }
 
     /// Whether [`MoneyTotals::conservation_gap`] is within 1e-9 of the

@@ -5,14 +5,14 @@
 
 use super::Copula;
 use super::{
-    CohortModel, CostModel, FloorModel, MeasureModel, Measured, Model, Observation, OutcomeModel,
-    Param, ParamKind, Sampler, SegmentModel, ShockModel, TrancheModel, Value,
+    AdvanceModel, CohortModel, CostModel, FloorModel, MeasureModel, Measured, Model, Observation,
+    OutcomeModel, Param, ParamKind, Sampler, SegmentModel, ShockModel, TrancheModel, Value,
 };
 use crate::numeric::cholesky;
 use crate::scenario::values::NormalParams;
 use crate::scenario::{
-    Achievement, Better, Dist, Distributions, ExcessSettlement, Netting, OutcomeKind, PerOutcome,
-    Price, Scenario, Shape, Whole,
+    Achievement, Better, Dist, Distributions, ExcessSettlement, FundedBy, Netting, OutcomeKind,
+    PerOutcome, Price, Scenario, Shape, Whole,
 };
 
 impl Model {
@@ -78,6 +78,23 @@ impl Model {
             Distributions::Every(n) => to_usize(n.0).clamp(1, horizon.max(1)),
         };
 
+        let funded_by = s.finance.funded_by.unwrap_or_default();
+        let fixed_payments = fixed_payments(s, horizon);
+        let advance = s.payment.advance.as_ref().map(|a| AdvanceModel {
+            amount: a.amount,
+            month: to_usize(whole(a.month, 0)).min(horizon.saturating_sub(1)),
+            recovery: a.recovery.unwrap_or(1.0),
+        });
+        let mut extra_receipts = fixed_payments.clone();
+        if let Some(a) = advance {
+            extra_receipts.resize(horizon, 0.0);
+            extra_receipts[a.month] += a.amount;
+        }
+        let extra_end = extra_receipts
+            .iter()
+            .rposition(|&x| x != 0.0)
+            .map_or(0, |t| t + 1);
+
         Model {
             name: s.name.clone(),
             currency: s.currency.clone(),
@@ -119,6 +136,11 @@ impl Model {
             copula,
             costs,
             payers: payers.names,
+            funded_by,
+            fixed_payments,
+            extra_receipts,
+            extra_end,
+            advance,
             budget_cap: s.payment.budget_cap,
             payment_lag,
             evaluation_cost: s.payment.evaluation_cost.unwrap_or(0.0),
@@ -663,10 +685,34 @@ fn payers(s: &Scenario) -> Payers {
     }
 }
 
+/// The fixed part of the price per month: `fixed_monthly` in each month of
+/// `fixed_months` (the whole horizon by default); empty without one.
+fn fixed_payments(s: &Scenario, horizon: usize) -> Vec<f64> {
+    let Some(f) = s.payment.fixed_monthly else {
+        return Vec::new();
+    };
+    let (start, end) = match &s.payment.fixed_months {
+        Some(v) if v.len() == 2 => (to_usize(v[0].0), to_usize(v[1].0).min(horizon)),
+        _ => (0, horizon),
+    };
+    (0..horizon)
+        .map(|t| if (start..end).contains(&t) { f } else { 0.0 })
+        .collect()
+}
+
 /// The tranches, their order by seniority, and the groups of equal seniority
-/// (ranges into that order).
+/// (ranges into that order). A contract funded by its provider has one
+/// uncapped tranche, the provider's own money.
 fn tranches(s: &Scenario) -> (Vec<TrancheModel>, Vec<usize>, Vec<(usize, usize)>) {
+    let provider = s.finance.funded_by == Some(FundedBy::Provider);
     let tranches: Vec<TrancheModel> = match &s.finance.tranches {
+        _ if provider => vec![TrancheModel {
+            name: "provider".into(),
+            share: 1.0,
+            seniority: 1,
+            cap_irr: None,
+            cap_factor: 1.0,
+        }],
         Some(t) => t
             .iter()
             .map(|t| TrancheModel {

@@ -10,7 +10,7 @@ mod compile;
 pub mod sampler;
 
 use crate::numeric::count_f64;
-use crate::scenario::{ExcessTo, Sampling, SupportBy};
+use crate::scenario::{ExcessTo, FundedBy, Sampling, SupportBy};
 pub use sampler::Sampler;
 
 /// Where a number used by the engine comes from.
@@ -304,6 +304,16 @@ pub struct SegmentModel {
     pub share: f64,
 }
 
+/// An advance on the price (docs/model.md, "Who funds the contract").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdvanceModel {
+    /// The amount paid.
+    pub amount: f64,
+    /// The month it is paid.
+    pub month: usize,
+    /// Share of each later outcome payment withheld until it is recovered.
+    pub recovery: f64,
+}
 /// A principal floor: the covered tranche gets back at least `share` of its contributions.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FloorModel {
@@ -425,6 +435,19 @@ pub struct Model {
     pub service_fee: f64,
     /// Whether `service_fee` is in the scenario (then `service_fee_paid` is reported).
     pub service_fee_declared: bool,
+    /// Who funds the costs: the tranches are the investors', or one
+    /// uncapped tranche standing for the provider's own money.
+    pub funded_by: FundedBy,
+    /// The fixed part of the price paid in each month (zero outside
+    /// `payment.fixed_months`; empty without a fixed part).
+    pub fixed_payments: Vec<f64>,
+    /// Money the payers pay regardless of results, per month: the fixed
+    /// part and the advance (empty when the scenario has neither).
+    pub extra_receipts: Vec<f64>,
+    /// One past the last month with an extra receipt (0 when none).
+    pub extra_end: usize,
+    /// The advance on the price.
+    pub advance: Option<AdvanceModel>,
     /// Budget cap on total outcome payments.
     pub budget_cap: Option<f64>,
     /// Months from verification to cash.

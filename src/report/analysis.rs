@@ -152,7 +152,11 @@ pub fn solve_text(res: &SolveResult, lang: Lang) -> String {
 /// The terminal table of a sweep.
 pub fn sweep_table(res: &SweepResult, lang: Lang) -> String {
     let mut head: Vec<String> = res.vary.iter().map(|v| v.path.clone()).collect();
-    head.extend(lang.strings().sweep_columns.map(String::from));
+    head.extend(
+        lang.strings_for(res.funded_by)
+            .sweep_columns
+            .map(String::from),
+    );
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (vals, figs, ok) in &res.rows {
         let mut r: Vec<String> = vals

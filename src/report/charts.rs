@@ -11,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::account::AccountBands;
-use super::i18n::{Lang, money_scale, number, pct};
+use super::i18n::{Lang, Strings, money_scale, number, pct};
 use crate::engine::Layout;
 use crate::engine::runner::TrialColumns;
 use crate::model::Model;
@@ -82,6 +82,8 @@ pub fn svg(
 /// Everything the charts read, prepared once.
 struct Data<'a> {
     lang: Lang,
+    /// The words, named for whoever funds the contract.
+    s: &'static Strings,
     currency: &'a str,
     irr: Vec<f64>,
     irr_q: (f64, f64, f64),
@@ -212,7 +214,7 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a>(
 }
 
 fn irr_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
-    let s = d.lang.strings();
+    let s = d.s;
     area.fill(&WHITE).map_err(err)?;
     let pcts: Vec<f64> = d.irr.iter().map(|x| 100.0 * x).collect();
     let (min, hi) = range_of(&pcts);
@@ -305,7 +307,7 @@ fn irr_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) ->
 }
 
 fn payer_cost_histogram<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
-    let s = d.lang.strings();
+    let s = d.s;
     area.fill(&WHITE).map_err(err)?;
     let mean = d.payer_cost.iter().sum::<f64>() / d.payer_cost.len().max(1) as f64;
     let (div, unit) = money_scale(mean, d.lang);
@@ -395,7 +397,7 @@ fn cdf_points(v: &[f64], scale: f64) -> Vec<(f64, f64)> {
 }
 
 fn cdf_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
-    let s = d.lang.strings();
+    let s = d.s;
     area.fill(&WHITE).map_err(err)?;
     type Curves = Vec<(String, Vec<(f64, f64)>)>;
     let (title, xdesc, series): (&str, String, Curves) = if d.tranches.len() > 1 {
@@ -480,7 +482,7 @@ fn month_money_axes<'a, DB: DrawingBackend>(
     unit: &str,
     d: &Data,
 ) -> Result<Plot<'a, DB>, String> {
-    let s = d.lang.strings();
+    let s = d.s;
     let pad = 0.05 * (hi - lo).max(1e-9);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, caption_style())
@@ -505,7 +507,7 @@ fn month_money_axes<'a, DB: DrawingBackend>(
 }
 
 fn fan_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
-    let s = d.lang.strings();
+    let s = d.s;
     area.fill(&WHITE).map_err(err)?;
     let h = d.horizon;
     let k = d.cols.kept();
@@ -585,7 +587,7 @@ fn fan_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dra
 /// held with its P5-P95 band (where money waits and when it leaves).
 fn account_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
     use crate::engine::account::{CASH, SERIES};
-    let s = d.lang.strings();
+    let s = d.s;
     area.fill(&WHITE).map_err(err)?;
     let h = d.account.months.len().max(1);
     let bands = &d.account.months;
@@ -632,7 +634,7 @@ fn account_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) ->
 }
 
 fn risk_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
-    let s = d.lang.strings();
+    let s = d.s;
     area.fill(&WHITE).map_err(err)?;
     let names = [s.payer_cost, s.investor_net, s.guarantee, s.provider_bonus];
     let colors = [ORANGE, BLUE, GREEN, PURPLE];
@@ -670,7 +672,13 @@ fn risk_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dr
         .label_style(("sans-serif", 14))
         .draw()
         .map_err(err)?;
-    for (k, name) in names.iter().enumerate() {
+    // (A provider funding the contract has no guarantee and no bonus.)
+    let shown = if d.tranches.is_empty() {
+        2
+    } else {
+        names.len()
+    };
+    for (k, name) in names.iter().enumerate().take(shown) {
         let color = colors[k].mix(0.9).filled();
         let rects: Vec<Rectangle<(f64, f64)>> = d
             .deciles
@@ -710,7 +718,7 @@ fn risk_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> Dr
 }
 
 fn scatter_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Data) -> DrawResult {
-    let s = d.lang.strings();
+    let s = d.s;
     area.fill(&WHITE).map_err(err)?;
     let typical = d.scatter.iter().map(|p| p.0.abs()).sum::<f64>() / d.scatter.len().max(1) as f64;
     let (div, unit) = money_scale(typical, d.lang);
@@ -794,7 +802,8 @@ fn prepare<'a>(
 ) -> Data<'a> {
     let layout = Layout::new(model);
     let col = |i: usize| cols.data[i].as_slice();
-    let q = |k: &str| summary.metric("investor_irr", k);
+    let keys = summary.funder();
+    let q = |k: &str| summary.metric(keys.irr, k);
     let deciles = summary
         .risk_sharing
         .deciles
@@ -802,7 +811,7 @@ fn prepare<'a>(
         .map(|r| {
             [
                 r.payer_cost,
-                r.investor_net,
+                r.funder_net(),
                 r.guarantee_paid,
                 r.provider_bonus,
             ]
@@ -813,20 +822,23 @@ fn prepare<'a>(
     let pc_c = col(layout.payer_cost);
     Data {
         lang,
+        s: lang.strings_for(summary.funded_by),
         currency: &model.currency,
         irr: finite(irr_c),
         irr_q: (q("p5"), q("p50"), q("p95")),
         irr_p1: q("p1"),
-        prob_loss: summary.probability("prob_loss").0,
+        prob_loss: summary.probability(keys.prob_loss).0,
         hurdle: model.hurdle_irr,
         payer_cost: finite(pc_c),
         budget_line: model.budget_cap.map(|c| c + model.evaluation_cost),
         delivery_mean: summary.metric("delivery_cost", "mean"),
         net: finite(col(layout.investor_net)),
+        // (A provider funding the contract has no tranches.)
         tranches: model
             .tranches
             .iter()
             .enumerate()
+            .filter(|_| layout.tranche_columns)
             .map(|(k, t)| (t.name.clone(), finite(col(layout.tranche + 3 * k))))
             .collect(),
         cols,
@@ -844,7 +856,7 @@ fn prepare<'a>(
 
 /// Title of each chart kind, for captions.
 fn title(kind: Kind, d: &Data) -> String {
-    let s = d.lang.strings();
+    let s = d.s;
     match kind {
         Kind::Irr => s.chart_irr.into(),
         Kind::PayerCost => s.chart_payer_cost.into(),

@@ -142,7 +142,7 @@ pub fn render(
         model,
         summary,
         lang,
-        s: lang.strings(),
+        s: lang.strings_for(summary.funded_by),
         cur: model.currency.as_str(),
     };
     let mut h = String::with_capacity(200_000);
@@ -155,7 +155,7 @@ pub fn render(
     deal_tranches(&mut h, &pg);
     risk(&mut h, &pg);
     evaluation_section(&mut h, &pg);
-    account_section(&mut h, account, pg.cur, lang);
+    account_section(&mut h, account, pg.cur, lang, pg.s);
     charts_section(&mut h, &pg, charts);
     run_section(&mut h, &pg, run);
     h.push_str("</main></body></html>\n");
@@ -224,12 +224,13 @@ fn headline(h: &mut String, pg: &Page) {
     } = *pg;
     let m = |k: &str, f: &str| summary.metric(k, f);
     let p = |k: &str| summary.probability(k);
+    let keys = summary.funder();
     let _ = writeln!(h, "<h2>{}</h2>\n<div class=\"kpis\">", s.h_headline);
-    let (pl, _) = p("prob_loss");
+    let (pl, _) = p(keys.prob_loss);
     for (label, value) in [
         (
             format!("{} (P50)", s.investor_irr),
-            pct(m("investor_irr", "p50"), lang),
+            pct(m(keys.irr, "p50"), lang),
         ),
         (s.prob_loss.to_owned(), pct(pl, lang)),
         (
@@ -252,31 +253,31 @@ fn headline(h: &mut String, pg: &Page) {
     head(h, &[s.c_metric, s.c_value, s.c_se]);
     let se_pct = |x: f64| format!("± {}", pct(x, lang));
     let se_money = |x: f64| format!("± {}", thousands(x, lang));
-    let rows: Vec<(String, String, String)> = vec![
+    let mut rows: Vec<(String, String, String)> = vec![
         (
             format!("{} ({})", s.investor_irr, s.mean),
-            pct(m("investor_irr", "mean"), lang),
-            se_pct(m("investor_irr", "se")),
+            pct(m(keys.irr, "mean"), lang),
+            se_pct(m(keys.irr, "se")),
         ),
         (
             format!("{} P5 / P50 / P95", s.investor_irr),
             format!(
                 "{} / {} / {}",
-                pct(m("investor_irr", "p5"), lang),
-                pct(m("investor_irr", "p50"), lang),
-                pct(m("investor_irr", "p95"), lang)
+                pct(m(keys.irr, "p5"), lang),
+                pct(m(keys.irr, "p50"), lang),
+                pct(m(keys.irr, "p95"), lang)
             ),
             String::new(),
         ),
         (
             s.prob_loss.to_owned(),
             pct(pl, lang),
-            se_pct(p("prob_loss").1),
+            se_pct(p(keys.prob_loss).1),
         ),
         (
             format!("{} {})", s.prob_below_hurdle, pct(model.hurdle_irr, lang)),
-            pct(p("prob_below_hurdle").0, lang),
-            se_pct(p("prob_below_hurdle").1),
+            pct(p(keys.prob_below_hurdle).0, lang),
+            se_pct(p(keys.prob_below_hurdle).1),
         ),
         (
             format!("{} ({})", s.payer_cost, s.mean),
@@ -318,10 +319,42 @@ fn headline(h: &mut String, pg: &Page) {
         ),
         (
             format!("CVaR 95% ({})", s.investor_net.to_lowercase()),
-            pg.money(summary.tail.cvar95_investor_net),
+            pg.money(summary.tail.funder_cvar95()),
             String::new(),
         ),
     ];
+    if summary.funded_by == crate::scenario::FundedBy::Provider {
+        rows.insert(
+            2,
+            (
+                format!("{} ({}) · P5 / P95", s.investor_net, s.mean),
+                format!(
+                    "{} · {} / {}",
+                    pg.money(m(keys.net, "mean")),
+                    thousands(m(keys.net, "p5"), lang),
+                    thousands(m(keys.net, "p95"), lang)
+                ),
+                se_money(m(keys.net, "se")),
+            ),
+        );
+    }
+    // The fixed part of the price and the advance, where the contract has them.
+    let label = |k: &str| lang.metric_label(k, &|n| n.to_owned());
+    for (key, as_share) in [
+        ("fixed_paid", false),
+        ("fixed_share", true),
+        ("advance_recovered", false),
+        ("advance_repaid", false),
+    ] {
+        if summary.metrics.get(key).is_some() {
+            let (value, se) = if as_share {
+                (pct(m(key, "mean"), lang), se_pct(m(key, "se")))
+            } else {
+                (pg.money(m(key, "mean")), se_money(m(key, "se")))
+            };
+            rows.push((format!("{} ({})", label(key), s.mean), value, se));
+        }
+    }
     for (a, b, c) in rows {
         row(h, &[esc(&a), esc(&b), esc(&c)], 1);
     }
@@ -560,7 +593,21 @@ fn deal_tranches(h: &mut String, pg: &Page) {
         s,
         ..
     } = *pg;
-    let _ = writeln!(h, "</table>\n<h3>{}</h3>\n<table>", s.h_tranches);
+    let _ = writeln!(h, "</table>\n<h3>{}</h3>", s.h_tranches);
+    if model.funded_by == crate::scenario::FundedBy::Provider {
+        // No tranches, guarantee or excess: the provider's own money.
+        h.push_str("<table>\n");
+        row(h, &[esc(s.funded_by), esc(s.funded_by_provider)], 1);
+        for (k, v) in deal_terms(model, lang) {
+            row(h, &[esc(k), esc(&v)], 1);
+        }
+        if let Some(k) = model.committed_capital {
+            row(h, &[esc(s.credit_line), pg.money(k)], 1);
+        }
+        h.push_str("</table>\n");
+        return;
+    }
+    h.push_str("<table>\n");
     head(h, &[s.c_name, s.c_share, s.c_seniority, s.c_cap_irr]);
     let tranche_name = |k: usize| -> &str {
         if scenario.finance.tranches.is_none() {
@@ -681,24 +728,28 @@ fn risk(h: &mut String, pg: &Page) {
             String::new()
         }
     );
+    // (Without investors there is no guarantee and no success share: the
+    // table ends at the provider's margin.)
+    let shown = if model.funded_by == crate::scenario::FundedBy::Provider {
+        6
+    } else {
+        8
+    };
     let mut cells = vec![s.c_decile];
     cells.extend(s.risk_columns());
-    head(h, &cells);
+    head(h, &cells[..shown]);
     for r in &summary.risk_sharing.deciles {
-        row(
-            h,
-            &[
-                r.decile.to_string(),
-                number(r.outcome_count, 1, lang),
-                thousands(r.payer_cost, lang),
-                thousands(r.cost_per_outcome, lang),
-                thousands(r.delivery_cost, lang),
-                thousands(r.investor_net, lang),
-                thousands(r.guarantee_paid, lang),
-                thousands(r.provider_bonus, lang),
-            ],
-            1,
-        );
+        let cells = [
+            r.decile.to_string(),
+            number(r.outcome_count, 1, lang),
+            thousands(r.payer_cost, lang),
+            thousands(r.cost_per_outcome, lang),
+            thousands(r.delivery_cost, lang),
+            thousands(r.funder_net(), lang),
+            thousands(r.guarantee_paid, lang),
+            thousands(r.provider_bonus, lang),
+        ];
+        row(h, &cells[..shown], 1);
     }
     h.push_str("</table>\n<table>\n");
     let rs = &summary.risk_sharing;
@@ -768,7 +819,43 @@ pub fn deal_terms(model: &Model, lang: Lang) -> Vec<(&'static str, String)> {
         n if n >= model.horizon => s.dist_end.to_owned(),
         n => format!("{} {n} {}", s.dist_every, s.months),
     };
-    vec![
+    let money = |x: f64| format!("{} {}", model.currency, thousands(x, lang));
+    let mut price_terms = Vec::new();
+    if let Some(&f) = model.fixed_payments.iter().find(|&&f| f != 0.0) {
+        let first = model.fixed_payments.iter().position(|&x| x != 0.0);
+        let last = model.fixed_payments.iter().rposition(|&x| x != 0.0);
+        let months = match (first, last) {
+            (Some(a), Some(b)) => format!(" ({} {a}–{b})", s.months),
+            _ => String::new(),
+        };
+        price_terms.push((
+            s.fixed_part[0],
+            format!("{} {}{months}", money(f), s.fixed_part[1]),
+        ));
+    }
+    if let Some(a) = model.advance {
+        price_terms.push((
+            s.advance[0],
+            format!(
+                "{} {} {}, {} {} {}",
+                money(a.amount),
+                s.advance[1],
+                a.month,
+                s.advance[2],
+                pct(a.recovery, lang),
+                s.advance[3]
+            ),
+        ));
+    }
+    if model.funded_by == crate::scenario::FundedBy::Provider {
+        let mut terms = vec![(
+            s.recycling,
+            if model.recycling { s.yes } else { s.no }.to_owned(),
+        )];
+        terms.extend(price_terms);
+        return terms;
+    }
+    let mut terms = vec![
         (
             s.recycling,
             if model.recycling { s.yes } else { s.no }.to_owned(),
@@ -792,13 +879,14 @@ pub fn deal_terms(model: &Model, lang: Lang) -> Vec<(&'static str, String)> {
             .to_owned(),
         ),
         (s.distributions, schedule),
-    ]
+    ];
+    terms.extend(price_terms);
+    terms
 }
 
 /// The deal account month by month: median and P5-P95 of each series, in
 /// the currency scaled to thousands, millions or billions.
-fn account_section(h: &mut String, account: &AccountBands, cur: &str, lang: Lang) {
-    let s = lang.strings();
+fn account_section(h: &mut String, account: &AccountBands, cur: &str, lang: Lang, s: &Strings) {
     let (div, unit) = money_scale(account.largest(), lang);
     let unit = if unit.is_empty() {
         cur.to_owned()

@@ -2,6 +2,8 @@
 //!
 //! Spanish follows Colombian usage: `.` groups thousands, `,` marks decimals.
 
+use crate::scenario::FundedBy;
+
 /// A report language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -27,6 +29,18 @@ impl Lang {
         match self {
             Lang::En => &EN,
             Lang::Es => &ES,
+        }
+    }
+
+    /// The strings of this language for a contract funded by `funded_by`:
+    /// the funder's figures are named for the provider when it funds the
+    /// contract itself.
+    pub fn strings_for(self, funded_by: FundedBy) -> &'static Strings {
+        match (self, funded_by) {
+            (Lang::En, FundedBy::Investors) => &EN,
+            (Lang::Es, FundedBy::Investors) => &ES,
+            (Lang::En, FundedBy::Provider) => &EN_PROVIDER,
+            (Lang::Es, FundedBy::Provider) => &ES_PROVIDER,
         }
     }
 
@@ -78,6 +92,16 @@ pub struct Strings {
     pub downside: &'static str,
     /// "investors".
     pub investors: &'static str,
+    /// Deal term: who funds the delivery costs, and the answer when the provider does.
+    pub funded_by: &'static str,
+    /// Answer: the provider.
+    pub funded_by_provider: &'static str,
+    /// Deal term: the fixed part of the price, and "a month".
+    pub fixed_part: [&'static str; 2],
+    /// Deal term: the advance, "in month", "recovered from", "of each later result payment".
+    pub advance: [&'static str; 4],
+    /// The provider's credit line (its committed capital).
+    pub credit_line: &'static str,
     /// "guarantor".
     pub guarantor: &'static str,
     /// "payer premium".
@@ -214,6 +238,8 @@ pub struct Strings {
     pub months: &'static str,
     /// Label: expected loss borne by investors.
     pub loss_investors: &'static str,
+    /// The key of `summary.json`'s `risk_sharing` that `loss_investors` labels.
+    pub funder_loss_key: &'static str,
     /// Label: expected loss borne by the guarantor.
     pub loss_guarantor: &'static str,
     /// Sentence under the risk table.
@@ -320,7 +346,47 @@ pub struct Strings {
 }
 
 /// English.
-pub static EN: Strings = Strings {
+pub static EN: Strings = EN_WORDS;
+
+/// English, for a contract its provider funds: the funder's words name the provider.
+pub static EN_PROVIDER: Strings = Strings {
+    investor_irr: "Provider IRR on its outlay",
+    prob_loss: "P(provider loses money)",
+    capital_needed: "Provider's peak cash need",
+    investors: "provider",
+    chart_irr: "Provider IRR on its own outlay",
+    chart_cdf_money: "Provider margin and payer cost (cumulative distribution)",
+    investor_net: "Provider margin",
+    chart_fan: "Provider's cumulative cash position by month",
+    peak_p95: "Peak cash need (P95)",
+    chart_scatter: "Provider IRR against payer cost (sample of trials)",
+    h_tranches: "Funding",
+    loss_investors: "Expected loss borne by the provider",
+    funder_loss_key: "loss_borne_by_provider",
+    default_tranche: "provider",
+    account_series: [
+        "Receipts",
+        "Costs",
+        "Provider outlay",
+        "Paid out to the provider",
+        "Excess",
+        "Cash held",
+    ],
+    sweep_columns: [
+        "IRR mean",
+        "P(loss)",
+        "P(<hurdle)",
+        "payer cost mean",
+        "payer cost P95",
+        "P(cap hit)",
+        "peak cash P95",
+        "feasible",
+    ],
+    ..EN_WORDS
+};
+
+/// English words (investors fund the contract).
+const EN_WORDS: Strings = Strings {
     thousands: ',',
     decimal: '.',
     trials: "trials",
@@ -339,6 +405,16 @@ pub static EN: Strings = Strings {
     cost_per: "Payer cost per",
     downside: "Downside borne (mean/trial)",
     investors: "investors",
+    funded_by: "Who funds the delivery costs",
+    funded_by_provider: "the provider, from its own working capital; it keeps every payment",
+    fixed_part: ["Fixed part of the price", "a month"],
+    advance: [
+        "Advance",
+        "in month",
+        "recovered from",
+        "of each later result payment",
+    ],
+    credit_line: "Provider's credit line",
     guarantor: "guarantor",
     payer_premium: "payer premium",
     wrote: "wrote",
@@ -407,6 +483,7 @@ pub static EN: Strings = Strings {
     horizon: "Horizon",
     months: "months",
     loss_investors: "Expected loss borne by investors",
+    funder_loss_key: "loss_borne_by_investors",
     loss_guarantor: "Expected loss borne by the guarantor",
     risk_note: "Trials are grouped by the count of the last outcome of the funnel, from the worst tenth (1) to the best (10); each row is a mean over its trials.",
     risk_note_capped: "Money beyond the tranches' caps goes back to the payers, so in the deciles where every tranche reaches its cap the payer's cost is the fee-for-service cost plus the investors' capped return, whatever the outcomes: there the deal is cost-plus, and prices above that level pay for the investors' protection in the worst deciles.",
@@ -492,7 +569,47 @@ pub static EN: Strings = Strings {
 };
 
 /// Spanish.
-pub static ES: Strings = Strings {
+pub static ES: Strings = ES_WORDS;
+
+/// Spanish, for a contract its provider funds.
+pub static ES_PROVIDER: Strings = Strings {
+    investor_irr: "TIR del operador sobre sus aportes",
+    prob_loss: "P(el operador pierde dinero)",
+    capital_needed: "Necesidad máxima de caja del operador",
+    investors: "operador",
+    chart_irr: "TIR del operador sobre sus propios aportes",
+    chart_cdf_money: "Margen del operador y costo del pagador (distribución acumulada)",
+    investor_net: "Margen del operador",
+    chart_fan: "Posición de caja acumulada del operador por mes",
+    peak_p95: "Necesidad máxima de caja (P95)",
+    chart_scatter: "TIR del operador frente al costo del pagador (muestra)",
+    h_tranches: "Financiación",
+    loss_investors: "Pérdida esperada del operador",
+    funder_loss_key: "loss_borne_by_provider",
+    default_tranche: "operador",
+    account_series: [
+        "Recaudos",
+        "Costos",
+        "Aportes del operador",
+        "Pagado al operador",
+        "Excedente",
+        "Caja retenida",
+    ],
+    sweep_columns: [
+        "TIR media",
+        "P(pérdida)",
+        "P(<tasa mín.)",
+        "costo pagador media",
+        "costo pagador P95",
+        "P(tope alcanzado)",
+        "caja máx. P95",
+        "factible",
+    ],
+    ..ES_WORDS
+};
+
+/// Spanish words (investors fund the contract).
+const ES_WORDS: Strings = Strings {
     thousands: '.',
     decimal: ',',
     trials: "simulaciones",
@@ -511,6 +628,16 @@ pub static ES: Strings = Strings {
     cost_per: "Costo para el pagador por",
     downside: "Pérdida asumida (media/simulación)",
     investors: "inversionistas",
+    funded_by: "Quién financia los costos de prestación",
+    funded_by_provider: "el operador, con su propio capital de trabajo; recibe todos los pagos",
+    fixed_part: ["Parte fija del precio", "al mes"],
+    advance: [
+        "Anticipo",
+        "en el mes",
+        "amortizado con el",
+        "de cada pago por resultados posterior",
+    ],
+    credit_line: "Línea de crédito del operador",
     guarantor: "garante",
     payer_premium: "prima del pagador",
     wrote: "se escribió",
@@ -579,6 +706,7 @@ pub static ES: Strings = Strings {
     horizon: "Horizonte",
     months: "meses",
     loss_investors: "Pérdida esperada de los inversionistas",
+    funder_loss_key: "loss_borne_by_investors",
     loss_guarantor: "Pérdida esperada del garante",
     risk_note: "Las simulaciones se agrupan según el conteo del último resultado del embudo, del peor décimo (1) al mejor (10); cada fila es una media sobre sus simulaciones.",
     risk_note_capped: "El dinero por encima de los topes de los tramos vuelve a los pagadores, así que en los deciles donde todos los tramos llegan a su tope el costo del pagador es el costo de prestación directa más el retorno con tope de los inversionistas, sean cuales sean los resultados: allí el contrato es de costo más margen, y los precios por encima de ese nivel pagan la protección de los inversionistas en los peores deciles.",
@@ -685,17 +813,19 @@ impl Strings {
     }
 
     /// Who bears the downside, as (label, key of `summary.json`'s `risk_sharing`).
-    pub fn downside_rows(&self) -> [(String, &'static str); 3] {
+    /// (A provider funding the contract has no guarantor.)
+    pub fn downside_rows(&self) -> Vec<(String, &'static str)> {
         let capitalised = |s: &str| {
             let mut c = s.chars();
             c.next()
                 .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
         };
-        [
-            (capitalised(self.loss_investors), "loss_borne_by_investors"),
-            (capitalised(self.loss_guarantor), "loss_borne_by_guarantor"),
-            (capitalised(self.payer_premium), "payer_premium"),
-        ]
+        let mut rows = vec![(capitalised(self.loss_investors), self.funder_loss_key)];
+        if self.funder_loss_key == "loss_borne_by_investors" {
+            rows.push((capitalised(self.loss_guarantor), "loss_borne_by_guarantor"));
+        }
+        rows.push((capitalised(self.payer_premium), "payer_premium"));
+        rows
     }
 }
 
@@ -802,6 +932,47 @@ impl Lang {
                 pick("Investor contributions", "Aportes de los inversionistas")
             }
             "peak_funding" => pick("Peak funding", "Financiación máxima"),
+            "provider.irr" => pick(
+                "Provider IRR on its outlay",
+                "TIR del operador sobre sus aportes",
+            ),
+            "provider.moic" => pick("Provider MOIC", "MOIC del operador"),
+            "provider.margin" => pick("Provider margin", "Margen del operador"),
+            "provider.npv" => pick(
+                "Provider NPV at the hurdle",
+                "VPN del operador a la tasa mínima",
+            ),
+            "provider.outlay" => pick("Provider outlay", "Aportes del operador"),
+            "provider.peak_cash" => pick(
+                "Provider's peak cash need",
+                "Necesidad máxima de caja del operador",
+            ),
+            "provider.funding_gap" => pick(
+                "Cash need above the credit line",
+                "Necesidad de caja sobre la línea de crédito",
+            ),
+            "fixed_paid" => pick(
+                "Fixed part of the price paid",
+                "Parte fija del precio pagada",
+            ),
+            "fixed_share" => pick(
+                "Fixed share of what the price paid",
+                "Participación de la parte fija en lo pagado",
+            ),
+            "advance_recovered" => pick(
+                "Advance recovered from results",
+                "Anticipo amortizado con resultados",
+            ),
+            "advance_repaid" => pick("Advance repaid at the end", "Anticipo reintegrado al final"),
+            "prob_provider_loss" => pick("P(provider loses money)", "P(el operador pierde dinero)"),
+            "prob_provider_below_hurdle" => pick(
+                "P(provider's return below the hurdle)",
+                "P(retorno del operador bajo la tasa mínima)",
+            ),
+            "prob_provider_funding_gap" => pick(
+                "P(cash need above the credit line)",
+                "P(necesidad de caja sobre la línea de crédito)",
+            ),
             "funding_gap" => pick("Funding gap", "Faltante de capital"),
             "guarantee_paid" => pick("Guarantee paid", "Garantía pagada"),
             "provider_bonus" => s.provider_bonus.to_owned(),

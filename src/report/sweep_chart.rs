@@ -40,7 +40,7 @@ fn draw_line<DB: DrawingBackend>(
     limits: &Limits,
     lang: Lang,
 ) -> Result<(), String> {
-    let s = lang.strings();
+    let s = lang.strings_for(res.funded_by);
     let caption = ("sans-serif", 22).into_font().style(FontStyle::Bold);
     let v = &res.vary[0];
     let mut chart = ChartBuilder::on(area)
@@ -146,7 +146,7 @@ fn draw_heatmap<DB: DrawingBackend>(
     res: &SweepResult,
     lang: Lang,
 ) -> Result<(), String> {
-    let s = lang.strings();
+    let s = lang.strings_for(res.funded_by);
     let caption = ("sans-serif", 22).into_font().style(FontStyle::Bold);
     let (vx, vy) = (&res.vary[0], &res.vary[1]);
     let (gx, gy) = (vx.values(), vy.values());

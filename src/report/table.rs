@@ -117,7 +117,8 @@ pub fn render(
     last_outcome: &str,
     lang: Lang,
 ) -> String {
-    let s = lang.strings();
+    let s = lang.strings_for(summary.funded_by);
+    let keys = summary.funder();
     let cur = summary.scenario.currency.as_str();
     let m = |k: &str, f: &str| summary.metric(k, f);
     let p = |k: &str| summary.probability(k);
@@ -128,17 +129,30 @@ pub fn render(
         s.investor_irr.into(),
         format!(
             "P5 {}   P50 {}   P95 {}   ({} {} ± {})",
-            pc(m("investor_irr", "p5")),
-            pc(m("investor_irr", "p50")),
-            pc(m("investor_irr", "p95")),
+            pc(m(keys.irr, "p5")),
+            pc(m(keys.irr, "p50")),
+            pc(m(keys.irr, "p95")),
             s.mean,
-            pc(m("investor_irr", "mean")),
-            pc(m("investor_irr", "se")),
+            pc(m(keys.irr, "mean")),
+            pc(m(keys.irr, "se")),
         ),
     ));
-    let (pl, pls) = p("prob_loss");
+    if summary.funded_by == crate::scenario::FundedBy::Provider {
+        rows.push((
+            s.investor_net.into(),
+            format!(
+                "{} {} ± {}   P5 {}   P95 {}",
+                s.mean,
+                mo(m(keys.net, "mean")),
+                thousands(m(keys.net, "se"), lang),
+                mo(m(keys.net, "p5")),
+                mo(m(keys.net, "p95"))
+            ),
+        ));
+    }
+    let (pl, pls) = p(keys.prob_loss);
     rows.push((s.prob_loss.into(), format!("{} ± {}", pc(pl), pc(pls))));
-    let (ph, phs) = p("prob_below_hurdle");
+    let (ph, phs) = p(keys.prob_below_hurdle);
     rows.push((
         format!("{} {})", s.prob_below_hurdle, pc(hurdle)),
         format!("{} ± {}", pc(ph), pc(phs)),
@@ -159,7 +173,7 @@ pub fn render(
     let cap = summary.capital_needed.p95;
     let mut capital = format!("P95 {}", mo(cap));
     if let Some(k) = committed {
-        let (pg, _) = p("prob_funding_gap");
+        let (pg, _) = p(keys.prob_funding_gap);
         capital.push_str(&format!(
             "   ({} {}; {} {})",
             s.committed,
@@ -179,18 +193,49 @@ pub fn render(
         ),
     ));
     let rs = &summary.risk_sharing;
+    let guarantor = if summary.funded_by == crate::scenario::FundedBy::Investors {
+        format!("   {} {}", s.guarantor, mo(rs.loss_borne_by_guarantor))
+    } else {
+        String::new()
+    };
     rows.push((
         s.downside.into(),
         format!(
-            "{} {}   {} {}   {} {}",
+            "{} {}{guarantor}   {} {}",
             s.investors,
-            mo(rs.loss_borne_by_investors),
-            s.guarantor,
-            mo(rs.loss_borne_by_guarantor),
+            mo(rs.figure(s.funder_loss_key)),
             s.payer_premium,
             mo(rs.payer_premium)
         ),
     ));
+    if summary.metrics.get("fixed_paid").is_some() {
+        rows.push((
+            lang.metric_label("fixed_share", &|n| n.to_owned()),
+            format!(
+                "{} {}   P5 {}   P95 {}   ({} {})",
+                s.mean,
+                pc(m("fixed_share", "mean")),
+                pc(m("fixed_share", "p5")),
+                pc(m("fixed_share", "p95")),
+                lang.metric_label("fixed_paid", &|n| n.to_owned())
+                    .to_lowercase(),
+                mo(m("fixed_paid", "mean"))
+            ),
+        ));
+    }
+    if summary.metrics.get("advance_recovered").is_some() {
+        rows.push((
+            lang.metric_label("advance_recovered", &|n| n.to_owned()),
+            format!(
+                "{} {}   ({} {})",
+                s.mean,
+                mo(m("advance_recovered", "mean")),
+                lang.metric_label("advance_repaid", &|n| n.to_owned())
+                    .to_lowercase(),
+                mo(m("advance_repaid", "mean"))
+            ),
+        ));
+    }
     let unpaid = unpaid_after_horizon(summary);
     if !unpaid.is_empty() {
         let list: Vec<String> = unpaid
@@ -291,6 +336,7 @@ mod tests {
             seed: 0,
             sampling: "random".into(),
             model_version: crate::MODEL_VERSION,
+            funded_by: crate::scenario::FundedBy::Investors,
             metrics: Named(
                 metrics
                     .iter()
@@ -300,6 +346,7 @@ mod tests {
             probabilities: Named::default(),
             tail: Tail {
                 cvar95_investor_net: nan,
+                cvar95_provider_margin: None,
             },
             capital_needed: Capital {
                 p90: nan,
@@ -311,6 +358,7 @@ mod tests {
                 loss_borne_by_investors: nan,
                 loss_borne_by_guarantor: nan,
                 payer_premium: nan,
+                loss_borne_by_provider: None,
             },
         }
     }

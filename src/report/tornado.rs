@@ -122,14 +122,19 @@ fn draw<DB: DrawingBackend>(
     area.present().map_err(err)
 }
 
-/// `charts/tornado_investor_net.{png,svg}` and `charts/tornado_payer_cost.{png,svg}`.
+/// `charts/tornado_investor_net.{png,svg}` (`tornado_provider_margin` when the
+/// provider funds the contract) and `charts/tornado_payer_cost.{png,svg}`.
 pub fn files(res: &Sensitivity, currency: &str, lang: Lang) -> Result<Vec<Document>, String> {
     register_fonts();
-    let s = lang.strings();
+    let s = lang.strings_for(res.funded_by);
     type Pick = fn(&crate::analysis::sensitivity::InputEffect) -> (f64, f64);
     let charts: [(&str, String, Pick, f64); 2] = [
         (
-            "tornado_investor_net",
+            if res.funded_by == crate::scenario::FundedBy::Provider {
+                "tornado_provider_margin"
+            } else {
+                "tornado_investor_net"
+            },
             format!("{} ({})", s.investor_net, s.mean),
             |i| i.net,
             res.base.0,

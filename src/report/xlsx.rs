@@ -41,7 +41,8 @@ fn kind_of(metric: &str, scenario: &Scenario) -> Kind {
     if rate_outcome
         || metric.ends_with("irr")
         || metric == "budget_cap_hit"
-        || metric == "funding_gap"
+        || metric.ends_with("funding_gap")
+        || metric == "fixed_share"
     {
         Kind::Rate
     } else if metric.ends_with("moic") {
@@ -130,7 +131,7 @@ pub fn render(
     currency: &str,
     lang: Lang,
 ) -> Result<Vec<u8>, XlsxError> {
-    let s = lang.strings();
+    let s = lang.strings_for(summary.funded_by);
     let f = Formats::new(currency);
     let b = Book {
         scenario,
@@ -250,8 +251,12 @@ fn summary_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxErro
         ),
         (
             cvar,
-            "tail.cvar95_investor_net",
-            summary.tail.cvar95_investor_net,
+            if summary.tail.cvar95_provider_margin.is_some() {
+                "tail.cvar95_provider_margin"
+            } else {
+                "tail.cvar95_investor_net"
+            },
+            summary.tail.funder_cvar95(),
         ),
     ] {
         ws.write_string(r, 0, label)?;
@@ -268,6 +273,10 @@ fn risk_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError> 
     let ws = wb.add_worksheet().set_name(name)?;
     let mut labels = vec![s.c_decile, s.axis_trials];
     labels.extend(s.risk_columns());
+    // (Without investors there is no guarantee and no success share: the
+    // table ends at the provider's margin.)
+    let provider = summary.funded_by == crate::scenario::FundedBy::Provider;
+    let shown = if provider { 7 } else { 9 };
     let keys = [
         "decile",
         "trials",
@@ -275,11 +284,16 @@ fn risk_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError> 
         "payer_cost",
         "cost_per_outcome",
         "delivery_cost",
-        "investor_net",
+        if provider {
+            "provider_margin"
+        } else {
+            "investor_net"
+        },
         "guarantee_paid",
         "provider_bonus",
     ];
-    header(ws, &labels, &f.head)?;
+    let keys = &keys[..shown];
+    header(ws, &labels[..shown], &f.head)?;
     for c in 0..keys.len() as u16 {
         ws.set_column_width(c, 20)?;
     }
@@ -291,7 +305,7 @@ fn risk_sheet(wb: &mut Workbook, name: &str, b: &Book) -> Result<(), XlsxError> 
             row.payer_cost,
             row.cost_per_outcome,
             row.delivery_cost,
-            row.investor_net,
+            row.funder_net(),
             row.guarantee_paid,
             row.provider_bonus,
         ];

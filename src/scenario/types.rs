@@ -491,6 +491,34 @@ pub struct Payment {
     /// delivery cost regardless of results, outside every cap; in [0, 1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_fee: Option<f64>,
+    /// The fixed part of the price: paid in each month of `fixed_months`
+    /// regardless of results, outside every cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_monthly: Option<f64>,
+    /// `[start, end)`: months in which `fixed_monthly` is paid (default: the whole horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_months: Option<Vec<Whole>>,
+    /// An advance paid up front and recovered from outcome payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advance: Option<Advance>,
+}
+
+/// An advance on the price (docs/model.md, "Who funds the contract"): paid
+/// by the payers in `month`, recovered by withholding `recovery` of each
+/// later outcome payment; what is still unrecovered in the last month the
+/// deal repays then.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Advance {
+    /// The amount, >= 0.
+    pub amount: f64,
+    /// When it is paid (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<Whole>,
+    /// Share of each later outcome payment withheld until the advance is
+    /// recovered, in (0, 1] (default 1: whole payments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<f64>,
 }
 
 /// One investor tranche.
@@ -521,6 +549,17 @@ pub struct Guarantee {
     /// `guarantor` (default) or `payer`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<SupportBy>,
+}
+
+/// Who funds the delivery costs (docs/model.md, "Who funds the contract").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FundedBy {
+    /// Investors, through the tranches (an impact bond).
+    #[default]
+    Investors,
+    /// The provider itself, with its own working capital (a performance contract).
+    Provider,
 }
 
 /// Where money beyond every cap goes.
@@ -559,6 +598,10 @@ impl ExcessSettlement {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Finance {
+    /// Who funds the delivery costs and carries the risk: `investors`
+    /// (default: the tranches) or `provider` (its own working capital).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funded_by: Option<FundedBy>,
     /// What investors commit; exceeding it is reported as a funding gap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub committed_capital: Option<f64>,

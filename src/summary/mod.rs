@@ -13,8 +13,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::Layout;
+use crate::engine::layout::{FunderKeys, funder_keys};
 use crate::engine::runner::TrialColumns;
 use crate::model::Model;
+use crate::scenario::FundedBy;
 pub use stats::{
     QUANTILES, Stats, mean_se, nullable, num, prob_se, quantile_sorted, quantiles_by_selection,
     stats,
@@ -54,6 +56,10 @@ pub struct Summary {
     pub sampling: String,
     /// The model version whose numbers these are.
     pub model_version: u32,
+    /// Who funds the contract (written only when it is the provider: then
+    /// the funder's figures have `provider` keys).
+    #[serde(default, skip_serializing_if = "is_investors")]
+    pub funded_by: FundedBy,
     /// Every metric's statistics, in the trial row's order.
     pub metrics: Named<Stats>,
     /// Probabilities of events, with standard errors.
@@ -90,12 +96,29 @@ pub struct Estimate {
     pub se: f64,
 }
 
-/// The investors' tail.
+/// The funder's tail.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Tail {
-    /// Mean of the worst 5% of investor_net (CVaR 95%).
+    /// Mean of the worst 5% of investor_net (CVaR 95%); 0 when the provider
+    /// funds the contract (there are no investors).
     #[serde(deserialize_with = "nullable")]
     pub cvar95_investor_net: f64,
+    /// Mean of the worst 5% of provider.margin, when the provider funds the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvar95_provider_margin: Option<f64>,
+}
+
+impl Tail {
+    /// The funder's CVaR 95%: the provider's when it funds the contract.
+    pub fn funder_cvar95(&self) -> f64 {
+        self.cvar95_provider_margin
+            .unwrap_or(self.cvar95_investor_net)
+    }
+}
+
+/// Whether `f` is the default funder (then `summary.json` does not say).
+fn is_investors(f: &FundedBy) -> bool {
+    *f == FundedBy::Investors
 }
 
 /// Quantiles of peak funding.
@@ -179,6 +202,11 @@ impl Summary {
         self.metrics.get(name).map_or(f64::NAN, |s| s.field(field))
     }
 
+    /// The output keys of the funder's figures.
+    pub fn funder(&self) -> &'static FunderKeys {
+        funder_keys(self.funded_by)
+    }
+
     /// A probability's value and standard error, NaN when absent.
     pub fn probability(&self, name: &str) -> (f64, f64) {
         self.probabilities
@@ -227,10 +255,19 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Summar
         seed: id.seed,
         sampling: id.sampling.clone(),
         model_version: crate::MODEL_VERSION,
+        funded_by: model.funded_by,
         metrics: Named(metrics),
         probabilities,
-        tail: Tail {
-            cvar95_investor_net: cvar,
+        tail: if layout.tranche_columns {
+            Tail {
+                cvar95_investor_net: cvar,
+                cvar95_provider_margin: None,
+            }
+        } else {
+            Tail {
+                cvar95_investor_net: 0.0,
+                cvar95_provider_margin: Some(cvar),
+            }
         },
         capital_needed: Capital {
             p90: capital[0],
@@ -249,19 +286,25 @@ fn probabilities(model: &Model, layout: &Layout, cols: &TrialColumns) -> Named<E
         probs.push((name, Estimate { value, se }));
     };
     let col = |i: usize| cols.data[i].as_slice();
-    put("prob_loss".into(), col(layout.flag_loss));
-    put("prob_below_hurdle".into(), col(layout.flag_below_hurdle));
-    put("prob_funding_gap".into(), col(layout.funding_gap));
-    put("prob_budget_cap_hit".into(), col(layout.budget_cap_hit));
+    let funder = layout.funder;
+    put(funder.prob_loss.into(), col(layout.flag_loss));
     put(
-        "prob_guarantee_called".into(),
-        col(layout.flag_guarantee_called),
+        funder.prob_below_hurdle.into(),
+        col(layout.flag_below_hurdle),
     );
-    for (k, t) in model.tranches.iter().enumerate() {
+    put(funder.prob_funding_gap.into(), col(layout.funding_gap));
+    put("prob_budget_cap_hit".into(), col(layout.budget_cap_hit));
+    if layout.tranche_columns {
         put(
-            format!("prob_tranche_loss.{}", t.name),
-            col(layout.flag_tranche_loss + k),
+            "prob_guarantee_called".into(),
+            col(layout.flag_guarantee_called),
         );
+        for (k, t) in model.tranches.iter().enumerate() {
+            put(
+                format!("prob_tranche_loss.{}", t.name),
+                col(layout.flag_tranche_loss + k),
+            );
+        }
     }
     if let Some(i) = layout.flag_floor_called {
         put("prob_floor_called".into(), col(i));

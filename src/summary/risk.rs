@@ -25,6 +25,10 @@ pub struct RiskSharing {
     /// Mean of the payer's premium, max(payer_cost - evaluation - delivery, 0).
     #[serde(deserialize_with = "nullable")]
     pub payer_premium: f64,
+    /// Mean of the provider's loss, max(-provider.margin, 0), when the
+    /// provider funds the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_borne_by_provider: Option<f64>,
 }
 
 /// The means of one decile of trials.
@@ -55,6 +59,17 @@ pub struct Decile {
     /// Mean provider bonus.
     #[serde(deserialize_with = "nullable")]
     pub provider_bonus: f64,
+    /// Mean provider margin, when the provider funds the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_margin: Option<f64>,
+}
+
+impl Decile {
+    /// The funder's mean net: the provider's margin when it funds the
+    /// contract, else the investors' net.
+    pub fn funder_net(&self) -> f64 {
+        self.provider_margin.unwrap_or(self.investor_net)
+    }
 }
 
 /// The investors' loss in a trial: max(-investor_net, 0).
@@ -98,6 +113,7 @@ impl RiskSharing {
     pub fn figure(&self, key: &str) -> f64 {
         match key {
             "loss_borne_by_investors" => self.loss_borne_by_investors,
+            "loss_borne_by_provider" => self.loss_borne_by_provider.unwrap_or(f64::NAN),
             "loss_borne_by_guarantor" => self.loss_borne_by_guarantor,
             "payer_premium" => self.payer_premium,
             _ => f64::NAN,
@@ -107,11 +123,14 @@ impl RiskSharing {
     /// The risk sharing of a run's trials.
     pub fn of(model: &Model, layout: &Layout, cols: &TrialColumns) -> RiskSharing {
         let col = |i: usize| cols.data[i].as_slice();
+        // (The funder's column holds the provider's margin when it funds
+        // the contract: then investors, there being none, bear nothing.)
+        let funder_loss = mean_of(col(layout.investor_net).iter().map(|&x| investor_loss(x)));
+        let investors = layout.tranche_columns;
         RiskSharing {
             deciles: deciles(model, layout, cols),
-            loss_borne_by_investors: mean_of(
-                col(layout.investor_net).iter().map(|&x| investor_loss(x)),
-            ),
+            loss_borne_by_investors: if investors { funder_loss } else { 0.0 },
+            loss_borne_by_provider: (!investors).then_some(funder_loss),
             loss_borne_by_guarantor: mean_of(col(layout.guarantee_paid).iter().copied()),
             payer_premium: mean_of(
                 col(layout.payer_cost)
@@ -126,6 +145,7 @@ impl RiskSharing {
 /// Means by decile of the last outcome's count (ties keep trial order).
 fn deciles(model: &Model, layout: &Layout, cols: &TrialColumns) -> Vec<Decile> {
     let n = cols.len();
+    let investors = layout.tranche_columns;
     let last = cols.data[layout.outcome + model.last_outcome].as_slice();
     let order = stable_order_by_count(last);
     // Decile of each trial (rank i goes to floor(10 i / n)), then one sequential
@@ -176,9 +196,10 @@ fn deciles(model: &Model, layout: &Layout, cols: &TrialColumns) -> Vec<Decile> {
             payer_cost: means[1][d],
             cost_per_outcome: means[2][d],
             delivery_cost: means[3][d],
-            investor_net: means[4][d],
+            investor_net: if investors { means[4][d] } else { 0.0 },
             guarantee_paid: means[5][d],
             provider_bonus: means[6][d],
+            provider_margin: (!investors).then_some(means[4][d]),
         })
         .collect()
 }

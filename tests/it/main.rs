@@ -8,6 +8,7 @@ mod analysis;
 mod check;
 mod deal_account;
 mod engine;
+mod funders;
 mod fuzz_inputs;
 mod hardening;
 mod measures;

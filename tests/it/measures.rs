@@ -412,63 +412,12 @@ fn bundled_measured_scenarios_conserve_money_in_every_trial() {
 
 #[test]
 fn measured_outcomes_give_the_same_bytes_for_any_threads_and_shards() {
-    use crate::common::{ibsim, stderr, tempdir};
-    let dir = tempdir("measured-shards");
-    let out = |name: &str| dir.join(name).display().to_string();
     for scenario in [
         "agro-productivity",
         "bucaramanga-income-gain",
         "ecuador-stunting",
     ] {
-        let file = format!("scenarios/{scenario}.yaml");
-        let mut summaries = Vec::new();
-        for threads in ["1", "2"] {
-            let folder = out(&format!("{scenario}-{threads}"));
-            let o = ibsim(&[
-                "run",
-                &file,
-                "--trials",
-                "3000",
-                "--threads",
-                threads,
-                "--out",
-                &folder,
-                "-q",
-                "--no-report",
-            ]);
-            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-            summaries.push(std::fs::read(format!("{folder}/{scenario}/summary.json")).unwrap());
-        }
-        let parts = out(&format!("{scenario}-parts"));
-        for k in 0..3 {
-            let o = ibsim(&[
-                "run",
-                &file,
-                "--trials",
-                "3000",
-                "--shard",
-                &format!("{k}/3"),
-                "--out",
-                &parts,
-                "-q",
-            ]);
-            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        }
-        let merged = out(&format!("{scenario}-merged"));
-        let shard = |k: u32| format!("{parts}/{scenario}/shard-{k}-of-3.ibshard");
-        let o = ibsim(&[
-            "merge",
-            &shard(0),
-            &shard(1),
-            &shard(2),
-            "--out",
-            &merged,
-            "-q",
-            "--no-report",
-        ]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        summaries.push(std::fs::read(format!("{merged}/{scenario}/summary.json")).unwrap());
-        assert!(summaries.windows(2).all(|w| w[0] == w[1]), "{scenario}");
+        crate::common::same_bytes_for_any_threads_and_shards(scenario);
     }
 }
 

@@ -48,6 +48,32 @@ struct Gen {
     /// An effect or rate outcome after the count outcomes, and the count
     /// outcomes' rounds and netting.
     measured: MeasGen,
+    /// Who funds the contract, the fixed part of the price and the advance.
+    funding: FundGen,
+}
+
+/// docs/model.md, "Who funds the contract": what the generator adds.
+#[derive(Debug, Clone)]
+struct FundGen {
+    /// `funded_by: provider` (else investors, written or not).
+    provider: (bool, bool),
+    /// `fixed_monthly` and the end of `fixed_months` (a share of the horizon, %).
+    fixed: Option<(u32, u32)>,
+    /// The advance: amount, month (a share of the horizon, %), recovery (%).
+    advance: Option<(u32, u32, u32)>,
+}
+
+fn fund_gen() -> impl Strategy<Value = FundGen> {
+    (
+        (any::<bool>(), any::<bool>()),
+        proptest::option::of((0u32..=5_000, 0u32..=100)),
+        proptest::option::of((0u32..=60_000, 0u32..100, 1u32..=100)),
+    )
+        .prop_map(|(provider, fixed, advance)| FundGen {
+            provider,
+            fixed,
+            advance,
+        })
 }
 
 /// docs/model.md, "Measured outcomes": what the generator adds.
@@ -164,7 +190,12 @@ fn scenarios() -> impl Strategy<Value = Gen> {
             (0u32..=50_000, 0u32..=100, 0u32..=2000),
             any::<u32>(),
         ),
-        ((any::<bool>(), any::<bool>()), 0u32..=16, meas_gen()),
+        (
+            (any::<bool>(), any::<bool>()),
+            0u32..=16,
+            meas_gen(),
+            fund_gen(),
+        ),
     )
         .prop_map(
             |(
@@ -179,7 +210,7 @@ fn scenarios() -> impl Strategy<Value = Gen> {
                     costs,
                     seed,
                 ),
-                (settlement, distributions, measured),
+                (settlement, distributions, measured, funding),
             )| Gen {
                 horizon,
                 cohorts,
@@ -200,6 +231,7 @@ fn scenarios() -> impl Strategy<Value = Gen> {
                 settlement,
                 distributions,
                 measured,
+                funding,
             },
         )
 }
@@ -314,9 +346,37 @@ impl Gen {
         if let Some(f) = self.service_fee {
             y += &format!("  service_fee: {}\n", f64::from(f) / 100.0);
         }
+        let fg = &self.funding;
+        if let Some((f, end)) = fg.fixed {
+            y += &format!(
+                "  fixed_monthly: {f}\n  fixed_months: [0, {}]\n",
+                h * end / 100
+            );
+        }
+        if let Some((amount, month, recovery)) = fg.advance {
+            y += &format!(
+                "  advance: {{amount: {amount}, month: {}, recovery: {}}}\n",
+                h * month / 100,
+                f64::from(recovery) / 100.0
+            );
+        }
+        if fg.provider.0 {
+            // A provider funding the contract: none of the investor terms.
+            y += &format!(
+                "finance:\n  funded_by: provider\n  recycling: {}\n  committed_capital: 100000\n",
+                self.recycling
+            );
+            y += &format!("simulation: {{trials: 20, seed: {}}}\n", self.seed);
+            return y;
+        }
+        if fg.provider.1 {
+            y += "finance:\n  funded_by: investors\n";
+        } else {
+            y += "finance:\n";
+        }
         let tsh = shares(&self.tranches.iter().map(|t| t.0).collect::<Vec<_>>());
         y += &format!(
-            "finance:\n  recycling: {}\n  excess_to: {}\n  provider_success_share: {}\n  committed_capital: 100000\n",
+            "  recycling: {}\n  excess_to: {}\n  provider_success_share: {}\n  committed_capital: 100000\n",
             self.recycling,
             if self.excess_to_provider {
                 "provider"
@@ -530,6 +590,65 @@ finance:
   committed_capital: 100000
   tranches:
     - {name: t0, share: 1.0, seniority: 1}
+simulation: {trials: 20, seed: 0}
+",
+    // A fixed part of the price with no outcome payment: the excess it
+    // leaves goes back to the payers by share (there is no payment to
+    // split it by), so the payers' costs still add up.
+    "name: generated
+currency: USD
+horizon_months: 20
+cohorts:
+  - {name: c0, start_month: 11, size: 0}
+outcomes:
+  - id: o0
+    rate: 0
+    lag_months: 0
+    price: 0
+costs: {upfront: 0, per_participant: 0, fixed_monthly: 0}
+payment:
+  payers:
+    - {name: p0, share: 1.0, cap: 0}
+  lag_months: 0
+  evaluation_cost: 500
+  fixed_monthly: 1
+  fixed_months: [0, 1]
+finance:
+  recycling: false
+  excess_to: payer
+  provider_success_share: 0
+  committed_capital: 100000
+  tranches:
+    - {name: t0, share: 1.0, seniority: 1, cap_irr: 0}
+simulation: {trials: 20, seed: 0}
+",
+    // An advance that the capped tranche cannot take must not leave the
+    // deal as excess and then be repaid again: the account keeps it.
+    "name: generated
+currency: USD
+horizon_months: 14
+cohorts:
+  - {name: c0, start_month: 0, size: 0}
+outcomes:
+  - id: o0
+    rate: 0
+    lag_months: 0
+    price: 0
+costs: {upfront: 0, per_participant: 0, fixed_monthly: 0}
+payment:
+  payers:
+    - {name: p0, share: 1.0}
+  lag_months: 0
+  evaluation_cost: 500
+  advance: {amount: 501, month: 0, recovery: 0.01}
+finance:
+  recycling: false
+  excess_to: payer
+  provider_success_share: 0
+  committed_capital: 100000
+  excess_settlement: monthly
+  tranches:
+    - {name: t0, share: 1.0, seniority: 1, cap_irr: 0}
 simulation: {trials: 20, seed: 0}
 ",
 ];

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::checker::Checker;
-use crate::scenario::types::Scenario;
+use crate::scenario::types::{FundedBy, Scenario};
 use crate::scenario::values::Distributions;
 
 impl Checker {
@@ -44,6 +44,32 @@ pub(super) fn check_finance(c: &mut Checker, s: &Scenario) {
             "finance.hurdle_irr",
             format!("{h} is out of range: expected an annual rate > -1 (e.g. 0.08)"),
         );
+    }
+    if fin.funded_by == Some(FundedBy::Provider) {
+        // The provider funds the costs and keeps every payment: nothing
+        // of an investor vehicle applies.
+        let investor_only = [
+            ("tranches", fin.tranches.is_some()),
+            ("guarantee", fin.guarantee.is_some()),
+            ("principal_floor", fin.principal_floor.is_some()),
+            ("excess_to", fin.excess_to.is_some()),
+            (
+                "provider_success_share",
+                fin.provider_success_share.is_some(),
+            ),
+            ("excess_settlement", fin.excess_settlement.is_some()),
+            ("distributions", fin.distributions.is_some()),
+        ];
+        for (key, present) in investor_only {
+            if present {
+                c.err(
+                    format!("finance.{key}"),
+                    format!(
+                        "`{key}` describes investors, but `funded_by: provider` says the provider funds the contract and keeps every payment: remove `{key}`, or set `funded_by: investors`"
+                    ),
+                );
+            }
+        }
     }
     let mut tranche_names: Vec<&str> = Vec::new();
     if let Some(tr) = &fin.tranches {

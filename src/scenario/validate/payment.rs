@@ -129,6 +129,58 @@ pub(super) fn check_payment(c: &mut Checker, s: &Scenario) {
             "a share of the monthly delivery cost from 0 to 1",
         );
     }
+    if let Some(f) = pay.fixed_monthly {
+        c.non_negative("payment.fixed_monthly", f);
+    }
+    let horizon = s.horizon_months.0;
+    if let Some(fm) = &pay.fixed_months {
+        if pay.fixed_monthly.is_none() {
+            c.err(
+                "payment.fixed_months",
+                "`fixed_months` without `fixed_monthly`: add the monthly fixed payment, or remove the months",
+            );
+        }
+        if fm.len() != 2 {
+            c.err(
+                "payment.fixed_months",
+                format!(
+                    "expected [start, end) as two months, found {} values",
+                    fm.len()
+                ),
+            );
+        } else if !(0 <= fm[0].0 && fm[0].0 <= fm[1].0 && fm[1].0 <= horizon) {
+            c.err(
+                "payment.fixed_months",
+                format!(
+                    "[{}, {}) is not a valid range: expected 0 <= start <= end <= horizon_months ({horizon})",
+                    fm[0].0, fm[1].0
+                ),
+            );
+        }
+    }
+    if let Some(a) = &pay.advance {
+        c.non_negative("payment.advance.amount", a.amount);
+        if let Some(m) = a.month {
+            c.whole_in(
+                "payment.advance.month",
+                m,
+                0,
+                (horizon - 1).max(0),
+                "a month inside the horizon (0 = at signature)",
+            );
+        }
+        if let Some(r) = a.recovery
+            && c.finite("payment.advance.recovery", r)
+            && !(r > 0.0 && r <= 1.0)
+        {
+            c.err(
+                "payment.advance.recovery",
+                format!(
+                    "{r} is out of range: expected the share of each outcome payment withheld, in (0, 1] (1: whole payments until recovered)"
+                ),
+            );
+        }
+    }
     if let Some(r) = pay.discount_rate
         && c.finite("payment.discount_rate", r)
         && r <= -1.0

@@ -60,7 +60,11 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
                 x.conservation_gap()
             ));
         }
-        if !m.recycling && (x.contributions + x.service_fees - x.delivery_cost).abs() > 1e-9 * scale
+        // (Without recycling the funder also pays back, in the last month,
+        // an advance the results did not recover.)
+        if !m.recycling
+            && (x.contributions + x.service_fees - x.delivery_cost - x.advance_repaid).abs()
+                > 1e-9 * scale
         {
             return Err(format!("trial {t}: contributions + fees != delivery cost"));
         }
@@ -127,8 +131,50 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
         if payer_cost < -1e-9 * scale {
             return Err(format!("trial {t}: payer cost {payer_cost} < 0"));
         }
-        if col(&ws, "peak_funding") < 0.0 {
+        if col(&ws, layout.funder.peak) < 0.0 {
             return Err(format!("trial {t}: negative peak funding"));
+        }
+        // What the payers pay, item by item (docs/model.md, "Payer cost"):
+        // the advance comes back to them in full, recovered or repaid.
+        let excess_back = if m.excess_to == ibsim::scenario::ExcessTo::Payer {
+            x.excess
+        } else {
+            0.0
+        };
+        let items = x.gross_payments - excess_back
+            + m.evaluation_cost
+            + x.service_fees
+            + x.payer_support
+            + x.fixed_payments;
+        if (payer_cost - items).abs() > 1e-9 * scale.max(payer_cost.abs()) {
+            return Err(format!(
+                "trial {t}: payer cost {payer_cost}, its items add up to {items}"
+            ));
+        }
+        if let Some(a) = m.advance {
+            let back = x.advance_recovered + x.advance_repaid;
+            if x.advance != a.amount || (back - a.amount).abs() > 1e-9 * a.amount.max(1.0) {
+                return Err(format!(
+                    "trial {t}: advance {} paid, {back} recovered and repaid, of {}",
+                    x.advance, a.amount
+                ));
+            }
+        }
+        // A provider funding the contract keeps every payment: its margin
+        // is what the payers paid for the contract less the delivery cost.
+        if m.funded_by == ibsim::scenario::FundedBy::Provider {
+            let margin = col(&ws, "provider.margin");
+            let want = x.gross_payments + x.service_fees + x.fixed_payments - x.delivery_cost;
+            if (margin - want).abs() > 1e-9 * scale.max(x.fixed_payments) {
+                return Err(format!(
+                    "trial {t}: provider margin {margin}, payments less costs {want}"
+                ));
+            }
+            if x.excess != 0.0 || x.success_share != 0.0 {
+                return Err(format!(
+                    "trial {t}: excess or a success share without investors"
+                ));
+            }
         }
         if let Some((amount, _)) = m.guarantee
             && !(0.0..=amount).contains(&x.guarantee)

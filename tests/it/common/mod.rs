@@ -82,3 +82,59 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// `summary.json` of the bundled `scenario` (3,000 trials) is the same
+/// bytes on 1 and 2 threads and merged from 3 shards.
+pub fn same_bytes_for_any_threads_and_shards(scenario: &str) {
+    let dir = tempdir(&format!("{scenario}-shards"));
+    let out = |name: &str| dir.join(name).display().to_string();
+    let file = format!("scenarios/{scenario}.yaml");
+    let mut summaries = Vec::new();
+    for threads in ["1", "2"] {
+        let folder = out(&format!("threads-{threads}"));
+        let o = ibsim(&[
+            "run",
+            &file,
+            "--trials",
+            "3000",
+            "--threads",
+            threads,
+            "--out",
+            &folder,
+            "-q",
+            "--no-report",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        summaries.push(std::fs::read(format!("{folder}/{scenario}/summary.json")).unwrap());
+    }
+    let parts = out("parts");
+    for k in 0..3 {
+        let o = ibsim(&[
+            "run",
+            &file,
+            "--trials",
+            "3000",
+            "--shard",
+            &format!("{k}/3"),
+            "--out",
+            &parts,
+            "-q",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let merged = out("merged");
+    let shard = |k: u32| format!("{parts}/{scenario}/shard-{k}-of-3.ibshard");
+    let o = ibsim(&[
+        "merge",
+        &shard(0),
+        &shard(1),
+        &shard(2),
+        "--out",
+        &merged,
+        "-q",
+        "--no-report",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    summaries.push(std::fs::read(format!("{merged}/{scenario}/summary.json")).unwrap());
+    assert!(summaries.windows(2).all(|w| w[0] == w[1]), "{scenario}");
+}
