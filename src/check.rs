@@ -227,6 +227,23 @@ pub fn statistical(
             se,
         );
     }
+    // Each agency's mean transfer, matched by name, with the stored se.
+    if let Some(t) = &now.transfers {
+        let stored = base["transfers"]["agencies"].as_array();
+        for a in &t.agencies {
+            let b = stored
+                .and_then(|v| v.iter().find(|x| x["name"] == a.name.as_str()))
+                .unwrap_or(&Value::Null);
+            compare(
+                &mut r,
+                format!("transfers.agencies.{}.mean", a.name),
+                &b["mean"],
+                &num(a.mean),
+                b["se"].as_f64().unwrap_or(0.0),
+                if a.se.is_finite() { a.se } else { 0.0 },
+            );
+        }
+    }
     r
 }
 

@@ -18,6 +18,8 @@ pub const MAX_COHORTS: usize = 10_000;
 pub const MAX_SEGMENTS: usize = 100;
 /// Most payers, and most tranches.
 pub const MAX_PARTIES: usize = 100;
+/// Most agencies of a transfer programme.
+pub const MAX_AGENCIES: usize = 10_000;
 /// Most shocks, and most correlations.
 pub const MAX_SHOCKS: usize = 1000;
 /// Most price tiers of one outcome, and most values of a discrete distribution.

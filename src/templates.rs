@@ -37,7 +37,7 @@ impl Template {
 }
 
 /// Every template, the first being the default.
-pub const TEMPLATES: [Template; 4] = [
+pub const TEMPLATES: [Template; 5] = [
     Template {
         name: "employment",
         about: "employment bond: placement and retention, quarterly cohorts, two tranches",
@@ -65,6 +65,13 @@ pub const TEMPLATES: [Template; 4] = [
         about_es: "presupuesto por resultados: una tasa frente a una meta, rondas de encuesta, pago proporcional",
         text: include_str!("templates/results-budget.yaml"),
         text_es: include_str!("templates/es/results-budget.yaml"),
+    },
+    Template {
+        name: "performance",
+        about: "performance contract without investors: the provider at risk, a fixed part, an advance",
+        about_es: "contrato por desempeño sin inversionistas: el operador asume el riesgo, parte fija, anticipo",
+        text: include_str!("templates/performance.yaml"),
+        text_es: include_str!("templates/es/performance.yaml"),
     },
 ];
 

@@ -32,6 +32,8 @@ enum Template {
     Dib,
     /// A results-based budget against a rate (`results-budget`).
     ResultsBudget,
+    /// A performance contract the provider funds itself (`performance`).
+    Performance,
 }
 
 /// Writes the template.
@@ -41,6 +43,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
         Template::Bilingual => "bilingual",
         Template::Dib => "dib",
         Template::ResultsBudget => "results-budget",
+        Template::Performance => "performance",
     };
     let lang = Lang::from(a.lang);
     let t = ibsim::templates::find(name)

@@ -89,6 +89,26 @@ pub struct EvaluationColumns {
     pub withheld: Option<usize>,
 }
 
+/// The columns of transfers to agencies (docs/model.md, "Transfers to agencies").
+#[derive(Debug, Clone, Copy)]
+pub struct TransferColumns {
+    /// `transferred`: money transferred to the agencies.
+    pub transferred: usize,
+    /// `earned`: money the measured results earned, before the pool.
+    pub earned: usize,
+    /// `pool_shortfall`: what the pool cut (earned, less transferred, less
+    /// what fell due after the horizon).
+    pub shortfall: usize,
+    /// `agencies_paid_in_full`, `agencies_paid_nothing`: counts of agencies.
+    pub in_full: usize,
+    /// See `in_full`.
+    pub nothing: usize,
+    /// `_pool_binds`.
+    pub flag_binds: usize,
+    /// First `_transfer.<agency>`: each agency's transfer, in the file's order.
+    pub agency: usize,
+}
+
 /// Column indices of every metric, and their names.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -155,6 +175,8 @@ pub struct Layout {
     pub fixed: Option<(usize, usize)>,
     /// `advance_recovered` and `advance_repaid`, when there is an advance.
     pub advance: Option<(usize, usize)>,
+    /// The transfers' columns, when the scenario has transfers.
+    pub transfers: Option<TransferColumns>,
     /// Per effect or rate outcome whose evaluation risk is reported (a survey
     /// or an RCT), in funnel order: its columns.
     pub evaluation: Vec<EvaluationColumns>,
@@ -251,6 +273,15 @@ impl Layout {
             .floor
             .is_some()
             .then(|| push(&mut names, "floor_paid".into()));
+        let transfers_base = model.transfers.as_ref().map(|_| {
+            (
+                push(&mut names, "transferred".into()),
+                push(&mut names, "earned".into()),
+                push(&mut names, "pool_shortfall".into()),
+                push(&mut names, "agencies_paid_in_full".into()),
+                push(&mut names, "agencies_paid_nothing".into()),
+            )
+        });
         let reported: Vec<usize> = (0..model.measures.len())
             .filter(|&m| model.measures[m].reported)
             .collect();
@@ -291,6 +322,22 @@ impl Layout {
                 }
             })
             .collect();
+        let transfers = transfers_base.map(|(transferred, earned, shortfall, in_full, nothing)| {
+            let flag_binds = push(&mut names, "_pool_binds".into());
+            let agency = names.len();
+            for a in model.transfers.iter().flat_map(|t| &t.agencies) {
+                push(&mut names, format!("_transfer.{}", a.name));
+            }
+            TransferColumns {
+                transferred,
+                earned,
+                shortfall,
+                in_full,
+                nothing,
+                flag_binds,
+                agency,
+            }
+        });
         Layout {
             names,
             outcome,
@@ -322,6 +369,7 @@ impl Layout {
             flag_floor_called,
             fixed,
             advance,
+            transfers,
             evaluation,
             flag_loss,
             flag_below_hurdle,

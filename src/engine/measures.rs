@@ -116,7 +116,22 @@ pub fn measures(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace)
                 rng,
                 &mut cash,
             ),
-            Measured::Rate { .. } => rate(mm, &ws.params, rng, &mut cash),
+            Measured::Rate { .. } => match &model.transfers {
+                Some(tm) if tm.measure == m => super::transfers::transfers(
+                    tm,
+                    mm,
+                    &ws.params,
+                    h,
+                    model.payment_lag,
+                    rng,
+                    cash.due,
+                    cash.paying,
+                    cash.last_cash,
+                    &mut ws.transfers,
+                    cash.result,
+                ),
+                _ => rate(mm, &ws.params, rng, &mut cash),
+            },
         }
         ws.measured[m] = result;
     }

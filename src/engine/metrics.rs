@@ -62,6 +62,21 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
             f64::NAN
         };
     }
+    if let (Some(tc), Some(tm)) = (l.transfers, &model.transfers) {
+        let st = &ws.transfers;
+        row[tc.transferred] = st.transferred;
+        row[tc.earned] = st.earned;
+        row[tc.shortfall] = st.earned - st.transferred - st.unpaid;
+        let (mut full, mut nothing) = (0u32, 0u32);
+        for (k, (a, &x)) in tm.agencies.iter().zip(st.paid()).enumerate() {
+            row[tc.agency + k] = x;
+            full += u32::from(a.commitment > 0.0 && x >= a.commitment * (1.0 - 1e-9));
+            nothing += u32::from(x == 0.0);
+        }
+        row[tc.in_full] = f64::from(full);
+        row[tc.nothing] = f64::from(nothing);
+        row[tc.flag_binds] = f64::from(u8::from(st.binds));
+    }
     if let Some((recovered, repaid)) = l.advance {
         row[recovered] = lg.withheld;
         row[repaid] = lg.repaid;

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod params;
 pub mod rng;
 pub mod runner;
+pub mod transfers;
 pub mod variates;
 pub mod waterfall;
 pub mod workspace;

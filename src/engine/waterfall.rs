@@ -19,14 +19,18 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         model.payers.len(),
         model.tranches.len(),
     );
+    // (A fixed part of the price or an advance runs the general code.)
+    if !model.extra_receipts.is_empty() {
+        return waterfall_shaped::<0, 0, 0, true>(model, disc, ws);
+    }
     match shape {
-        (1, 1, 1) => waterfall_shaped::<1, 1, 1>(model, disc, ws),
-        (1, 2, 2) => waterfall_shaped::<1, 2, 2>(model, disc, ws),
-        (2, 2, 2) => waterfall_shaped::<2, 2, 2>(model, disc, ws),
-        (1, 3, 1) => waterfall_shaped::<1, 3, 1>(model, disc, ws),
-        (2, 1, 1) => waterfall_shaped::<2, 1, 1>(model, disc, ws),
-        (4, 2, 2) => waterfall_shaped::<4, 2, 2>(model, disc, ws),
-        _ => waterfall_shaped::<0, 0, 0>(model, disc, ws),
+        (1, 1, 1) => waterfall_shaped::<1, 1, 1, false>(model, disc, ws),
+        (1, 2, 2) => waterfall_shaped::<1, 2, 2, false>(model, disc, ws),
+        (2, 2, 2) => waterfall_shaped::<2, 2, 2, false>(model, disc, ws),
+        (1, 3, 1) => waterfall_shaped::<1, 3, 1, false>(model, disc, ws),
+        (2, 1, 1) => waterfall_shaped::<2, 1, 1, false>(model, disc, ws),
+        (4, 2, 2) => waterfall_shaped::<4, 2, 2, false>(model, disc, ws),
+        _ => waterfall_shaped::<0, 0, 0, false>(model, disc, ws),
     }
 }
 
@@ -35,16 +39,21 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
 #[doc(hidden)]
 #[inline(never)]
 pub fn waterfall_general(model: &Model, disc: &Discounts, ws: &mut Workspace) {
-    waterfall_shaped::<0, 0, 0>(model, disc, ws);
+    if model.extra_receipts.is_empty() {
+        waterfall_shaped::<0, 0, 0, false>(model, disc, ws);
+    } else {
+        waterfall_shaped::<0, 0, 0, true>(model, disc, ws);
+    }
 }
 
 /// [`waterfall`] for `NS` segments, `NP` payers and `NT` tranches (0: as
-/// many as the model has). One source for every shape: a fixed shape lets
+/// many as the model has); `X` when the payers pay a fixed part of the
+/// price or an advance. One source for every shape: a fixed shape lets
 /// the compiler unroll the loops over segments, payers and tranches and drop
 /// their bounds checks (about a fifth of the waterfall's instructions), and
 /// the operations and their order are the same, so are the numbers.
 #[inline(always)]
-fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
+fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize, const X: bool>(
     model: &Model,
     disc: &Discounts,
     ws: &mut Workspace,
@@ -81,11 +90,10 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize>(
         every: model.distribution_every,
         cash_end,
         record,
-        extras: !model.extra_receipts.is_empty(),
     };
     let disc_payer = &disc.payer[..h];
     for t in 0..h {
-        if !month(model, tranches, payers, disc_payer, &k, &mut sl, &mut r, t) {
+        if !month::<X>(model, tranches, payers, disc_payer, &k, &mut sl, &mut r, t) {
             active_end = t;
             break;
         }
@@ -544,8 +552,6 @@ struct Consts {
     /// One past the last month with a cost or a payment.
     cash_end: usize,
     record: bool,
-    /// The payers pay a fixed part of the price or an advance.
-    extras: bool,
 }
 
 /// The workspace's slices a month reads and writes.
@@ -640,7 +646,7 @@ impl<'a> Slices<'a> {
 /// months left move no money.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn month(
+fn month<const X: bool>(
     model: &Model,
     tranches: &[TrancheModel],
     payers: &[(String, f64)],
@@ -670,7 +676,7 @@ fn month(
     };
     // Money due regardless of results this month (the fixed part, the
     // advance), and an advance still to be repaid in the last month.
-    let (extra_t, repay_due) = if k.extras {
+    let (extra_t, repay_due) = if X {
         (
             model.extra_receipts[t],
             t + 1 == k.h && r.advance_left > 0.0,
@@ -722,7 +728,7 @@ fn month(
     r.gross += pay;
     let mut receipts = pay * (1.0 - k.s_share);
     r.success += pay * k.s_share;
-    let c_t = if k.extras {
+    let c_t = if X {
         extras(
             model,
             t,

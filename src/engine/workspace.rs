@@ -51,6 +51,8 @@ pub struct Workspace {
     pub(super) measure_cash: Vec<f64>,
     /// Per effect or rate outcome: what the trial measured and paid.
     pub measured: Vec<MeasuredResult>,
+    /// The transfers to agencies of the trial.
+    pub transfers: TransferState,
     /// Scratch of the effect outcomes: per month, the net effect and the
     /// participants it is over (netting across the contract), then one
     /// evaluation error per round.
@@ -124,6 +126,52 @@ pub struct MeasuredResult {
     pub measured_share: f64,
     /// See `measured_share`.
     pub true_share: f64,
+}
+
+/// One trial's transfers to agencies: per agency (file order) its final
+/// rate, earned shares (measured, true), what is due at the round and what
+/// it has received; and the totals.
+#[derive(Debug, Clone, Default)]
+pub struct TransferState {
+    /// 5 x agencies: final rate, share, true share, due, paid.
+    buf: Vec<f64>,
+    /// Money the measured results earned, before the pool.
+    pub earned: f64,
+    /// Money transferred.
+    pub transferred: f64,
+    /// Money due at rounds whose cash falls at or after the horizon.
+    pub unpaid: f64,
+    /// Whether the pool cut a transfer.
+    pub binds: bool,
+}
+
+impl TransferState {
+    /// Buffers for `n` agencies.
+    pub(super) fn new(n: usize) -> TransferState {
+        TransferState {
+            buf: vec![0.0; 5 * n],
+            ..TransferState::default()
+        }
+    }
+
+    /// The five per-agency series.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn slices(
+        &mut self,
+        n: usize,
+    ) -> (&mut [f64], &mut [f64], &mut [f64], &mut [f64], &mut [f64]) {
+        let (a, rest) = self.buf[..5 * n].split_at_mut(n);
+        let (b, rest) = rest.split_at_mut(n);
+        let (c, rest) = rest.split_at_mut(n);
+        let (d, e) = rest.split_at_mut(n);
+        (a, b, c, d, e)
+    }
+
+    /// What each agency received this trial.
+    pub fn paid(&self) -> &[f64] {
+        let n = self.buf.len() / 5;
+        &self.buf[4 * n..]
+    }
 }
 
 /// Running state of one tranche through a trial's waterfall.
@@ -252,6 +300,7 @@ impl Workspace {
             netting_base: vec![0; no],
             measure_cash: vec![0.0; model.measures.len() * h],
             measured: vec![MeasuredResult::default(); model.measures.len()],
+            transfers: TransferState::new(model.transfers.as_ref().map_or(0, |t| t.agencies.len())),
             month_effect: vec![0.0; if model.measures.is_empty() { 0 } else { h + 1 }],
             month_people: vec![0.0; if model.measures.is_empty() { 0 } else { h + 1 }],
             round_error: vec![

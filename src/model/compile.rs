@@ -5,8 +5,9 @@
 
 use super::Copula;
 use super::{
-    AdvanceModel, CohortModel, CostModel, FloorModel, MeasureModel, Measured, Model, Observation,
-    OutcomeModel, Param, ParamKind, Sampler, SegmentModel, ShockModel, TrancheModel, Value,
+    AdvanceModel, AgencyModel, CohortModel, CostModel, FloorModel, MeasureModel, Measured, Model,
+    Observation, OutcomeModel, Param, ParamKind, Sampler, SegmentModel, ShockModel, TrancheModel,
+    TransfersModel, Value,
 };
 use crate::numeric::cholesky;
 use crate::scenario::values::NormalParams;
@@ -30,6 +31,7 @@ impl Model {
         let costs = costs(s, &pos, horizon, &mut params);
         measurement(s, &mut outcomes, &mut params);
         let measures = measures(s, &mut outcomes, horizon, &mut params);
+        let transfers = transfers(s, &measures, &mut params);
         for o in &mut outcomes {
             o.simple = s.segments.is_empty()
                 && o.spread == 1
@@ -105,6 +107,7 @@ impl Model {
                 .rposition(|o| o.kind() != OutcomeKind::Rate)
                 .unwrap_or(outcomes.len().saturating_sub(1)),
             measures,
+            transfers,
             cohorts,
             outcomes,
             shocks,
@@ -683,6 +686,76 @@ fn payers(s: &Scenario) -> Payers {
         weights,
         split,
     }
+}
+
+/// Parameters 7: each agency's own rate, in the file's order (after every
+/// other parameter, so that scenarios without transfers keep their draws).
+/// An agency without its own rate shares the outcome's trial rate.
+fn transfers(
+    s: &Scenario,
+    measures: &[MeasureModel],
+    params: &mut Params,
+) -> Option<TransfersModel> {
+    let tr = s.transfers.as_ref()?;
+    let o = s.outcomes.iter().position(|o| o.id == tr.outcome)?;
+    let measure = measures.iter().position(|m| m.outcome == o)?;
+    let mm = &measures[measure];
+    let Measured::Rate {
+        rate,
+        baseline,
+        target,
+        ..
+    } = &mm.what
+    else {
+        return None;
+    };
+    // The agencies' draws and sums go by name, so that the order of the
+    // list in the file changes nothing.
+    let mut by_name: Vec<usize> = (0..tr.agencies.len()).collect();
+    by_name.sort_by(|&a, &b| tr.agencies[a].name.cmp(&tr.agencies[b].name));
+    let mut rates = vec![*rate; tr.agencies.len()];
+    for &i in &by_name {
+        if let Some(d) = &tr.agencies[i].rate {
+            rates[i] = params.value(
+                d,
+                ParamKind::AgencyRate(i),
+                format!("transfers.agencies.{}.rate", tr.agencies[i].name),
+            );
+        }
+    }
+    let agencies: Vec<AgencyModel> = tr
+        .agencies
+        .iter()
+        .zip(rates)
+        .map(|(a, rate)| AgencyModel {
+            name: a.name.clone(),
+            commitment: a.commitment.unwrap_or(mm.price),
+            baseline: a.baseline.unwrap_or(*baseline),
+            target: a.target.unwrap_or(*target),
+            rate,
+        })
+        .collect();
+    // Ranks: priority 1 first, by name within a rank; without priorities
+    // one rank of every agency.
+    let rank = |i: usize| tr.agencies[i].priority.map_or(0, |r| r.0);
+    let mut order = by_name;
+    order.sort_by_key(|&i| rank(i));
+    let mut ranks = Vec::new();
+    let mut start = 0;
+    for i in 1..=order.len() {
+        if i == order.len() || rank(order[i]) != rank(order[start]) {
+            ranks.push((start, i));
+            start = i;
+        }
+    }
+    Some(TransfersModel {
+        measure,
+        pool: tr.pool.unwrap_or(f64::INFINITY),
+        pooled: tr.pool.is_some(),
+        agencies,
+        ranks,
+        order,
+    })
 }
 
 /// The fixed part of the price per month: `fixed_monthly` in each month of

@@ -50,6 +50,8 @@ pub enum ParamKind {
     Effect(usize),
     /// The comparison group's mean change of effect outcome `i`.
     Comparison(usize),
+    /// The true rate of agency `i` of the transfers.
+    AgencyRate(usize),
 }
 
 /// One uncertain input drawn once per trial.
@@ -246,10 +248,20 @@ impl MeasureModel {
     /// The share of the price a rate outcome's schedule pays for `rate`.
     pub fn schedule_share(&self, rate: f64) -> f64 {
         let Measured::Rate {
-            baseline,
+            baseline, target, ..
+        } = &self.what
+        else {
+            return 0.0;
+        };
+        self.schedule_share_from(rate, *baseline, *target)
+    }
+
+    /// The share of the price a rate outcome's schedule pays for `rate`,
+    /// measured from `baseline` towards `target` (an agency's own).
+    pub fn schedule_share_from(&self, rate: f64, baseline: f64, target: f64) -> f64 {
+        let Measured::Rate {
             sign,
             achievement,
-            target,
             points,
             steps,
             ..
@@ -265,6 +277,39 @@ impl MeasureModel {
         };
         schedule_at(points, *steps, x)
     }
+}
+
+/// Performance transfers to agencies (docs/model.md, "Transfers to agencies").
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransfersModel {
+    /// The rate outcome that pays them: its index into `Model::measures`.
+    pub measure: usize,
+    /// Most transferred over the contract (infinite: no pool).
+    pub pool: f64,
+    /// Whether a pool was declared.
+    pub pooled: bool,
+    /// The agencies, in the file's order.
+    pub agencies: Vec<AgencyModel>,
+    /// Agency indices by priority rank, rank 1 first (one rank when the
+    /// pool is shared pro rata; file order within a rank): ranges into `order`.
+    pub ranks: Vec<(usize, usize)>,
+    /// See `ranks`.
+    pub order: Vec<usize>,
+}
+
+/// One agency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgencyModel {
+    /// Its name.
+    pub name: String,
+    /// What 100% of the schedule transfers.
+    pub commitment: f64,
+    /// Its rate before the contract.
+    pub baseline: f64,
+    /// Its target (NaN without one).
+    pub target: f64,
+    /// Its true rate by the last round.
+    pub rate: Value,
 }
 
 /// A schedule's share at progress `x` (points in increasing progress).
@@ -498,4 +543,6 @@ pub struct Model {
     pub last_outcome: usize,
     /// Effect and rate outcomes, in funnel order.
     pub measures: Vec<MeasureModel>,
+    /// Performance transfers to agencies.
+    pub transfers: Option<TransfersModel>,
 }

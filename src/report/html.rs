@@ -155,6 +155,7 @@ pub fn render(
     deal_tranches(&mut h, &pg);
     risk(&mut h, &pg);
     evaluation_section(&mut h, &pg);
+    transfers_section(&mut h, &pg);
     account_section(&mut h, account, pg.cur, lang, pg.s);
     charts_section(&mut h, &pg, charts);
     run_section(&mut h, &pg, run);
@@ -310,19 +311,25 @@ fn headline(h: &mut String, pg: &Page) {
             String::new(),
         ),
         (
-            format!(
-                "{} {} ({})",
-                s.cost_per, model.outcomes[model.last_outcome].id, s.mean
-            ),
-            pg.money(m("cost_per_outcome", "mean")),
-            se_money(m("cost_per_outcome", "se")),
-        ),
-        (
             format!("CVaR 95% ({})", s.investor_net.to_lowercase()),
             pg.money(summary.tail.funder_cvar95()),
             String::new(),
         ),
     ];
+    // (Transfers pay agencies by a rate: there is no cost per outcome.)
+    if summary.transfers.is_none() {
+        rows.insert(
+            rows.len() - 1,
+            (
+                format!(
+                    "{} {} ({})",
+                    s.cost_per, model.outcomes[model.last_outcome].id, s.mean
+                ),
+                pg.money(m("cost_per_outcome", "mean")),
+                se_money(m("cost_per_outcome", "se")),
+            ),
+        );
+    }
     if summary.funded_by == crate::scenario::FundedBy::Provider {
         rows.insert(
             2,
@@ -700,6 +707,92 @@ fn evaluation_section(h: &mut String, pg: &Page) {
                 } else {
                     "-".into()
                 },
+            ],
+            1,
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+/// Transfers to agencies: the totals, the spread of the agencies' figures
+/// across agencies (not one row per agency: the workbook has those), and
+/// the agencies most likely to receive nothing.
+fn transfers_section(h: &mut String, pg: &Page) {
+    let Page {
+        summary, lang, s, ..
+    } = *pg;
+    let Some(t) = &summary.transfers else {
+        return;
+    };
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<p class=\"note\">{}</p>\n<table>",
+        s.h_transfers,
+        esc(s.transfers_note)
+    );
+    let m = |k: &str, f: &str| summary.metric(k, f);
+    let label = |k: &str| lang.metric_label(k, &|n| n.to_owned());
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for key in ["transferred", "earned", "pool_shortfall"] {
+        rows.push((
+            format!("{} ({}) · P5 / P95", label(key), s.mean),
+            format!(
+                "{} · {} / {}",
+                pg.money(m(key, "mean")),
+                thousands(m(key, "p5"), lang),
+                thousands(m(key, "p95"), lang)
+            ),
+        ));
+    }
+    if t.pool.is_finite() {
+        rows.push((label("pool"), pg.money(t.pool)));
+        rows.push((
+            label("prob_pool_binds"),
+            super::table::probability_text(summary.probability("prob_pool_binds"), lang),
+        ));
+    }
+    for key in ["agencies_paid_in_full", "agencies_paid_nothing"] {
+        rows.push((
+            format!("{} ({}) · P5 / P95", label(key), s.mean),
+            format!(
+                "{} {} {} · {} / {}",
+                number(m(key, "mean"), 1, lang),
+                s.of,
+                t.agencies.len(),
+                number(m(key, "p5"), 0, lang),
+                number(m(key, "p95"), 0, lang)
+            ),
+        ));
+    }
+    for (a, b) in rows {
+        row(h, &[esc(&a), esc(&b)], 1);
+    }
+    h.push_str("</table>\n<table>\n");
+    head(h, &s.across);
+    for (name, q) in s.across_rows.iter().zip(super::table::across_agencies(t)) {
+        let mut cells = vec![esc(name)];
+        cells.extend(q.iter().map(|&x| pct(x, lang)));
+        row(h, &cells, 1);
+    }
+    h.push_str("</table>\n");
+    // The ten agencies most likely to receive nothing (ties: the file's order).
+    let mut at_risk: Vec<&crate::summary::AgencySummary> = t.agencies.iter().collect();
+    at_risk.sort_by(|a, b| b.prob_nothing.total_cmp(&a.prob_nothing));
+    at_risk.truncate(10);
+    let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.most_at_risk);
+    let c = &s.c_agencies;
+    head(h, &[c[0], c[1], c[2], c[4], c[6], c[7], c[8]]);
+    for a in at_risk {
+        row(
+            h,
+            &[
+                esc(&a.name),
+                thousands(a.commitment, lang),
+                thousands(a.mean, lang),
+                thousands(a.p5, lang),
+                thousands(a.p95, lang),
+                pct(a.prob_full, lang),
+                pct(a.prob_nothing, lang),
             ],
             1,
         );

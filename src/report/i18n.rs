@@ -102,6 +102,22 @@ pub struct Strings {
     pub advance: [&'static str; 4],
     /// The provider's credit line (its committed capital).
     pub credit_line: &'static str,
+    /// Section: transfers to agencies, and its note.
+    pub h_transfers: &'static str,
+    /// See `h_transfers`.
+    pub transfers_note: &'static str,
+    /// Terminal row words: "Transfers to", "agencies", "pool", "P(pool binds)", "paid in full", "paid nothing", "mean".
+    pub transfers_row: [&'static str; 6],
+    /// Per-agency table columns.
+    pub c_agencies: [&'static str; 9],
+    /// Across-agencies table: its first column and the statistics.
+    pub across: [&'static str; 6],
+    /// Across-agencies rows.
+    pub across_rows: [&'static str; 3],
+    /// Heading: the agencies most likely to receive nothing.
+    pub most_at_risk: &'static str,
+    /// Workbook sheet of the agencies.
+    pub sheet_agencies: &'static str,
     /// "guarantor".
     pub guarantor: &'static str,
     /// "payer premium".
@@ -415,6 +431,35 @@ const EN_WORDS: Strings = Strings {
         "of each later result payment",
     ],
     credit_line: "Provider's credit line",
+    h_transfers: "Transfers to agencies",
+    transfers_note: "Each agency earns a share of its own commitment by the outcome's schedule on its own result; at each verification round what every agency is due is paid from what is left of the pool, cut pro rata to what is due (or by priority) when the pool cannot pay it all.",
+    transfers_row: [
+        "Transfers to",
+        "agencies",
+        "pool",
+        "P(pool binds)",
+        "paid in full",
+        "paid nothing",
+    ],
+    c_agencies: [
+        "Agency",
+        "Commitment",
+        "Mean",
+        "Std. error",
+        "P5",
+        "P50",
+        "P95",
+        "P(full commitment)",
+        "P(nothing)",
+    ],
+    across: ["Across agencies", "Min", "P10", "Median", "P90", "Max"],
+    across_rows: [
+        "Mean share of its commitment received",
+        "P(full commitment)",
+        "P(nothing)",
+    ],
+    most_at_risk: "Agencies most likely to receive nothing",
+    sheet_agencies: "Agencies",
     guarantor: "guarantor",
     payer_premium: "payer premium",
     wrote: "wrote",
@@ -638,6 +683,35 @@ const ES_WORDS: Strings = Strings {
         "de cada pago por resultados posterior",
     ],
     credit_line: "Línea de crédito del operador",
+    h_transfers: "Transferencias a entidades",
+    transfers_note: "Cada entidad gana una parte de su propio compromiso según el cronograma del resultado sobre su propio resultado; en cada ronda de verificación lo que se debe a cada entidad se paga con lo que queda de la bolsa, recortado a prorrata de lo debido (o por prioridad) cuando la bolsa no alcanza.",
+    transfers_row: [
+        "Transferencias a",
+        "entidades",
+        "bolsa",
+        "P(la bolsa no alcanza)",
+        "pagadas por completo",
+        "sin pago",
+    ],
+    c_agencies: [
+        "Entidad",
+        "Compromiso",
+        "Media",
+        "Error est.",
+        "P5",
+        "P50",
+        "P95",
+        "P(compromiso completo)",
+        "P(nada)",
+    ],
+    across: ["Entre entidades", "Mín", "P10", "Mediana", "P90", "Máx"],
+    across_rows: [
+        "Parte media de su compromiso recibida",
+        "P(compromiso completo)",
+        "P(nada)",
+    ],
+    most_at_risk: "Entidades con mayor probabilidad de no recibir nada",
+    sheet_agencies: "Entidades",
     guarantor: "garante",
     payer_premium: "prima del pagador",
     wrote: "se escribió",
@@ -964,6 +1038,25 @@ impl Lang {
                 "Anticipo amortizado con resultados",
             ),
             "advance_repaid" => pick("Advance repaid at the end", "Anticipo reintegrado al final"),
+            "pool" => pick("Pool", "Bolsa"),
+            "transferred" => pick("Transferred to agencies", "Transferido a las entidades"),
+            "earned" => pick(
+                "Earned by the agencies (before the pool)",
+                "Ganado por las entidades (antes de la bolsa)",
+            ),
+            "pool_shortfall" => pick(
+                "Earned but not transferred (pool)",
+                "Ganado y no transferido (bolsa)",
+            ),
+            "agencies_paid_in_full" => pick(
+                "Agencies paid their full commitment",
+                "Entidades con su compromiso completo",
+            ),
+            "agencies_paid_nothing" => pick("Agencies paid nothing", "Entidades sin pago"),
+            "prob_pool_binds" => pick(
+                "P(the pool does not cover every transfer)",
+                "P(la bolsa no cubre todas las transferencias)",
+            ),
             "prob_provider_loss" => pick("P(provider loses money)", "P(el operador pierde dinero)"),
             "prob_provider_below_hurdle" => pick(
                 "P(provider's return below the hurdle)",

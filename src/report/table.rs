@@ -109,6 +109,29 @@ fn count(x: f64, lang: Lang) -> String {
     one_decimal(x, lang)
 }
 
+/// The spread across agencies of three figures (each agency's mean share
+/// of its commitment received, P(full commitment), P(nothing)): min, P10,
+/// median, P90, max over the agencies (quantiles of type 7).
+pub fn across_agencies(t: &crate::summary::TransfersSummary) -> [[f64; 5]; 3] {
+    let figures: [Vec<f64>; 3] = [
+        t.agencies
+            .iter()
+            .filter(|a| a.commitment > 0.0)
+            .map(|a| a.mean / a.commitment)
+            .collect(),
+        t.agencies.iter().map(|a| a.prob_full).collect(),
+        t.agencies.iter().map(|a| a.prob_nothing).collect(),
+    ];
+    figures.map(|mut v| {
+        v.retain(|x| x.is_finite());
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() {
+            return [f64::NAN; 5];
+        }
+        [0.0, 0.1, 0.5, 0.9, 1.0].map(|q| crate::summary::quantile_sorted(&v, q))
+    })
+}
+
 /// The terminal summary of a run.
 pub fn render(
     summary: &Summary,
@@ -183,15 +206,18 @@ pub fn render(
         ));
     }
     rows.push((s.capital_needed.into(), capital));
-    rows.push((
-        format!("{} {last_outcome}", s.cost_per),
-        format!(
-            "{} {}   P50 {}",
-            s.mean,
-            mo(m("cost_per_outcome", "mean")),
-            mo(m("cost_per_outcome", "p50"))
-        ),
-    ));
+    // (Transfers pay agencies by a rate: there is no cost per outcome.)
+    if summary.transfers.is_none() {
+        rows.push((
+            format!("{} {last_outcome}", s.cost_per),
+            format!(
+                "{} {}   P50 {}",
+                s.mean,
+                mo(m("cost_per_outcome", "mean")),
+                mo(m("cost_per_outcome", "p50"))
+            ),
+        ));
+    }
     let rs = &summary.risk_sharing;
     let guarantor = if summary.funded_by == crate::scenario::FundedBy::Investors {
         format!("   {} {}", s.guarantor, mo(rs.loss_borne_by_guarantor))
@@ -233,6 +259,35 @@ pub fn render(
                 lang.metric_label("advance_repaid", &|n| n.to_owned())
                     .to_lowercase(),
                 mo(m("advance_repaid", "mean"))
+            ),
+        ));
+    }
+    if let Some(t) = &summary.transfers {
+        let w = &s.transfers_row;
+        let pool = if t.pool.is_finite() {
+            format!(" / {} {}", w[2], mo(t.pool))
+        } else {
+            String::new()
+        };
+        let (pb, pbs) = p("prob_pool_binds");
+        let binds = if t.pool.is_finite() {
+            format!("   {} {} ± {}", w[3], pc(pb), pc(pbs))
+        } else {
+            String::new()
+        };
+        rows.push((
+            format!("{} {} {}", w[0], t.agencies.len(), w[1]),
+            format!(
+                "{} {}{pool}   P5 {}   P95 {}{binds}   {} {} {}   {} {}",
+                s.mean,
+                mo(m("transferred", "mean")),
+                mo(m("transferred", "p5")),
+                mo(m("transferred", "p95")),
+                w[4],
+                s.mean,
+                count(m("agencies_paid_in_full", "mean"), lang),
+                w[5],
+                count(m("agencies_paid_nothing", "mean"), lang),
             ),
         ));
     }
@@ -360,6 +415,7 @@ mod tests {
                 payer_premium: nan,
                 loss_borne_by_provider: None,
             },
+            transfers: None,
         }
     }
 }

@@ -153,6 +153,7 @@ pub fn render(
     summary_sheet(&mut wb, sheet_summary, &b)?;
     risk_sheet(&mut wb, sheet_risk, &b)?;
     evaluation_sheet(&mut wb, &b)?;
+    agencies_sheet(&mut wb, &b)?;
     account_sheet(&mut wb, sheet_account, &b)?;
     inputs_sheet(&mut wb, sheet_inputs, &b)?;
     trials_sheet(&mut wb, sheet_trials, &b)?;
@@ -363,6 +364,34 @@ fn evaluation_sheet(wb: &mut Workbook, b: &Book) -> Result<(), XlsxError> {
             num(ws, r, 6, e.withheld.0, &f.rate)?;
             num(ws, r, 7, e.withheld.1, &f.rate)?;
         }
+    }
+    Ok(())
+}
+
+/// Agencies, with transfers: one row per agency (its commitment, the mean,
+/// se and quantiles of its transfer, P(full commitment), P(nothing)).
+fn agencies_sheet(wb: &mut Workbook, b: &Book) -> Result<(), XlsxError> {
+    let Book { summary, s, f, .. } = *b;
+    let Some(t) = &summary.transfers else {
+        return Ok(());
+    };
+    let ws = wb.add_worksheet().set_name(s.sheet_agencies)?;
+    header(ws, &s.c_agencies, &f.head)?;
+    ws.set_column_width(0, 30)?;
+    for col in 1..s.c_agencies.len() as u16 {
+        ws.set_column_width(col, 20)?;
+    }
+    for (i, a) in t.agencies.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &a.name)?;
+        for (k, v) in [a.commitment, a.mean, a.se, a.p5, a.p50, a.p95]
+            .into_iter()
+            .enumerate()
+        {
+            num(ws, r, 1 + k as u16, v, &f.money)?;
+        }
+        num(ws, r, 7, a.prob_full, &f.rate)?;
+        num(ws, r, 8, a.prob_nothing, &f.rate)?;
     }
     Ok(())
 }

@@ -53,9 +53,66 @@ pub struct Scenario {
     /// How investors fund and are repaid.
     #[serde(default)]
     pub finance: Finance,
+    /// Performance transfers from a central payer to many agencies, each
+    /// paid by its own result on one rate outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfers: Option<Transfers>,
     /// Monte Carlo settings.
     #[serde(default)]
     pub simulation: Simulation,
+}
+
+/// Performance transfers (docs/model.md, "Transfers to agencies"): a rate
+/// outcome measured per agency, each agency's schedule paying a share of
+/// its own commitment, and a pool shared when it does not cover everyone.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfers {
+    /// The id of the rate outcome whose schedule and verification pay each agency.
+    pub outcome: String,
+    /// Most the payers transfer over the contract (none: no pool limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<f64>,
+    /// How a round's transfers are cut when the pool left does not cover
+    /// them: `pro_rata` (default) or `priority`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<Allocation>,
+    /// The agencies.
+    pub agencies: Vec<Agency>,
+}
+
+/// How a binding pool is shared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Allocation {
+    /// Every agency's transfer cut by the same factor.
+    #[default]
+    ProRata,
+    /// Agencies paid in full by `priority` (1 first), pro rata within a rank.
+    Priority,
+}
+
+/// One agency of a transfer programme.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agency {
+    /// Name (no `.`), unique.
+    pub name: String,
+    /// What 100% of the schedule transfers to it (default: the outcome's price).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<f64>,
+    /// Its rate before the contract (default: the outcome's baseline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    /// Its target (default: the outcome's target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// Its true rate by the last round (default: the outcome's rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Dist>,
+    /// With `allocation: priority`, its rank (1 is paid first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Whole>,
 }
 
 impl Scenario {
@@ -80,6 +137,9 @@ impl Scenario {
         }
         for sh in &mut self.shocks {
             nfc(&mut sh.name);
+        }
+        for a in self.transfers.iter_mut().flat_map(|t| &mut t.agencies) {
+            nfc(&mut a.name);
         }
         for p in self.payment.payers.iter_mut().flatten() {
             nfc(&mut p.name);

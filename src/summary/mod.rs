@@ -70,6 +70,99 @@ pub struct Summary {
     pub capital_needed: Capital,
     /// Who bears the risk: by decile of outcomes, and expected losses.
     pub risk_sharing: risk::RiskSharing,
+    /// Transfers to agencies, one compact row per agency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfers: Option<TransfersSummary>,
+}
+
+/// The transfers to agencies (docs/model.md, "Transfers to agencies").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransfersSummary {
+    /// The rate outcome that pays them.
+    pub outcome: String,
+    /// The pool (`null`: none).
+    #[serde(deserialize_with = "nullable")]
+    pub pool: f64,
+    /// Every agency, in the file's order.
+    pub agencies: Vec<AgencySummary>,
+}
+
+/// One agency's transfer over the trials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgencySummary {
+    /// Its name.
+    pub name: String,
+    /// What 100% of the schedule transfers to it.
+    pub commitment: f64,
+    /// Mean transfer and its standard error.
+    #[serde(deserialize_with = "nullable")]
+    pub mean: f64,
+    /// See `mean`.
+    #[serde(deserialize_with = "nullable")]
+    pub se: f64,
+    /// Quantiles of the transfer.
+    #[serde(deserialize_with = "nullable")]
+    pub p5: f64,
+    /// See `p5`.
+    #[serde(deserialize_with = "nullable")]
+    pub p50: f64,
+    /// See `p5`.
+    #[serde(deserialize_with = "nullable")]
+    pub p95: f64,
+    /// P(it receives at least its full commitment).
+    #[serde(deserialize_with = "nullable")]
+    pub prob_full: f64,
+    /// P(it receives nothing).
+    #[serde(deserialize_with = "nullable")]
+    pub prob_nothing: f64,
+}
+
+/// Each agency's row: mean, quantiles and the two probabilities of its
+/// transfer column.
+fn transfers_summary(
+    model: &Model,
+    layout: &Layout,
+    cols: &TrialColumns,
+) -> Option<TransfersSummary> {
+    let (tm, tc) = (model.transfers.as_ref()?, layout.transfers?);
+    let agencies = tm
+        .agencies
+        .par_iter()
+        .enumerate()
+        .map(|(k, a)| {
+            let x = cols.data[tc.agency + k].as_slice();
+            let (mean, se) = mean_se(x);
+            let mut q = [f64::NAN; 3];
+            if !x.is_empty() {
+                let mut v = x.to_vec();
+                quantiles_by_selection(&mut v, &[0.05, 0.5, 0.95], &mut q);
+            }
+            let full = prob_se(
+                x.iter()
+                    .map(|&v| a.commitment > 0.0 && v >= a.commitment * (1.0 - 1e-9)),
+            )
+            .0;
+            let nothing = prob_se(x.iter().map(|&v| v == 0.0)).0;
+            AgencySummary {
+                name: a.name.clone(),
+                commitment: a.commitment,
+                mean,
+                se,
+                p5: q[0],
+                p50: q[1],
+                p95: q[2],
+                prob_full: full,
+                prob_nothing: nothing,
+            }
+        })
+        .collect();
+    Some(TransfersSummary {
+        outcome: model.outcomes[model.measures[tm.measure].outcome]
+            .id
+            .clone(),
+        pool: if tm.pooled { tm.pool } else { f64::NAN },
+        agencies,
+    })
 }
 
 /// The scenario part of a summary.
@@ -225,7 +318,7 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Summar
     // inside), while the probabilities, tail, capital and risk sharing are
     // computed beside them: both sides are pure functions of the columns.
     let metric_idx: Vec<usize> = (0..layout.len()).filter(|&i| layout.is_metric(i)).collect();
-    let (all, (probabilities, cvar, capital, risk_sharing)) = rayon::join(
+    let (all, (probabilities, cvar, capital, (risk_sharing, transfers))) = rayon::join(
         || -> Vec<Stats> { metric_idx.par_iter().map(|&i| stats(col(i))).collect() },
         || {
             let probabilities = probabilities(model, &layout, cols);
@@ -236,7 +329,8 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Summar
                 quantiles_by_selection(&mut peak, &[0.90, 0.95, 0.99], &mut capital);
             }
             let risk_sharing = risk::RiskSharing::of(model, &layout, cols);
-            (probabilities, cvar, capital, risk_sharing)
+            let transfers = transfers_summary(model, &layout, cols);
+            (probabilities, cvar, capital, (risk_sharing, transfers))
         },
     );
     let metrics = metric_idx
@@ -275,6 +369,7 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Summar
             p99: capital[2],
         },
         risk_sharing,
+        transfers,
     }
 }
 
@@ -308,6 +403,9 @@ fn probabilities(model: &Model, layout: &Layout, cols: &TrialColumns) -> Named<E
     }
     if let Some(i) = layout.flag_floor_called {
         put("prob_floor_called".into(), col(i));
+    }
+    if let Some(tc) = layout.transfers {
+        put("prob_pool_binds".into(), col(tc.flag_binds));
     }
     // Evaluation risk: conditional probabilities, over the trials whose
     // flag is set (not NaN); NaN when no trial meets the condition.

@@ -19,5 +19,6 @@ mod report;
 mod run;
 mod shard;
 mod templates;
+mod transfers;
 mod validate;
 mod variates;

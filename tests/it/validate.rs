@@ -902,7 +902,13 @@ fn missing_file_and_usage_errors() {
 #[test]
 fn init_templates_validate_and_never_overwrite() {
     let dir = tempdir("init");
-    for t in ["employment", "bilingual", "dib", "results-budget"] {
+    for t in [
+        "employment",
+        "bilingual",
+        "dib",
+        "results-budget",
+        "performance",
+    ] {
         let f = dir.join(format!("{t}.yaml"));
         let out = ibsim(&["init", f.to_str().unwrap(), "--template", t]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -13,6 +13,7 @@ mod finance;
 mod measures;
 mod outcomes;
 mod payment;
+mod transfers;
 
 use checker::{Checker, Support};
 pub use checker::{Problem, SHARE_SUM_TOLERANCE};
@@ -90,6 +91,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     measures::check_references(&mut c, s);
     payment::check_payment(&mut c, s);
     finance::check_finance(&mut c, s);
+    transfers::check_transfers(&mut c, s);
     check_state(&mut c, s);
     check_simulation(&mut c, s);
     c.problems

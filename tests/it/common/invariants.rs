@@ -160,6 +160,38 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
                 ));
             }
         }
+        // Transfers: the pool never exceeded, the agencies' transfers add
+        // up to the total, none above its commitment's largest share.
+        if let Some(tm) = &m.transfers {
+            let st = &ws.transfers;
+            if st.transferred > tm.pool * (1.0 + 1e-12) + 1e-9 {
+                return Err(format!(
+                    "trial {t}: {} transferred above the pool",
+                    st.transferred
+                ));
+            }
+            let sum: f64 = st.paid().iter().sum();
+            if (sum - st.transferred).abs() > 1e-9 * st.transferred.max(1.0) {
+                return Err(format!(
+                    "trial {t}: agencies received {sum}, transfers total {}",
+                    st.transferred
+                ));
+            }
+            let top = match &m.measures[tm.measure].what {
+                ibsim::model::Measured::Rate { points, .. } => {
+                    points.iter().map(|p| p.1).fold(0.0, f64::max)
+                }
+                _ => 0.0,
+            };
+            for (a, &x) in tm.agencies.iter().zip(st.paid()) {
+                if x < 0.0 || x > a.commitment * top * (1.0 + 1e-12) + 1e-9 {
+                    return Err(format!("trial {t}: agency {} received {x}", a.name));
+                }
+            }
+            if (col(&ws, "transferred") - st.transferred).abs() > 0.0 {
+                return Err(format!("trial {t}: transferred column differs"));
+            }
+        }
         // A provider funding the contract keeps every payment: its margin
         // is what the payers paid for the contract less the delivery cost.
         if m.funded_by == ibsim::scenario::FundedBy::Provider {
