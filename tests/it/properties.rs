@@ -61,6 +61,9 @@ struct FundGen {
     fixed: Option<(u32, u32)>,
     /// The advance: amount, month (a share of the horizon, %), recovery (%).
     advance: Option<(u32, u32, u32)>,
+    /// Transfers to agencies on a rate outcome: how many agencies, the
+    /// pool, allocation by priority (docs/model.md, "Transfers to agencies").
+    transfers: Option<(u32, Option<u32>, bool)>,
 }
 
 fn fund_gen() -> impl Strategy<Value = FundGen> {
@@ -68,11 +71,17 @@ fn fund_gen() -> impl Strategy<Value = FundGen> {
         (any::<bool>(), any::<bool>()),
         proptest::option::of((0u32..=5_000, 0u32..=100)),
         proptest::option::of((0u32..=60_000, 0u32..100, 1u32..=100)),
+        proptest::option::of((
+            1u32..=6,
+            proptest::option::of(0u32..=300_000),
+            any::<bool>(),
+        )),
     )
-        .prop_map(|(provider, fixed, advance)| FundGen {
+        .prop_map(|(provider, fixed, advance, transfers)| FundGen {
             provider,
             fixed,
             advance,
+            transfers,
         })
 }
 
@@ -329,6 +338,8 @@ impl Gen {
             }
         }
         y += &self.measured_yaml(k);
+        let transfers = self.transfers_yaml();
+        y += &transfers;
         let (upfront, per_participant, fixed) = self.costs;
         y += &format!(
             "costs: {{upfront: {upfront}, per_participant: {per_participant}, fixed_monthly: {fixed}}}\n"
@@ -336,10 +347,13 @@ impl Gen {
         let psh = shares(&self.payers.iter().map(|p| p.0).collect::<Vec<_>>());
         y += "payment:\n  payers:\n";
         for (i, ((_, cap), s)) in self.payers.iter().zip(&psh).enumerate() {
-            let cap = cap.map_or(String::new(), |c| format!(", cap: {c}"));
+            // (A pool is the transfers' budget: no payer caps beside it.)
+            let cap = cap
+                .filter(|_| transfers.is_empty())
+                .map_or(String::new(), |c| format!(", cap: {c}"));
             y += &format!("    - {{name: p{i}, share: {s:?}{cap}}}\n");
         }
-        if let Some(b) = self.budget_cap {
+        if let Some(b) = self.budget_cap.filter(|_| transfers.is_empty()) {
             y += &format!("  budget_cap: {b}\n");
         }
         y += &format!("  lag_months: {}\n  evaluation_cost: 500\n", self.pay_lag);
@@ -425,6 +439,39 @@ impl Gen {
 
 impl Gen {
     /// The effect or rate outcome, if any, with its price multiplied by `k`.
+    /// `transfers:` on the rate outcome, when there is one: agencies with
+    /// their own commitments and rates around the outcome's.
+    fn transfers_yaml(&self) -> String {
+        let Some((n, pool, priority)) = self.funding.transfers else {
+            return String::new();
+        };
+        if self.measured.kind != 2 {
+            return String::new();
+        }
+        let rate = f64::from(self.measured.rate.0) / 100.0;
+        let mut y = String::from("transfers:\n  outcome: m0\n");
+        if let Some(p) = pool {
+            y += &format!("  pool: {p}\n");
+        }
+        if priority {
+            y += "  allocation: priority\n";
+        }
+        y += "  agencies:\n";
+        for i in 0..n {
+            let mean = (rate + 0.02 * f64::from(i) - 0.05).clamp(0.05, 0.95);
+            y += &format!(
+                "    - {{name: a{i}, commitment: {}, rate: {{beta: {{mean: {mean}, sd: 0.03}}}}{}}}\n",
+                1000 * (i + 1) * (i + 3),
+                if priority {
+                    format!(", priority: {}", 1 + i % 3)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        y
+    }
+
     fn measured_yaml(&self, k: u32) -> String {
         let (h, m) = (self.horizon, &self.measured);
         let rounds = if m.rounds || m.kind == 2 {
