@@ -2,7 +2,7 @@
 //! distribution schedules. Old numbers stay reachable bit for bit,
 //! hand-computed deals for each rule, and properties over random deals.
 
-use crate::common::library;
+use crate::common::library::{self, close};
 
 use ibsim::model::Model;
 use ibsim::scenario::{Distributions, ExcessSettlement};
@@ -102,25 +102,7 @@ simulation: {{trials: 8, seed: 1}}
 
 /// Runs `text` and returns the single value every trial gives for each metric.
 fn deterministic(text: &str) -> impl Fn(&str) -> f64 + use<> {
-    let m = library::model(text);
-    let (cols, _) = library::run(&m, 8, 2);
-    move |name: &str| {
-        let c = cols
-            .column(name)
-            .unwrap_or_else(|| panic!("no column {name}"));
-        assert!(
-            c.iter().all(|&v| v == c[0]),
-            "{name} differs between trials: {c:?}"
-        );
-        c[0]
-    }
-}
-
-fn close(what: &str, got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-        "{what}: {got}, expected {want}"
-    );
+    library::deterministic(text).0
 }
 
 #[test]

@@ -3,9 +3,8 @@
 //! advance recovered from results, each on a hand-computed deal, and the
 //! provider's keys in the summary and the reports.
 
-use crate::common::library;
+use crate::common::library::{close, deterministic};
 use crate::common::{ibsim, stdout, tempdir, write};
-use serde_json::Value;
 
 /// A deterministic contract: 100 participants in month 0 all succeed,
 /// verified in month 3 and paid 1,000 each then (100,000). Costs: 30,000
@@ -35,31 +34,6 @@ simulation: {{trials: 8, seed: 1}}
 }
 
 const PROVIDER: &str = "  funded_by: provider\n  hurdle_irr: 0.1";
-
-/// Runs `text` and returns the single value every trial gives for each
-/// metric, and the summary.
-fn deterministic(text: &str) -> (impl Fn(&str) -> f64 + use<>, Value) {
-    let m = library::model(text);
-    let (cols, summary) = library::run(&m, 8, 2);
-    (
-        move |name: &str| {
-            let c = library::column(&cols, name);
-            assert!(
-                c.iter().all(|&v| v.to_bits() == c[0].to_bits()),
-                "{name} differs between trials: {c:?}"
-            );
-            c[0]
-        },
-        summary,
-    )
-}
-
-fn close(what: &str, got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-        "{what}: {got}, expected {want}"
-    );
-}
 
 /// The annual IRR's monthly rate makes the flows' NPV zero.
 fn npv_at(annual: f64, flows: &[(f64, f64)]) -> f64 {

@@ -3,7 +3,7 @@
 //! priority, across rounds and the horizon; the same numbers for any order
 //! of the agencies in the file; the invariants on the bundled programmes.
 
-use crate::common::library;
+use crate::common::library::{self, close, deterministic as run};
 use serde_json::Value;
 
 /// A programme on one rate outcome paid pro rata between the baseline
@@ -42,27 +42,6 @@ const FOUR: &str = "    - {name: a, commitment: 100, rate: 0.8}
     - {name: b, commitment: 100, rate: 0.7}
     - {name: c, commitment: 60, rate: 0.6}
     - {name: d, commitment: 40, baseline: 0.5, target: 0.7, rate: 0.7}";
-
-/// Runs `text`: each metric's single value over the trials, and the summary.
-fn run(text: &str) -> (impl Fn(&str) -> f64 + use<>, Value) {
-    let m = library::model(text);
-    let (cols, summary) = library::run(&m, 8, 2);
-    (
-        move |name: &str| {
-            let c = library::column(&cols, name);
-            assert!(c.iter().all(|&v| v == c[0]), "{name} differs: {c:?}");
-            c[0]
-        },
-        summary,
-    )
-}
-
-fn close(what: &str, got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-        "{what}: {got}, expected {want}"
-    );
-}
 
 /// Each agency's mean transfer in the summary, by name.
 fn received(summary: &Value, name: &str) -> f64 {

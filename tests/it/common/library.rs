@@ -53,3 +53,30 @@ pub fn every_trial(cols: &TrialColumns, name: &str, want: f64) {
         );
     }
 }
+
+/// Runs `text` for 8 trials on 2 threads: a function giving the one value
+/// every trial gives for a metric (panics when the trials differ, or there
+/// is no such column), and the summary.
+pub fn deterministic(text: &str) -> (impl Fn(&str) -> f64 + use<>, Value) {
+    let m = model(text);
+    let (cols, summary) = run(&m, 8, 2);
+    (
+        move |name: &str| {
+            let c = column(&cols, name);
+            assert!(
+                c.iter().all(|&v| v.to_bits() == c[0].to_bits()),
+                "{name} differs between trials: {c:?}"
+            );
+            c[0]
+        },
+        summary,
+    )
+}
+
+/// `got` equals `want` to 1e-9 relative.
+pub fn close(what: &str, got: f64, want: f64) {
+    assert!(
+        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+        "{what}: {got}, expected {want}"
+    );
+}
