@@ -729,15 +729,7 @@ fn month<const X: bool>(
     let mut receipts = pay * (1.0 - k.s_share);
     r.success += pay * k.s_share;
     let c_t = if X {
-        extras(
-            model,
-            t,
-            disc_payer[t],
-            extra_t,
-            repay_due,
-            &mut receipts,
-            r,
-        ) + c_t
+        extras(model, t, disc_payer[t], extra_t, &mut receipts, r) + c_t
     } else {
         c_t
     };
@@ -802,7 +794,6 @@ fn extras(
     t: usize,
     disc: f64,
     extra_t: f64,
-    repay_due: bool,
     receipts: &mut f64,
     r: &mut Running,
 ) -> f64 {
@@ -826,7 +817,8 @@ fn extras(
         *receipts += extra_t;
         r.other_pv += extra_t * disc;
     }
-    if repay_due || (t + 1 == model.horizon && r.advance_left > 0.0) {
+    // (Also an advance paid in the last month itself.)
+    if t + 1 == model.horizon && r.advance_left > 0.0 {
         let repay = r.advance_left;
         r.advance_left = 0.0;
         r.repaid += repay;
