@@ -35,6 +35,16 @@ simulation: {{trials: 8, seed: 1}}
 
 const PROVIDER: &str = "  funded_by: provider\n  hurdle_irr: 0.1";
 
+/// The payers' discount factor of month `t` (12% a year).
+fn discount(t: f64) -> f64 {
+    1.12f64.powf(-t / 12.0)
+}
+
+/// The present value to the payers of the fixed part: 2,000 in months 0-5.
+fn fixed_part_pv() -> f64 {
+    (0..6).map(|t| 2_000.0 * discount(f64::from(t))).sum()
+}
+
 /// The annual IRR's monthly rate makes the flows' NPV zero.
 fn npv_at(annual: f64, flows: &[(f64, f64)]) -> f64 {
     let r = (1.0 + annual).powf(1.0 / 12.0);
@@ -76,8 +86,7 @@ fn a_provider_at_risk_with_an_advance() {
     assert!(irr > 0.0 && npv_at(irr, &flows).abs() < 1e-6, "IRR {irr}");
     close("provider.npv", m("provider.npv"), npv_at(0.1, &flows));
     // The payers pay the advance in month 0 and get it back in month 3.
-    let d = |t: f64| 1.12f64.powf(-t / 12.0);
-    let fixed_pv: f64 = (0..6).map(|t| 2_000.0 * d(f64::from(t))).sum();
+    let (d, fixed_pv) = (discount, fixed_part_pv());
     close(
         "payer_cost_pv",
         m("payer_cost_pv"),
@@ -135,8 +144,7 @@ fn an_advance_eases_the_cash_need_and_what_results_do_not_recover_is_repaid() {
     close("provider.outlay", m("provider.outlay"), 35_000.0);
     close("provider.peak_cash", m("provider.peak_cash"), 19_000.0);
     close("payer_cost", m("payer_cost"), 112_000.0);
-    let d = |t: f64| 1.12f64.powf(-t / 12.0);
-    let fixed_pv: f64 = (0..6).map(|t| 2_000.0 * d(f64::from(t))).sum();
+    let (d, fixed_pv) = (discount, fixed_part_pv());
     close(
         "payer_cost_pv",
         m("payer_cost_pv"),
