@@ -80,6 +80,7 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         unpaid,
         sizes,
         netting_base,
+        provider_cost,
         ..
     } = ws;
     let p = &params[..];
@@ -105,6 +106,15 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         netting_base.fill(0);
     }
     let per_participant = model.costs.per_participant.get(p);
+    // With providers (docs/model.md, "Several providers") each cohort's
+    // costs are its provider's, booked to the provider's own months and
+    // summed into the contract's at the end; its counts go to its
+    // provider's pay groups.
+    let providers = !model.providers.is_empty();
+    let ng = if providers { model.pay_groups } else { ns };
+    if providers {
+        provider_cost.fill(0.0);
+    }
     let nc = model.cohorts.len();
     // Cohorts in groups of LANES: first every draw of the group, each
     // binomial for all of its cohorts at once (their chains of dependent
@@ -162,13 +172,28 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         }
         // The bookkeeping, cohort by cohort in order.
         for (l, cohort) in cohorts.iter().enumerate() {
-            cost[cohort.start] += count_f64(size[l]) * per_participant;
+            let (costs, cost, group) = if providers {
+                let q = cohort.provider;
+                (
+                    &model.providers[q].costs,
+                    &mut provider_cost[q * h..(q + 1) * h],
+                    q * ns,
+                )
+            } else {
+                (&model.costs, &mut *cost, 0)
+            };
+            let pp = if providers {
+                costs.per_participant.get(p)
+            } else {
+                per_participant
+            };
+            cost[cohort.start] += count_f64(size[l]) * pp;
             book_cohort(
                 model,
                 c0 + l,
                 size[l],
-                ns,
-                p,
+                (ns, ng, group),
+                (p, costs),
                 cells,
                 pay_cells,
                 Due {
@@ -187,7 +212,7 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
     if netted {
         net_across_contract(
             model,
-            ns,
+            (ns, ng),
             p,
             (cells, pay_cells),
             netting_base,
@@ -196,10 +221,26 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         );
     }
     *last_cash_out = last_cash;
-    cost[0] += model.costs.upfront.get(p);
-    let fixed = model.costs.fixed_monthly.get(p);
+    if providers {
+        for (q, pm) in model.providers.iter().enumerate() {
+            let own = &mut provider_cost[q * h..(q + 1) * h];
+            add_fixed_costs(&pm.costs, p, own);
+            for (c, x) in cost.iter_mut().zip(own.iter()) {
+                *c += x;
+            }
+        }
+    }
+    add_fixed_costs(&model.costs, p, cost);
+}
+
+/// The costs of `costs` that do not depend on participants: the upfront
+/// cost in month 0 and the fixed monthly cost in its months.
+#[inline(always)]
+fn add_fixed_costs(costs: &crate::model::CostModel, p: &[f64], cost: &mut [f64]) {
+    cost[0] += costs.upfront.get(p);
+    let fixed = costs.fixed_monthly.get(p);
     if fixed != 0.0 {
-        for c in &mut cost[model.costs.fixed_start..model.costs.fixed_end] {
+        for c in &mut cost[costs.fixed_start..costs.fixed_end] {
             *c += fixed;
         }
     }
@@ -219,6 +260,10 @@ fn cohort_rates(
     let mut rate = [0.0; LANES];
     for (rate, cohort) in rate.iter_mut().zip(cohorts) {
         let mut r = out.rate.get(p);
+        if !model.providers.is_empty() {
+            // The provider's own rate: the contract's times its multiplier.
+            r = (r * model.providers[cohort.provider].rate[o].get(p)).min(1.0);
+        }
         if out.cohort_sd > 0.0 && r > 0.0 && r < 1.0 {
             let var = out.cohort_sd * out.cohort_sd;
             if var < r * (1.0 - r) {
@@ -351,8 +396,8 @@ fn book_cohort(
     model: &Model,
     c: usize,
     size: u64,
-    ns: usize,
-    p: &[f64],
+    (ns, ng, group): (usize, usize, usize),
+    (p, costs): (&[f64], &crate::model::CostModel),
     cells: &[u64],
     pay_cells: &mut [u64],
     due: Due,
@@ -383,7 +428,7 @@ fn book_cohort(
             outcome_total[o] += k;
             let event = cohort.start + out.first_lag;
             if event < h {
-                cost[event] += count_f64(k) * model.costs.per_outcome[o].get(p);
+                cost[event] += count_f64(k) * costs.per_outcome[o].get(p);
             }
             let cash = event + plag;
             if cash < h {
@@ -416,7 +461,7 @@ fn book_cohort(
         // the counterfactual ones; then the measurement) and their cash month.
         let cells = &cells[first..first + n_cells];
         let pay = &mut pay_cells[first..first + n_cells];
-        let cost_o = model.costs.per_outcome[o].get(p);
+        let cost_o = costs.per_outcome[o].get(p);
         if !out.netting_order.is_empty() {
             // Netted across the contract: only the true counts here; what is
             // paid is decided once every cohort is drawn.
@@ -462,7 +507,7 @@ fn book_cohort(
                 pay[s * spread + j] = y;
                 k_pay += y;
                 if cash < h {
-                    cash_due[(o * h + cash) * ns + s] += y;
+                    cash_due[(o * h + cash) * ng + group + s] += y;
                 }
             }
             outcome_total[o] += k;
@@ -488,7 +533,7 @@ fn book_cohort(
 #[inline(never)]
 fn net_across_contract(
     model: &Model,
-    ns: usize,
+    (ns, ng): (usize, usize),
     p: &[f64],
     (cells, pay_cells): (&[u64], &mut [u64]),
     netting_base: &[u64],
@@ -509,6 +554,8 @@ fn net_across_contract(
         for &(cell, event) in &out.netting_order {
             let (cell, event) = (cell as usize, event as usize);
             let cash = out.cash_month(event, plag);
+            // The cohort's provider's pay groups (0 without providers).
+            let group = model.cohorts[cell / model.cell_stride].provider * ns;
             let mut k_pay = 0;
             for s in 0..ns {
                 let x = cells[cell + s * spread];
@@ -521,7 +568,7 @@ fn net_across_contract(
                 pay_cells[cell + s * spread] = y;
                 k_pay += y;
                 if cash < h {
-                    cash_due[(o * h + cash) * ns + s] += y;
+                    cash_due[(o * h + cash) * ng + group + s] += y;
                 }
             }
             if cash >= h {

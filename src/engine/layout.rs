@@ -109,6 +109,22 @@ pub struct TransferColumns {
     pub agency: usize,
 }
 
+/// The columns of each provider of a contract with several (docs/model.md,
+/// "Several providers"): per provider in turn, `provider.<name>.outcome.<id>`
+/// for every outcome, then `.paid`, `.cost`, `.net` and `.peak_cash`.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderColumns {
+    /// The first provider's first column.
+    pub first: usize,
+    /// Columns per provider.
+    pub stride: usize,
+    /// Offset of `.paid` within a provider's columns (`.cost`, `.net`,
+    /// `.peak_cash` follow).
+    pub paid: usize,
+    /// First `_provider_loss.<name>`: its net below zero beyond the tolerance.
+    pub flag_loss: usize,
+}
+
 /// Column indices of every metric, and their names.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -177,6 +193,8 @@ pub struct Layout {
     pub advance: Option<(usize, usize)>,
     /// The transfers' columns, when the scenario has transfers.
     pub transfers: Option<TransferColumns>,
+    /// Each provider's columns, when the contract has providers.
+    pub providers: Option<ProviderColumns>,
     /// Per effect or rate outcome whose evaluation risk is reported (a survey
     /// or an RCT), in funnel order: its columns.
     pub evaluation: Vec<EvaluationColumns>,
@@ -282,6 +300,18 @@ impl Layout {
                 push(&mut names, "agencies_paid_nothing".into()),
             )
         });
+        let providers_first = (!model.providers.is_empty()).then(|| {
+            let first = names.len();
+            for pm in &model.providers {
+                for o in &model.outcomes {
+                    push(&mut names, format!("provider.{}.outcome.{}", pm.name, o.id));
+                }
+                for m in ["paid", "cost", "net", "peak_cash"] {
+                    push(&mut names, format!("provider.{}.{m}", pm.name));
+                }
+            }
+            first
+        });
         let reported: Vec<usize> = (0..model.measures.len())
             .filter(|&m| model.measures[m].reported)
             .collect();
@@ -338,6 +368,18 @@ impl Layout {
                 agency,
             }
         });
+        let providers = providers_first.map(|first| {
+            let flag_loss = names.len();
+            for pm in &model.providers {
+                push(&mut names, format!("_provider_loss.{}", pm.name));
+            }
+            ProviderColumns {
+                first,
+                stride: model.outcomes.len() + 4,
+                paid: model.outcomes.len(),
+                flag_loss,
+            }
+        });
         Layout {
             names,
             outcome,
@@ -370,6 +412,7 @@ impl Layout {
             fixed,
             advance,
             transfers,
+            providers,
             evaluation,
             flag_loss,
             flag_below_hurdle,

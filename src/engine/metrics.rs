@@ -77,6 +77,8 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
         row[tc.nothing] = f64::from(nothing);
         row[tc.flag_binds] = f64::from(u8::from(st.binds));
     }
+    providers(model, l, ws);
+    let row = &mut ws.row;
     if let Some((recovered, repaid)) = l.advance {
         row[recovered] = lg.withheld;
         row[repaid] = lg.repaid;
@@ -101,6 +103,51 @@ pub fn metrics(model: &Model, layout: &Layout, disc: &Discounts, ws: &mut Worksp
         advance_recovered: lg.withheld,
         advance_repaid: lg.repaid,
     };
+}
+
+/// Each provider's stand-alone figures (docs/model.md, "Several providers"):
+/// its true outcomes, its part of the outcome payments after every cap,
+/// its delivery cost, its net (payments and service fees less cost), the
+/// peak of its cumulative costs less receipts, and its loss flag.
+#[inline(never)]
+fn providers(model: &Model, l: &Layout, ws: &mut Workspace) {
+    let Some(pc) = l.providers else {
+        return;
+    };
+    let (h, ns, no) = (model.horizon, model.segments.len(), model.outcomes.len());
+    let row = &mut ws.row;
+    for q in 0..model.providers.len() {
+        row[pc.first + q * pc.stride..pc.first + q * pc.stride + no].fill(0.0);
+    }
+    for (c, cohort) in model.cohorts.iter().enumerate() {
+        let at = pc.first + cohort.provider * pc.stride;
+        for (o, out) in model.outcomes.iter().enumerate() {
+            let first = c * model.cell_stride + out.cells;
+            let n: u64 = ws.cells[first..first + ns * out.spread].iter().sum();
+            row[at + o] += count_f64(n);
+        }
+    }
+    let fee = model.service_fee;
+    for q in 0..model.providers.len() {
+        let (pay, cost) = (
+            &ws.provider_pay[q * h..(q + 1) * h],
+            &ws.provider_cost[q * h..(q + 1) * h],
+        );
+        let (mut paid, mut spent, mut position, mut peak) = (0.0, 0.0, 0.0_f64, 0.0_f64);
+        for (&p, &c) in pay.iter().zip(cost) {
+            paid += p;
+            spent += c;
+            position += c - p - fee * c;
+            peak = peak.max(position);
+        }
+        let net = paid + fee * spent - spent;
+        let at = pc.first + q * pc.stride + pc.paid;
+        row[at] = paid;
+        row[at + 1] = spent;
+        row[at + 2] = net;
+        row[at + 3] = peak;
+        row[pc.flag_loss + q] = f64::from(u8::from(net < -1e-9 * spent));
+    }
 }
 
 /// Counts per outcome (true, paid, unpaid after the horizon) and per segment.

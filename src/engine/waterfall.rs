@@ -14,11 +14,7 @@ use crate::scenario::{ExcessTo, SupportBy};
 pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     // The shapes of the benchmark and bundled scenarios, and the simplest
     // deal, get their own copy of the code; any other shape runs the general one.
-    let shape = (
-        model.segments.len(),
-        model.payers.len(),
-        model.tranches.len(),
-    );
+    let shape = (model.pay_groups, model.payers.len(), model.tranches.len());
     // (A fixed part of the price or an advance runs the general code.)
     if !model.extra_receipts.is_empty() {
         return waterfall_shaped::<0, 0, 0, true>(model, disc, ws);
@@ -82,7 +78,9 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize, const X: 
     let mut r = Running::new(model);
     let k = Consts {
         h,
-        ns: fixed(NS, model.segments.len()),
+        ns: fixed(NS, model.pay_groups),
+        nseg: model.segments.len(),
+        attributed: !model.providers.is_empty(),
         np,
         split,
         s_share: model.success_share,
@@ -279,13 +277,20 @@ fn outcome_amount(
     o: usize,
     out: &OutcomeModel,
     t: usize,
-    ns: usize,
+    k: &Consts,
     cash: &[u64],
     pay_cells: &[u64],
     remaining_max: &mut [u64],
     paid: &mut [u64],
     tier_position: &mut [u64],
+    provider_invoiced: &mut [f64],
 ) -> Option<f64> {
+    let Consts {
+        ns,
+        nseg,
+        attributed,
+        ..
+    } = *k;
     let h = model.horizon;
     let amount = if ns == 1 {
         // One group: the month's count is paid at once (the cohorts'
@@ -297,13 +302,18 @@ fn outcome_amount(
         let pay_n = n.min(remaining_max[o]);
         remaining_max[o] -= pay_n;
         paid[o] += pay_n;
-        if out.tiers.len() == 1 {
+        let a = if out.tiers.len() == 1 {
             count_f64(pay_n) * out.tiers[0].1
         } else {
             let a = out.tier_amount(tier_position[o], pay_n);
             tier_position[o] += pay_n;
             a
+        };
+        if attributed {
+            // (One pay group: one provider, without segments.)
+            provider_invoiced[0] += a;
         }
+        a
     } else {
         let month = &cash[(o * h + t) * ns..(o * h + t + 1) * ns];
         let mut n = 0;
@@ -324,19 +334,30 @@ fn outcome_amount(
             remaining_max[o] -= n;
             paid[o] += n;
             tier_position[o] += n;
-            let multipliers = &model.segment_price[o * ns..(o + 1) * ns];
+            let multipliers = &model.group_price[o * ns..(o + 1) * ns];
             let mut amount = 0.0;
-            for (&k, &m) in month.iter().zip(multipliers) {
-                amount += count_f64(k) * price * m;
+            if attributed {
+                for (g, (&k, &m)) in month.iter().zip(multipliers).enumerate() {
+                    let a = count_f64(k) * price * m;
+                    amount += a;
+                    provider_invoiced[g / nseg] += a;
+                }
+            } else {
+                for (&k, &m) in month.iter().zip(multipliers) {
+                    amount += count_f64(k) * price * m;
+                }
             }
             amount
         } else {
             // Lots in payment order (cohort, then segment) through max_paid and the tiers.
-            let lots = &model.lots
-                [model.lot_index[o * h + t] as usize..model.lot_index[o * h + t + 1] as usize];
+            let (l0, l1) = (
+                model.lot_index[o * h + t] as usize,
+                model.lot_index[o * h + t + 1] as usize,
+            );
             let mut amount = 0.0;
-            for &cell in lots {
-                for s in 0..ns {
+            for (&cell, &g0) in model.lots[l0..l1].iter().zip(&model.lot_group[l0..l1]) {
+                let g0 = g0 as usize;
+                for s in 0..nseg {
                     let k = pay_cells[cell as usize + s * out.spread];
                     let pay_n = k.min(remaining_max[o]);
                     if pay_n == 0 {
@@ -344,8 +365,12 @@ fn outcome_amount(
                     }
                     remaining_max[o] -= pay_n;
                     paid[o] += pay_n;
-                    amount +=
-                        out.tier_amount(tier_position[o], pay_n) * model.segment_price[o * ns + s];
+                    let a = out.tier_amount(tier_position[o], pay_n)
+                        * model.group_price[o * ns + g0 + s];
+                    amount += a;
+                    if attributed {
+                        provider_invoiced[g0 / nseg] += a;
+                    }
                     tier_position[o] += pay_n;
                 }
             }
@@ -543,7 +568,12 @@ impl Running {
 #[derive(Clone, Copy)]
 struct Consts {
     h: usize,
+    /// Pay groups (the segments, times the providers when there are).
     ns: usize,
+    /// Segments.
+    nseg: usize,
+    /// Whether payments are attributed to providers.
+    attributed: bool,
     np: usize,
     split: bool,
     s_share: f64,
@@ -574,6 +604,8 @@ struct Slices<'a> {
     paid: &'a mut [u64],
     tier_position: &'a mut [u64],
     paying: &'a [bool],
+    provider_invoiced: &'a mut [f64],
+    provider_pay: &'a mut [f64],
 }
 
 impl<'a> Slices<'a> {
@@ -599,6 +631,8 @@ impl<'a> Slices<'a> {
             paying,
             position,
             account,
+            provider_invoiced,
+            provider_pay,
             ..
         } = ws;
         Slices {
@@ -620,6 +654,8 @@ impl<'a> Slices<'a> {
             paid,
             tier_position,
             paying,
+            provider_invoiced,
+            provider_pay,
         }
     }
 
@@ -632,6 +668,8 @@ impl<'a> Slices<'a> {
         self.tier_position.fill(0);
         self.paid.fill(0);
         self.tranche.fill(TrancheState::default());
+        self.provider_pay.fill(0.0);
+        self.provider_invoiced.fill(0.0);
         if split {
             self.payer_cap_left.copy_from_slice(&model.payer_caps);
             self.payer_paid.fill(0.0);
@@ -720,11 +758,15 @@ fn month<const X: bool>(
             sl.payer_paid,
             &mut r.budget_left,
             &mut r.cap_hit,
+            sl.provider_invoiced,
         )
     } else {
         (0.0, 0.0)
     };
     sl.payments[t] = pay;
+    if k.attributed && invoiced > 0.0 {
+        attribute(k.h, t, invoiced, pay, sl.provider_invoiced, sl.provider_pay);
+    }
     r.gross += pay;
     let mut receipts = pay * (1.0 - k.s_share);
     r.success += pay * k.s_share;
@@ -781,6 +823,25 @@ fn month<const X: bool>(
     );
     r.moved(t, contrib - dist_t, sl.position_out);
     true
+}
+
+/// Month `t`'s outcome payment `pay`, after every cap, shared over the
+/// providers in proportion to what each invoiced of `invoiced`
+/// (docs/model.md, "Several providers"); the invoices start again at 0.
+#[inline(never)]
+fn attribute(
+    h: usize,
+    t: usize,
+    invoiced: f64,
+    pay: f64,
+    provider_invoiced: &mut [f64],
+    provider_pay: &mut [f64],
+) {
+    let f = pay / invoiced;
+    for (q, inv) in provider_invoiced.iter_mut().enumerate() {
+        provider_pay[q * h + t] = *inv * f;
+        *inv = 0.0;
+    }
 }
 
 /// Month `t`'s money due regardless of results (docs/model.md, "Who funds
@@ -849,8 +910,9 @@ fn invoice(
     payer_paid: &mut [f64],
     budget_left: &mut f64,
     cap_hit: &mut bool,
+    provider_invoiced: &mut [f64],
 ) -> (f64, f64) {
-    let Consts { ns, np, split, .. } = *k;
+    let Consts { np, split, .. } = *k;
     let mut invoiced = 0.0;
     // (Split by payer:) what every payer pays by share.
     let mut invoiced_all = 0.0;
@@ -863,12 +925,13 @@ fn invoice(
                 o,
                 out,
                 t,
-                ns,
+                k,
                 cash,
                 pay_cells,
                 remaining_max,
                 paid,
                 tier_position,
+                provider_invoiced,
             ),
         };
         let Some(amount) = due else {

@@ -41,7 +41,8 @@ pub struct Workspace {
     pub(super) cells: Vec<u64>,
     /// Counts eligible for payment per cell (above the counterfactual, measured).
     pub(super) pay_cells: Vec<u64>,
-    /// Counts eligible for payment per outcome, cash month and segment, `[(o * h + t) * segments + s]`.
+    /// Counts eligible for payment per outcome, cash month and pay group
+    /// (provider x segment), `[(o * h + t) * pay_groups + g]`.
     pub(super) cash: Vec<u64>,
     /// Cohort sizes of the trial (kept when the model has effect outcomes).
     pub(super) sizes: Vec<u64>,
@@ -67,6 +68,13 @@ pub struct Workspace {
     pub(super) cost: Vec<f64>,
     /// Outcome payments per month (after caps).
     pub payments: Vec<f64>,
+    /// With providers: each provider's delivery cost per month, `[p * h + t]`.
+    pub(super) provider_cost: Vec<f64>,
+    /// With providers: each provider's part of the month's outcome
+    /// payments after every cap, `[p * h + t]` (docs/model.md, "Several providers").
+    pub provider_pay: Vec<f64>,
+    /// With providers: what each provider invoiced in the month being paid.
+    pub(super) provider_invoiced: Vec<f64>,
     /// Flows per tranche and month: flows[k * h + t].
     pub flows: Vec<f64>,
     /// Combined investor flows per month.
@@ -295,7 +303,7 @@ impl Workspace {
             segment_size: vec![0; binomial::LANES * ns],
             cells: vec![0; n_cells],
             pay_cells: vec![0; n_cells],
-            cash: vec![0; no * h * ns],
+            cash: vec![0; no * h * model.pay_groups],
             sizes: vec![0; model.cohorts.len()],
             netting_base: vec![0; no],
             measure_cash: vec![0.0; model.measures.len() * h],
@@ -316,6 +324,9 @@ impl Workspace {
             paying: vec![false; h],
             cost: vec![0.0; h],
             payments: vec![0.0; h],
+            provider_cost: vec![0.0; model.providers.len() * h],
+            provider_pay: vec![0.0; model.providers.len() * h],
+            provider_invoiced: vec![0.0; model.providers.len()],
             flows: vec![0.0; nt * h],
             combined: vec![0.0; h],
             tranche: vec![TrancheState::default(); nt],

@@ -6,14 +6,14 @@
 use super::Copula;
 use super::{
     AdvanceModel, AgencyModel, CohortModel, CostModel, FloorModel, MeasureModel, Measured, Model,
-    Observation, OutcomeModel, Param, ParamKind, Sampler, SegmentModel, ShockModel, TrancheModel,
-    TransfersModel, Value,
+    Observation, OutcomeModel, Param, ParamKind, ProviderModel, Sampler, SegmentModel, ShockModel,
+    TrancheModel, TransfersModel, Value,
 };
 use crate::numeric::cholesky;
 use crate::scenario::values::NormalParams;
 use crate::scenario::{
-    Achievement, Better, Dist, Distributions, ExcessSettlement, FundedBy, Netting, OutcomeKind,
-    PerOutcome, Price, Scenario, Shape, Whole,
+    Achievement, Better, Cohort, Costs, Dist, Distributions, Enrolment, ExcessSettlement, FundedBy,
+    Netting, OutcomeKind, PerOutcome, Price, Scenario, Shape, Whole,
 };
 
 impl Model {
@@ -28,12 +28,23 @@ impl Model {
         let shocks = shocks(s, &pos, &mut params);
         let (mut outcomes, cell_stride) = outcomes(s, &pos, &mut params);
         let cohorts = cohorts(s, &mut params);
-        let costs = costs(s, &pos, horizon, &mut params);
+        let shared_costs = costs(&s.costs, "costs", (&pos, ids.len()), horizon, &mut params);
+        let provider_costs: Vec<CostModel> = s
+            .providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let at = format!("providers[{i}].costs");
+                costs(&p.costs, &at, (&pos, ids.len()), horizon, &mut params)
+            })
+            .collect();
         measurement(s, &mut outcomes, &mut params);
         let measures = measures(s, &mut outcomes, horizon, &mut params);
         let transfers = transfers(s, &measures, &mut params);
+        let providers = providers(s, &pos, provider_costs, &mut params);
         for o in &mut outcomes {
             o.simple = s.segments.is_empty()
+                && providers.is_empty()
                 && o.spread == 1
                 && o.counterfactual.is_none()
                 && o.measurement.is_none()
@@ -42,8 +53,17 @@ impl Model {
         }
 
         let (segments, segment_rate, segment_price) = segments(s, outcomes.len(), &pos);
+        let pay_groups = segments.len() * providers.len().max(1);
+        let group_price = group_prices(&segment_price, segments.len(), &providers);
         let payment_lag = to_usize(whole(s.payment.lag_months, 0));
         let (lot_index, lots) = lots(s, &outcomes, &cohorts, cell_stride, horizon, payment_lag);
+        let lot_group = lots
+            .iter()
+            .map(|&cell| {
+                let provider = cohorts[cell as usize / cell_stride.max(1)].provider;
+                u32::try_from(provider * segments.len()).unwrap_or(u32::MAX)
+            })
+            .collect();
         netting_order(s, &mut outcomes, &cohorts, cell_stride);
         let copula = compile_copula(s, &outcomes);
         let payers = payers(s);
@@ -125,9 +145,13 @@ impl Model {
             segments,
             segment_rate,
             segment_price,
+            providers,
+            pay_groups,
+            group_price,
             cell_stride,
             lot_index,
             lots,
+            lot_group,
             payer_caps: payers.caps,
             payer_weights: payers.weights,
             paid_by_all: s.outcomes.iter().map(|o| o.paid_by.is_none()).collect(),
@@ -137,7 +161,7 @@ impl Model {
             guarantee_by,
             floor,
             copula,
-            costs,
+            costs: shared_costs,
             payers: payers.names,
             funded_by,
             fixed_payments,
@@ -166,6 +190,9 @@ impl Model {
         }
     }
 }
+
+/// An outcome's index from its id.
+type Position<'a> = &'a dyn Fn(&str) -> Option<usize>;
 
 /// The per-trial parameter list being built.
 struct Params(Vec<Param>);
@@ -309,57 +336,103 @@ fn outcomes(
     (outcomes, cell_stride)
 }
 
-/// Parameters 3: cohort sizes (an explicit list, or the `enrolment` shorthand).
+/// Parameters 3: cohort sizes (an explicit list, or the `enrolment`
+/// shorthand): the contract's, or every provider's in turn; a contract with
+/// providers keeps its cohorts in order of start month (provider by provider
+/// within a month), the order in which they are paid.
 fn cohorts(s: &Scenario, params: &mut Params) -> Vec<CohortModel> {
     let mut cohorts = Vec::new();
-    if let Some(list) = &s.cohorts {
+    if s.providers.is_empty() {
+        participants(
+            s.cohorts.as_deref(),
+            s.enrolment.as_ref(),
+            ("", None),
+            params,
+            &mut cohorts,
+        );
+        return cohorts;
+    }
+    for (i, p) in s.providers.iter().enumerate() {
+        participants(
+            p.cohorts.as_deref(),
+            p.enrolment.as_ref(),
+            (&format!("providers[{i}]."), Some((i, p.name.as_str()))),
+            params,
+            &mut cohorts,
+        );
+    }
+    cohorts.sort_by_key(|c| c.start); // stable: provider order within a month
+    cohorts
+}
+
+/// One `cohorts` list or `enrolment` shorthand into `out`: its paths start
+/// with `at`; a provider's cohorts carry its index and are named
+/// `<provider>/<cohort>`.
+fn participants(
+    list: Option<&[Cohort]>,
+    enrolment: Option<&Enrolment>,
+    (at, provider): (&str, Option<(usize, &str)>),
+    params: &mut Params,
+    out: &mut Vec<CohortModel>,
+) {
+    let name = |n: String| match provider {
+        Some((_, p)) => format!("{p}/{n}"),
+        None => n,
+    };
+    let index = provider.map_or(0, |(i, _)| i);
+    if let Some(list) = list {
         for (i, c) in list.iter().enumerate() {
             let size = params.value(
                 &c.size,
-                ParamKind::CohortSize(i),
-                format!("cohorts[{i}].size"),
+                ParamKind::CohortSize(out.len()),
+                format!("{at}cohorts[{i}].size"),
             );
-            cohorts.push(CohortModel {
-                name: c.name.clone(),
+            out.push(CohortModel {
+                name: name(c.name.clone()),
                 start: to_usize(c.start_month.0),
                 size,
+                provider: index,
             });
         }
-    } else if let Some(e) = &s.enrolment {
+    } else if let Some(e) = enrolment {
         let first = whole(e.first_month, 0);
         let every = whole(e.every_months, 1);
         for i in 0..to_usize(e.cohorts.0) {
-            let size = params.value(&e.size, ParamKind::CohortSize(i), "enrolment.size".into());
-            cohorts.push(CohortModel {
-                name: format!("cohort-{}", i + 1),
+            let size = params.value(
+                &e.size,
+                ParamKind::CohortSize(out.len()),
+                format!("{at}enrolment.size"),
+            );
+            out.push(CohortModel {
+                name: name(format!("cohort-{}", i + 1)),
                 start: to_usize(first + i as i64 * every),
                 size,
+                provider: index,
             });
         }
     }
-    cohorts
 }
 
 /// Parameters 4: costs, upfront, per_participant, per_outcome (in the file's order),
 /// fixed_monthly.
 fn costs(
-    s: &Scenario,
-    pos: &dyn Fn(&str) -> Option<usize>,
+    k: &Costs,
+    at: &str,
+    (pos, no): (Position, usize),
     horizon: usize,
     params: &mut Params,
 ) -> CostModel {
-    let k = &s.costs;
-    let upfront = params.cost(k.upfront.as_ref(), "costs.upfront");
-    let per_participant = params.cost(k.per_participant.as_ref(), "costs.per_participant");
-    let mut per_outcome = vec![Value::Const(0.0); s.outcomes.len()];
+    let upfront = params.cost(k.upfront.as_ref(), &format!("{at}.upfront"));
+    let per_participant = params.cost(k.per_participant.as_ref(), &format!("{at}.per_participant"));
+    let mut per_outcome = vec![Value::Const(0.0); no];
     if let Some(po) = &k.per_outcome {
         for (id, d) in &po.0 {
             if let Some(i) = pos(id) {
-                per_outcome[i] = params.cost(Some(d), &format!("costs.per_outcome.{id}"));
+                per_outcome[i] = params.cost(Some(d), &format!("{at}.per_outcome.{id}"));
             }
         }
     }
-    let fixed_monthly = params.cost(k.fixed_monthly.as_ref(), "costs.fixed_monthly");
+    let fixed_monthly = params.cost(k.fixed_monthly.as_ref(), &format!("{at}.fixed_monthly"));
     let (fixed_start, fixed_end) = match &k.fixed_months {
         Some(v) if v.len() == 2 => (to_usize(v[0].0), to_usize(v[1].0).min(horizon)),
         _ => (0, horizon),
@@ -510,6 +583,74 @@ fn measures(
             target_share,
             reported,
         });
+    }
+    out
+}
+
+/// Parameters 8: each provider's rate multipliers (docs/model.md,
+/// "Several providers"), provider by provider, in the file's order (after
+/// every other parameter, so that scenarios without providers keep their
+/// draws); with its costs (parameters 4) and price multipliers.
+fn providers(
+    s: &Scenario,
+    pos: &dyn Fn(&str) -> Option<usize>,
+    costs: Vec<CostModel>,
+    params: &mut Params,
+) -> Vec<ProviderModel> {
+    let no = s.outcomes.len();
+    s.providers
+        .iter()
+        .zip(costs)
+        .enumerate()
+        .map(|(i, (p, costs))| {
+            let mut rate = vec![Value::Const(1.0); no];
+            for (id, d) in &p.rate_multiplier.0 {
+                if let Some(o) = pos(id) {
+                    rate[o] = params.value(
+                        d,
+                        ParamKind::ProviderRate(i, o),
+                        format!("providers[{i}].rate_multiplier.{id}"),
+                    );
+                }
+            }
+            let mut price = vec![1.0; no];
+            match &p.price_multiplier {
+                Some(PerOutcome::All(m)) => price.fill(*m),
+                Some(PerOutcome::Each(map)) => {
+                    for (id, m) in &map.0 {
+                        if let Some(o) = pos(id) {
+                            price[o] = *m;
+                        }
+                    }
+                }
+                None => {}
+            }
+            ProviderModel {
+                name: p.name.clone(),
+                costs,
+                rate,
+                price,
+            }
+        })
+        .collect()
+}
+
+/// The price multiplier of every pay group, `[o * groups + provider *
+/// segments + s]`: the segment's times the provider's (the segments' own
+/// without providers).
+fn group_prices(segment_price: &[f64], ns: usize, providers: &[ProviderModel]) -> Vec<f64> {
+    if providers.is_empty() {
+        return segment_price.to_vec();
+    }
+    let no = segment_price.len() / ns.max(1);
+    let ng = ns * providers.len();
+    let mut out = vec![1.0; no * ng];
+    for o in 0..no {
+        for (p, pm) in providers.iter().enumerate() {
+            for s in 0..ns {
+                out[o * ng + p * ns + s] = segment_price[o * ns + s] * pm.price[o];
+            }
+        }
     }
     out
 }

@@ -52,6 +52,8 @@ pub enum ParamKind {
     Comparison(usize),
     /// The true rate of agency `i` of the transfers.
     AgencyRate(usize),
+    /// Provider `p`'s multiplier on the rate of outcome `o`: (p, o).
+    ProviderRate(usize, usize),
 }
 
 /// One uncertain input drawn once per trial.
@@ -74,6 +76,22 @@ pub struct CohortModel {
     pub start: usize,
     /// Size (constant or a parameter).
     pub size: Value,
+    /// Index into [`Model::providers`] (0 when the contract has none).
+    pub provider: usize,
+}
+
+/// One provider of a contract with several (docs/model.md, "Several
+/// providers").
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderModel {
+    /// Name, as in `provider.<name>.net`.
+    pub name: String,
+    /// Its delivery costs.
+    pub costs: CostModel,
+    /// Its multiplier on each outcome's rate (index = outcome).
+    pub rate: Vec<Value>,
+    /// Its multiplier on each outcome's price (index = outcome).
+    pub price: Vec<f64>,
 }
 
 /// One funnel step.
@@ -445,7 +463,7 @@ pub struct Model {
     pub params: Vec<Param>,
     /// Correlated rates, when `correlations` are given.
     pub copula: Option<Copula>,
-    /// Delivery costs.
+    /// Delivery costs (with providers: the contract's shared costs only).
     pub costs: CostModel,
     /// Population groups: the declared segments, or one implicit group of share 1.
     pub segments: Vec<SegmentModel>,
@@ -459,6 +477,16 @@ pub struct Model {
     pub segment_rate: Vec<f64>,
     /// Segment price multipliers, `[o * segments + s]`.
     pub segment_price: Vec<f64>,
+    /// The providers of a contract with several (empty: one provider, the
+    /// contract's own cohorts and costs).
+    pub providers: Vec<ProviderModel>,
+    /// Groups whose counts are paid at their own price: every segment of
+    /// every provider, `provider * segments + segment` (the segments alone
+    /// without providers).
+    pub pay_groups: usize,
+    /// Price multipliers per pay group (a segment's times its provider's),
+    /// `[o * pay_groups + g]`.
+    pub group_price: Vec<f64>,
     /// Cells per cohort (see [`OutcomeModel`]).
     pub cell_stride: usize,
     /// Cash lots per (outcome, cash month): `lots[lot_index[o * h + t]..lot_index[o * h + t + 1]]`
@@ -466,6 +494,9 @@ pub struct Model {
     pub lot_index: Vec<u32>,
     /// See `lot_index`.
     pub lots: Vec<u32>,
+    /// The first pay group of each lot's cohort (its provider's), parallel
+    /// to `lots`.
+    pub lot_group: Vec<u32>,
     /// Payers (name, share).
     pub payers: Vec<(String, f64)>,
     /// Each payer's own cap on its outcome payments (infinite: none).

@@ -156,6 +156,7 @@ pub fn render(
     risk(&mut h, &pg);
     evaluation_section(&mut h, &pg);
     transfers_section(&mut h, &pg);
+    providers_section(&mut h, &pg);
     account_section(&mut h, account, pg.cur, lang, pg.s);
     charts_section(&mut h, &pg, charts);
     run_section(&mut h, &pg, run);
@@ -378,7 +379,6 @@ fn deal_cohorts(h: &mut String, pg: &Page) {
     let Page {
         scenario,
         model,
-        lang,
         s,
         cur,
         ..
@@ -394,30 +394,56 @@ fn deal_cohorts(h: &mut String, pg: &Page) {
     );
     let _ = writeln!(h, "<h3>{}</h3>\n<table>", s.h_cohorts);
     head(h, &[s.c_name, s.c_start, s.c_size]);
-    if let Some(list) = &scenario.cohorts {
+    cohort_rows(
+        h,
+        pg,
+        "",
+        scenario.cohorts.as_deref(),
+        scenario.enrolment.as_ref(),
+    );
+    for p in &scenario.providers {
+        cohort_rows(
+            h,
+            pg,
+            &format!("{}/", p.name),
+            p.cohorts.as_deref(),
+            p.enrolment.as_ref(),
+        );
+    }
+}
+
+/// The rows of one `cohorts` list or `enrolment` shorthand (a provider's
+/// cohorts are named `<provider>/<cohort>`).
+fn cohort_rows(
+    h: &mut String,
+    pg: &Page,
+    prefix: &str,
+    list: Option<&[crate::scenario::Cohort]>,
+    enrolment: Option<&crate::scenario::Enrolment>,
+) {
+    let Page { lang, s, .. } = *pg;
+    if let Some(list) = list {
         for c in list {
             row(
                 h,
                 &[
-                    esc(&c.name),
+                    esc(&format!("{prefix}{}", c.name)),
                     c.start_month.0.to_string(),
                     esc(&describe(&c.size, lang)),
                 ],
                 1,
             );
         }
-    } else if let Some(e) = &scenario.enrolment {
-        for c in &model.cohorts {
+    } else if let Some(e) = enrolment {
+        let first = e.first_month.map_or(0, |w| w.0);
+        let every = e.every_months.map_or(1, |w| w.0);
+        for i in 0..e.cohorts.0 {
             // The shorthand's names `cohort-N`, in the report's language.
-            let name = c
-                .name
-                .strip_prefix("cohort-")
-                .map_or_else(|| c.name.clone(), |n| format!("{}-{n}", s.cohort));
             row(
                 h,
                 &[
-                    esc(&name),
-                    c.start.to_string(),
+                    esc(&format!("{prefix}{}-{}", s.cohort, i + 1)),
+                    (first + i * every).to_string(),
                     esc(&describe(&e.size, lang)),
                 ],
                 1,
@@ -717,6 +743,33 @@ fn evaluation_section(h: &mut String, pg: &Page) {
 /// Transfers to agencies: the totals, the spread of the agencies' figures
 /// across agencies (not one row per agency: the workbook has those), and
 /// the agencies most likely to receive nothing.
+/// The providers of a contract with several: one row each.
+fn providers_section(h: &mut String, pg: &Page) {
+    let Page {
+        summary, lang, s, ..
+    } = *pg;
+    let rows = super::table::providers(summary);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<p class=\"note\">{}</p>\n<table>",
+        s.h_providers,
+        esc(s.providers_note)
+    );
+    head(h, &s.c_providers);
+    for p in rows {
+        let v = p.values();
+        let mut cells = vec![esc(p.name)];
+        cells.extend(v[..5].iter().map(|&x| thousands(x, lang)));
+        cells.push(super::table::probability_text(p.loss, lang));
+        cells.push(thousands(v[6], lang));
+        row(h, &cells, 1);
+    }
+    h.push_str("</table>\n");
+}
+
 fn transfers_section(h: &mut String, pg: &Page) {
     let Page {
         summary, lang, s, ..

@@ -118,6 +118,14 @@ pub struct Strings {
     pub most_at_risk: &'static str,
     /// Workbook sheet of the agencies.
     pub sheet_agencies: &'static str,
+    /// Section: the providers of a contract with several, and its note.
+    pub h_providers: &'static str,
+    /// See `h_providers`.
+    pub providers_note: &'static str,
+    /// Per-provider table columns.
+    pub c_providers: [&'static str; 8],
+    /// Workbook sheet of the providers.
+    pub sheet_providers: &'static str,
     /// "guarantor".
     pub guarantor: &'static str,
     /// "payer premium".
@@ -460,6 +468,19 @@ const EN_WORDS: Strings = Strings {
     ],
     most_at_risk: "Agencies most likely to receive nothing",
     sheet_agencies: "Agencies",
+    h_providers: "Providers",
+    providers_note: "Each provider's own participants, costs and results. The outcome payments of each month, after every cap, are shared over the providers in proportion to what each invoiced; its net is its payments and service fees less its delivery cost, and the capital it needs is the peak of its cumulative costs less its receipts, as if it funded itself alone.",
+    c_providers: [
+        "Provider",
+        "Outcome payments (mean)",
+        "Delivery cost (mean)",
+        "Net (mean)",
+        "Net P5",
+        "Net P95",
+        "P(loss)",
+        "Capital needed P95",
+    ],
+    sheet_providers: "Providers",
     guarantor: "guarantor",
     payer_premium: "payer premium",
     wrote: "wrote",
@@ -712,6 +733,19 @@ const ES_WORDS: Strings = Strings {
     ],
     most_at_risk: "Entidades con mayor probabilidad de no recibir nada",
     sheet_agencies: "Entidades",
+    h_providers: "Operadores",
+    providers_note: "Los participantes, costos y resultados propios de cada operador. Los pagos por resultados de cada mes, después de todos los topes, se reparten entre los operadores en proporción a lo que cada uno facturó; su neto son sus pagos y honorarios de servicio menos su costo de entrega, y el capital que necesita es el máximo de sus costos acumulados menos sus ingresos, como si se financiara solo.",
+    c_providers: [
+        "Operador",
+        "Pagos por resultados (media)",
+        "Costo de entrega (media)",
+        "Neto (media)",
+        "Neto P5",
+        "Neto P95",
+        "P(pérdida)",
+        "Capital necesario P95",
+    ],
+    sheet_providers: "Operadores",
     guarantor: "garante",
     payer_premium: "prima del pagador",
     wrote: "se escribió",
@@ -954,6 +988,29 @@ impl Lang {
         }
         if let Some(name) = key.strip_prefix("payer_cost.") {
             return format!("{}: {}", s.payer_cost, party(name));
+        }
+        // A provider of a contract with several: `provider.<name>.<figure>`.
+        if let Some((name, what)) = key
+            .strip_prefix("provider.")
+            .and_then(|rest| rest.split_once('.'))
+        {
+            let what = match what {
+                "paid" => pick("outcome payments", "pagos por resultados"),
+                "cost" => pick("delivery cost", "costo de entrega"),
+                "net" => pick("net", "neto"),
+                "peak_cash" => pick("peak cash need", "necesidad máxima de caja"),
+                other => match other.strip_prefix("outcome.") {
+                    Some(id) => format!("{} {id}", pick("achieved", "logrados")),
+                    None => other.to_owned(),
+                },
+            };
+            return format!("{} {name}: {what}", pick("Provider", "Operador"));
+        }
+        if let Some(name) = key.strip_prefix("prob_provider_loss.") {
+            return format!(
+                "{} {name})",
+                pick("P(loss of provider", "P(pérdida del operador")
+            );
         }
         for (prefix, en, es_text) in [
             ("outcome.", "Achieved", "Logrados"),

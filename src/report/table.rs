@@ -92,6 +92,60 @@ pub fn evaluation_risk(summary: &Summary) -> Vec<EvaluationRisk<'_>> {
         .collect()
 }
 
+/// One provider of a contract with several, as every report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderRow<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Means of its outcome payments and delivery cost.
+    pub paid: f64,
+    /// See `paid`.
+    pub cost: f64,
+    /// Its net: mean, P5, P95.
+    pub net: [f64; 3],
+    /// P(its net < 0) and its se.
+    pub loss: (f64, f64),
+    /// P95 of its peak cash need.
+    pub capital: f64,
+}
+
+impl ProviderRow<'_> {
+    /// The row's cells after the name, as numbers (money, then the
+    /// probability): the columns of `Strings::c_providers`.
+    pub fn values(&self) -> [f64; 7] {
+        [
+            self.paid,
+            self.cost,
+            self.net[0],
+            self.net[1],
+            self.net[2],
+            self.loss.0,
+            self.capital,
+        ]
+    }
+}
+
+/// The providers of `summary` (docs/model.md, "Several providers"), in the
+/// scenario's order; empty for a contract without them.
+pub fn providers(summary: &Summary) -> Vec<ProviderRow<'_>> {
+    summary
+        .metrics
+        .iter()
+        .filter_map(|(key, v)| {
+            let name = key.strip_prefix("provider.")?.strip_suffix(".net")?;
+            let m = |what: &str, f: &str| summary.metric(&format!("provider.{name}.{what}"), f);
+            Some(ProviderRow {
+                name,
+                paid: m("paid", "mean"),
+                cost: m("cost", "mean"),
+                net: [v.mean, v.field("p5"), v.field("p95")],
+                loss: summary.probability(&format!("prob_provider_loss.{name}")),
+                capital: m("peak_cash", "p95"),
+            })
+        })
+        .collect()
+}
+
 /// A probability with its standard error, or `n/a` when no trial met its condition.
 pub fn probability_text((p, se): (f64, f64), lang: Lang) -> String {
     if p.is_finite() {
@@ -288,6 +342,23 @@ pub fn render(
                 count(m("agencies_paid_in_full", "mean"), lang),
                 w[5],
                 count(m("agencies_paid_nothing", "mean"), lang),
+            ),
+        ));
+    }
+    for p in providers(summary) {
+        let c = &s.c_providers;
+        rows.push((
+            format!("{} {}", c[0], p.name),
+            format!(
+                "{} {}   P5 {}   P95 {}   {} {}   {} {}",
+                c[3],
+                mo(p.net[0]),
+                mo(p.net[1]),
+                mo(p.net[2]),
+                c[6],
+                probability_text(p.loss, lang),
+                c[7],
+                mo(p.capital)
             ),
         ));
     }

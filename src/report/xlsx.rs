@@ -154,6 +154,7 @@ pub fn render(
     risk_sheet(&mut wb, sheet_risk, &b)?;
     evaluation_sheet(&mut wb, &b)?;
     agencies_sheet(&mut wb, &b)?;
+    providers_sheet(&mut wb, &b)?;
     account_sheet(&mut wb, sheet_account, &b)?;
     inputs_sheet(&mut wb, sheet_inputs, &b)?;
     trials_sheet(&mut wb, sheet_trials, &b)?;
@@ -392,6 +393,32 @@ fn agencies_sheet(wb: &mut Workbook, b: &Book) -> Result<(), XlsxError> {
         }
         num(ws, r, 7, a.prob_full, &f.rate)?;
         num(ws, r, 8, a.prob_nothing, &f.rate)?;
+    }
+    Ok(())
+}
+
+/// Providers, in a contract with several: one row per provider (the means
+/// of its payments and cost, its net's mean and P5/P95, P(loss), the P95
+/// of the capital it needs).
+fn providers_sheet(wb: &mut Workbook, b: &Book) -> Result<(), XlsxError> {
+    let Book { summary, s, f, .. } = *b;
+    let rows = super::table::providers(summary);
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ws = wb.add_worksheet().set_name(s.sheet_providers)?;
+    header(ws, &s.c_providers, &f.head)?;
+    ws.set_column_width(0, 30)?;
+    for col in 1..s.c_providers.len() as u16 {
+        ws.set_column_width(col, 22)?;
+    }
+    for (i, p) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, p.name)?;
+        for (k, v) in p.values().into_iter().enumerate() {
+            let format = if k == 5 { &f.rate } else { &f.money };
+            num(ws, r, 1 + k as u16, v, format)?;
+        }
     }
     Ok(())
 }

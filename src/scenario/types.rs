@@ -53,6 +53,10 @@ pub struct Scenario {
     /// How investors fund and are repaid.
     #[serde(default)]
     pub finance: Finance,
+    /// Several providers in one contract, each with its own participants,
+    /// costs, results and prices (docs/model.md, "Several providers").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<Provider>,
     /// Performance transfers from a central payer to many agencies, each
     /// paid by its own result on one rate outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,6 +119,33 @@ pub struct Agency {
     pub priority: Option<Whole>,
 }
 
+/// One provider of a contract with several (docs/model.md, "Several
+/// providers"): its own cohorts, costs, rates and prices; the outcomes,
+/// payers, caps, shocks and correlations are the contract's and shared.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    /// Name `[a-z0-9_]+`, unique (it appears in `provider.<name>.net`).
+    pub name: String,
+    /// Its cohorts (exactly one of `cohorts` and `enrolment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohorts: Option<Vec<Cohort>>,
+    /// Its regular enrolment (exactly one of `cohorts` and `enrolment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolment: Option<Enrolment>,
+    /// Its delivery costs.
+    #[serde(default)]
+    pub costs: Costs,
+    /// Outcome id -> multiplier on the contract's rate for its participants:
+    /// a number, or a distribution drawn once per trial for this provider.
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub rate_multiplier: IdMap<Dist>,
+    /// Multiplier >= 0 on the unit price of its outcomes: a number (every
+    /// outcome) or per outcome id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_multiplier: Option<PerOutcome>,
+}
+
 impl Scenario {
     /// Writes every name and every reference to a name in Unicode NFC form,
     /// so that a name typed with decomposed accents (`e` + a combining
@@ -129,6 +160,12 @@ impl Scenario {
         nfc(&mut self.name);
         for c in self.cohorts.iter_mut().flatten() {
             nfc(&mut c.name);
+        }
+        for p in &mut self.providers {
+            nfc(&mut p.name);
+            for c in p.cohorts.iter_mut().flatten() {
+                nfc(&mut c.name);
+            }
         }
         for o in &mut self.outcomes {
             for p in o.paid_by.iter_mut().flatten() {

@@ -407,6 +407,14 @@ fn probabilities(model: &Model, layout: &Layout, cols: &TrialColumns) -> Named<E
     if let Some(tc) = layout.transfers {
         put("prob_pool_binds".into(), col(tc.flag_binds));
     }
+    if let Some(pc) = layout.providers {
+        for (q, pm) in model.providers.iter().enumerate() {
+            put(
+                format!("prob_provider_loss.{}", pm.name),
+                col(pc.flag_loss + q),
+            );
+        }
+    }
     // Evaluation risk: conditional probabilities, over the trials whose
     // flag is set (not NaN); NaN when no trial meets the condition.
     for e in &layout.evaluation {

@@ -13,12 +13,13 @@ mod finance;
 mod measures;
 mod outcomes;
 mod payment;
+mod providers;
 mod transfers;
 
 use checker::{Checker, Support};
 pub use checker::{Problem, SHARE_SUM_TOLERANCE};
 
-use super::types::{Cohort, Scenario};
+use super::types::{Cohort, Enrolment, Scenario};
 use super::values::{Dist, Whole};
 use crate::limits::{
     MAX_DESCRIPTION, MAX_HORIZON_MONTHS, MAX_LABEL, MAX_NAME, MAX_SOURCE, MAX_TRIALS,
@@ -87,11 +88,12 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     check_sizes(&mut c, s);
     outcomes::check_correlations(&mut c, s, &ids);
     outcomes::check_shocks(&mut c, s, &ids);
-    outcomes::check_costs(&mut c, &s.costs, &ids, horizon);
+    outcomes::check_costs(&mut c, "costs", &s.costs, &ids, horizon);
     measures::check_references(&mut c, s);
     payment::check_payment(&mut c, s);
     finance::check_finance(&mut c, s);
     transfers::check_transfers(&mut c, s);
+    providers::check_providers(&mut c, s, &ids, horizon);
     check_state(&mut c, s);
     check_simulation(&mut c, s);
     c.problems
@@ -123,24 +125,80 @@ fn check_deal(c: &mut Checker, s: &Scenario) -> i64 {
     }
 }
 
-/// `cohorts` or `enrolment`.
+/// `cohorts` or `enrolment`: the contract's, or with `providers` each
+/// provider's.
 fn check_enrolment(c: &mut Checker, s: &Scenario, horizon: i64) {
-    match (&s.cohorts, &s.enrolment) {
+    if s.providers.is_empty() {
+        check_participants(c, "", s.cohorts.as_deref(), s.enrolment.as_ref(), horizon);
+        return;
+    }
+    for (key, given) in [
+        ("cohorts", s.cohorts.is_some()),
+        ("enrolment", s.enrolment.is_some()),
+    ] {
+        if given {
+            c.err(
+                key,
+                format!("a contract-wide `{key}` with `providers`: each provider enrols its own participants; move it into a provider"),
+            );
+        }
+    }
+    for (i, p) in s.providers.iter().enumerate() {
+        check_participants(
+            c,
+            &format!("providers[{i}]."),
+            p.cohorts.as_deref(),
+            p.enrolment.as_ref(),
+            horizon,
+        );
+    }
+    let total: usize = s
+        .providers
+        .iter()
+        .map(|p| match (&p.cohorts, &p.enrolment) {
+            (Some(list), _) => list.len(),
+            (None, Some(e)) => usize::try_from(e.cohorts.0.max(0)).unwrap_or(usize::MAX),
+            _ => 0,
+        })
+        .fold(0usize, usize::saturating_add);
+    c.at_most(
+        "providers",
+        total,
+        crate::limits::MAX_COHORTS,
+        "cohorts over all providers",
+    );
+}
+
+/// One `cohorts` list or `enrolment` shorthand, its field paths starting
+/// with `at` (empty, or `providers[i].`).
+fn check_participants(
+    c: &mut Checker,
+    at: &str,
+    cohorts: Option<&[Cohort]>,
+    enrolment: Option<&Enrolment>,
+    horizon: i64,
+) {
+    match (cohorts, enrolment) {
         (Some(_), Some(_)) => c.err(
-            "enrolment",
+            format!("{at}enrolment"),
             "give either `cohorts` or `enrolment`, not both",
         ),
         (None, None) => c.err(
-            "cohorts",
+            format!("{at}cohorts"),
             "missing cohorts: give a `cohorts` list or an `enrolment` shorthand",
         ),
         (Some(list), None) => {
-            c.at_most("cohorts", list.len(), crate::limits::MAX_COHORTS, "cohorts");
-            check_cohorts(c, list, horizon);
+            c.at_most(
+                &format!("{at}cohorts"),
+                list.len(),
+                crate::limits::MAX_COHORTS,
+                "cohorts",
+            );
+            check_cohorts(c, at, list, horizon);
         }
         (None, Some(e)) => {
             let n_ok = c.whole_in(
-                "enrolment.cohorts",
+                &format!("{at}enrolment.cohorts"),
                 e.cohorts,
                 1,
                 crate::limits::MAX_COHORTS as i64,
@@ -149,14 +207,14 @@ fn check_enrolment(c: &mut Checker, s: &Scenario, horizon: i64) {
             let first = e.first_month.unwrap_or(Whole(0));
             let every = e.every_months.unwrap_or(Whole(1));
             let f_ok = c.whole_in(
-                "enrolment.first_month",
+                &format!("{at}enrolment.first_month"),
                 first,
                 0,
                 horizon - 1,
                 "a month from 0 to horizon_months - 1",
             );
             let e_ok = c.whole_in(
-                "enrolment.every_months",
+                &format!("{at}enrolment.every_months"),
                 every,
                 1,
                 MAX_HORIZON_MONTHS,
@@ -166,7 +224,7 @@ fn check_enrolment(c: &mut Checker, s: &Scenario, horizon: i64) {
                 let last = first.0 + (e.cohorts.0 - 1) * every.0;
                 if last >= horizon {
                     c.err(
-                        "enrolment.cohorts",
+                        format!("{at}enrolment.cohorts"),
                         format!(
                             "the last of {} cohorts would start in month {last}, at or after the horizon ({horizon} months)",
                             e.cohorts.0
@@ -174,7 +232,7 @@ fn check_enrolment(c: &mut Checker, s: &Scenario, horizon: i64) {
                     );
                 }
             }
-            c.dist("enrolment.size", &e.size, Support::Count);
+            c.dist(&format!("{at}enrolment.size"), &e.size, Support::Count);
         }
     }
 }
@@ -232,16 +290,16 @@ fn check_simulation(c: &mut Checker, s: &Scenario) {
     }
 }
 
-fn check_cohorts(c: &mut Checker, list: &[Cohort], horizon: i64) {
+fn check_cohorts(c: &mut Checker, at: &str, list: &[Cohort], horizon: i64) {
     if list.is_empty() {
         c.err(
-            "cohorts",
+            format!("{at}cohorts"),
             "empty list: the contract needs at least one cohort",
         );
     }
     let mut seen = HashSet::new();
     for (i, ch) in list.iter().enumerate() {
-        let p = format!("cohorts[{i}]");
+        let p = format!("{at}cohorts[{i}]");
         if ch.name.trim().is_empty() {
             c.err(format!("{p}.name"), "cohort name is empty");
         } else if !seen.insert(ch.name.clone()) {
@@ -272,17 +330,7 @@ pub fn warnings(s: &Scenario) -> Vec<Problem> {
         problems: Vec::new(),
     };
     let horizon = s.horizon_months.0;
-    let starts: Vec<i64> = match (&s.cohorts, &s.enrolment) {
-        (Some(list), _) => list.iter().map(|c| c.start_month.0).collect(),
-        (None, Some(e)) => {
-            let first = e.first_month.map_or(0, |w| w.0);
-            let every = e.every_months.map_or(1, |w| w.0);
-            (0..e.cohorts.0.max(0))
-                .map(|i| first.saturating_add(i.saturating_mul(every)))
-                .collect()
-        }
-        _ => Vec::new(),
-    };
+    let starts = start_months(s);
     let first_start = starts.iter().copied().min().unwrap_or(0);
     let last_start = starts.iter().copied().max().unwrap_or(0);
     // The earliest event month of each outcome (its base's plus its shortest lag).
@@ -373,6 +421,28 @@ pub fn warnings(s: &Scenario) -> Vec<Problem> {
     c.problems
 }
 
+/// The start month of every cohort: the contract's, or every provider's.
+fn start_months(s: &Scenario) -> Vec<i64> {
+    let of = |cohorts: Option<&[Cohort]>, enrolment: Option<&Enrolment>| -> Vec<i64> {
+        match (cohorts, enrolment) {
+            (Some(list), _) => list.iter().map(|c| c.start_month.0).collect(),
+            (None, Some(e)) => {
+                let first = e.first_month.map_or(0, |w| w.0);
+                let every = e.every_months.map_or(1, |w| w.0);
+                (0..e.cohorts.0.clamp(0, crate::limits::MAX_COHORTS as i64))
+                    .map(|i| first.saturating_add(i.saturating_mul(every)))
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    };
+    let mut starts = of(s.cohorts.as_deref(), s.enrolment.as_ref());
+    for p in &s.providers {
+        starts.extend(of(p.cohorts.as_deref(), p.enrolment.as_ref()));
+    }
+    starts
+}
+
 /// Months between the first and the last possible value of a lag (0 when fixed).
 pub fn lag_range(d: Option<&Dist>) -> u64 {
     let (lo, hi) = match d {
@@ -395,11 +465,17 @@ pub fn lag_range(d: Option<&Dist>) -> u64 {
 /// The count cells a trial of `s` keeps (see `model::OutcomeModel`),
 /// computed without compiling; saturates instead of overflowing.
 pub fn cells(s: &Scenario) -> u64 {
-    let cohorts = match (&s.cohorts, &s.enrolment) {
-        (Some(list), _) => list.len() as u64,
-        (None, Some(e)) => e.cohorts.0.max(0) as u64,
-        _ => 0,
-    };
+    let count =
+        |cohorts: &Option<Vec<Cohort>>, enrolment: &Option<Enrolment>| match (cohorts, enrolment) {
+            (Some(list), _) => list.len() as u64,
+            (None, Some(e)) => e.cohorts.0.max(0) as u64,
+            _ => 0,
+        };
+    let cohorts = s
+        .providers
+        .iter()
+        .map(|p| count(&p.cohorts, &p.enrolment))
+        .fold(count(&s.cohorts, &s.enrolment), u64::saturating_add);
     let segments = s.segments.len().max(1) as u64;
     let mut spreads: Vec<u64> = Vec::with_capacity(s.outcomes.len());
     for o in &s.outcomes {

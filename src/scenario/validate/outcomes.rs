@@ -256,19 +256,19 @@ pub(super) fn check_segments(c: &mut Checker, s: &Scenario, ids: &[&str]) {
     }
 }
 
-pub(super) fn check_costs(c: &mut Checker, k: &Costs, ids: &[&str], horizon: i64) {
+pub(super) fn check_costs(c: &mut Checker, at: &str, k: &Costs, ids: &[&str], horizon: i64) {
     for (f, d) in [
         ("upfront", &k.upfront),
         ("per_participant", &k.per_participant),
         ("fixed_monthly", &k.fixed_monthly),
     ] {
         if let Some(d) = d {
-            c.dist(&format!("costs.{f}"), d, Support::NonNegative);
+            c.dist(&format!("{at}.{f}"), d, Support::NonNegative);
         }
     }
     if let Some(po) = &k.per_outcome {
         for (id, d) in &po.0 {
-            let p = format!("costs.per_outcome.{id}");
+            let p = format!("{at}.per_outcome.{id}");
             if !ids.contains(&id.as_str()) {
                 c.err(
                     &p,
@@ -284,7 +284,7 @@ pub(super) fn check_costs(c: &mut Checker, k: &Costs, ids: &[&str], horizon: i64
     if let Some(fm) = &k.fixed_months {
         if fm.len() != 2 {
             c.err(
-                "costs.fixed_months",
+                format!("{at}.fixed_months"),
                 format!(
                     "expected [start, end) as two months, found {} values",
                     fm.len()
@@ -292,7 +292,7 @@ pub(super) fn check_costs(c: &mut Checker, k: &Costs, ids: &[&str], horizon: i64
             );
         } else if !(0 <= fm[0].0 && fm[0].0 <= fm[1].0 && fm[1].0 <= horizon) {
             c.err(
-                "costs.fixed_months",
+                format!("{at}.fixed_months"),
                 format!("[{}, {}) is not a valid range: expected 0 <= start <= end <= horizon_months ({horizon})", fm[0].0, fm[1].0),
             );
         }
