@@ -737,7 +737,8 @@ fn segments(
 }
 
 /// Cash lots: which cells are paid in which month, in payment order (only
-/// segments need them: one group is paid per outcome and month). The
+/// segments and providers need them: one group is paid per outcome and
+/// month). The
 /// offsets of each (outcome, month) into the cells, and the cells.
 fn lots(
     s: &Scenario,
@@ -751,7 +752,7 @@ fn lots(
     for (o, out) in outcomes
         .iter()
         .enumerate()
-        .filter(|_| !s.segments.is_empty())
+        .filter(|_| !s.segments.is_empty() || !s.providers.is_empty())
     {
         for (c, cohort) in cohorts.iter().enumerate() {
             for j in 0..out.spread {

@@ -14,6 +14,7 @@ mod hardening;
 mod measures;
 mod mechanics;
 mod properties;
+mod providers;
 mod regression;
 mod report;
 mod run;

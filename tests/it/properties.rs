@@ -64,6 +64,12 @@ struct FundGen {
     /// Transfers to agencies on a rate outcome: how many agencies, the
     /// pool, allocation by priority (docs/model.md, "Transfers to agencies").
     transfers: Option<(u32, Option<u32>, bool)>,
+    /// Several providers (docs/model.md, "Several providers"): how many,
+    /// each one's price and rate multiplier on o0 (%), and whether its rate
+    /// multiplier is a per-trial draw. The cohorts are dealt out to them in
+    /// turn; with providers the scenario has no effect or rate outcome, no
+    /// transfers, no fixed part and no advance.
+    providers: Option<(usize, [u32; 3], [u32; 3], bool)>,
 }
 
 fn fund_gen() -> impl Strategy<Value = FundGen> {
@@ -76,12 +82,22 @@ fn fund_gen() -> impl Strategy<Value = FundGen> {
             proptest::option::of(0u32..=300_000),
             any::<bool>(),
         )),
+        proptest::option::weighted(
+            0.3,
+            (
+                2usize..=3,
+                [50u32..=200, 50u32..=200, 50u32..=200],
+                [0u32..=150, 0u32..=150, 0u32..=150],
+                any::<bool>(),
+            ),
+        ),
     )
-        .prop_map(|(provider, fixed, advance, transfers)| FundGen {
+        .prop_map(|(provider, fixed, advance, transfers, providers)| FundGen {
             provider,
             fixed,
             advance,
             transfers,
+            providers,
         })
 }
 
@@ -254,17 +270,44 @@ impl Gen {
     /// The scenario as YAML with every price (and tier) multiplied by `k`.
     fn yaml_with_prices(&self, k: u32) -> String {
         let h = self.horizon;
-        let mut y = format!("name: generated\ncurrency: USD\nhorizon_months: {h}\ncohorts:\n");
-        for (i, (start, size, spread)) in self.cohorts.iter().enumerate() {
-            let size = if *spread && *size > 0 {
+        let mut y = format!("name: generated\ncurrency: USD\nhorizon_months: {h}\n");
+        let cohort = |i: usize, indent: &str| {
+            let (start, size, spread) = self.cohorts[i];
+            let size = if spread && size > 0 {
                 format!("{{uniform: {{min: 0, max: {size}}}}}")
             } else {
                 size.to_string()
             };
-            y += &format!(
-                "  - {{name: c{i}, start_month: {}, size: {size}}}\n",
+            format!(
+                "{indent}- {{name: c{i}, start_month: {}, size: {size}}}\n",
                 start % h
-            );
+            )
+        };
+        let providers = self.providers();
+        if let Some((n, price, rate, drawn)) = providers {
+            y += "providers:\n";
+            for q in 0..n {
+                let r = f64::from(rate[q]) / 100.0;
+                let rate = if drawn {
+                    format!("{{uniform: {{min: {}, max: {}}}}}", r * 0.5, r)
+                } else {
+                    r.to_string()
+                };
+                y += &format!(
+                    "  - name: q{q}\n    costs: {{per_participant: {}, per_outcome: {{o0: {}}}}}\n    price_multiplier: {}\n    rate_multiplier: {{o0: {rate}}}\n    cohorts:\n",
+                    self.costs.1 / (q as u32 + 1),
+                    10 * q,
+                    f64::from(price[q]) / 100.0
+                );
+                for i in (q..self.cohorts.len()).step_by(n) {
+                    y += &cohort(i, "      ");
+                }
+            }
+        } else {
+            y += "cohorts:\n";
+            for i in 0..self.cohorts.len() {
+                y += &cohort(i, "  ");
+            }
         }
         if self.segments.len() >= 2 {
             let sh = shares(&self.segments.iter().map(|s| s.0).collect::<Vec<_>>());
@@ -337,13 +380,22 @@ impl Gen {
                 y += "    netting: contract\n";
             }
         }
-        y += &self.measured_yaml(k);
-        let transfers = self.transfers_yaml();
+        let transfers = if providers.is_none() {
+            y += &self.measured_yaml(k);
+            self.transfers_yaml()
+        } else {
+            String::new()
+        };
         y += &transfers;
         let (upfront, per_participant, fixed) = self.costs;
-        y += &format!(
-            "costs: {{upfront: {upfront}, per_participant: {per_participant}, fixed_monthly: {fixed}}}\n"
-        );
+        if providers.is_some() {
+            // (Each provider has its own cost per participant.)
+            y += &format!("costs: {{upfront: {upfront}, fixed_monthly: {fixed}}}\n");
+        } else {
+            y += &format!(
+                "costs: {{upfront: {upfront}, per_participant: {per_participant}, fixed_monthly: {fixed}}}\n"
+            );
+        }
         let psh = shares(&self.payers.iter().map(|p| p.0).collect::<Vec<_>>());
         y += "payment:\n  payers:\n";
         for (i, ((_, cap), s)) in self.payers.iter().zip(&psh).enumerate() {
@@ -361,13 +413,13 @@ impl Gen {
             y += &format!("  service_fee: {}\n", f64::from(f) / 100.0);
         }
         let fg = &self.funding;
-        if let Some((f, end)) = fg.fixed {
+        if let Some((f, end)) = fg.fixed.filter(|_| providers.is_none()) {
             y += &format!(
                 "  fixed_monthly: {f}\n  fixed_months: [0, {}]\n",
                 h * end / 100
             );
         }
-        if let Some((amount, month, recovery)) = fg.advance {
+        if let Some((amount, month, recovery)) = fg.advance.filter(|_| providers.is_none()) {
             y += &format!(
                 "  advance: {{amount: {amount}, month: {}, recovery: {}}}\n",
                 h * month / 100,
@@ -438,6 +490,13 @@ impl Gen {
 }
 
 impl Gen {
+    /// The providers, at most one per cohort.
+    fn providers(&self) -> Option<(usize, [u32; 3], [u32; 3], bool)> {
+        self.funding
+            .providers
+            .map(|(n, p, r, d)| (n.min(self.cohorts.len()), p, r, d))
+    }
+
     /// The effect or rate outcome, if any, with its price multiplied by `k`.
     /// `transfers:` on the rate outcome, when there is one: agencies with
     /// their own commitments and rates around the outcome's.

@@ -192,6 +192,57 @@ pub fn every_trial(text: &str, trials: u64) -> Result<(), String> {
                 return Err(format!("trial {t}: transferred column differs"));
             }
         }
+        // Several providers (docs/model.md, "Several providers"): their
+        // payments, costs and outcomes add up to the contract's; each one's
+        // net is its payments and fees less its cost, and its peak cash
+        // need is at least what it is down at the end.
+        if !m.providers.is_empty() {
+            let sum = |what: &str| -> f64 {
+                m.providers
+                    .iter()
+                    .map(|p| col(&ws, &format!("provider.{}.{what}", p.name)))
+                    .sum()
+            };
+            let paid = sum("paid");
+            if (paid - x.gross_payments).abs() > 1e-9 * scale {
+                return Err(format!(
+                    "trial {t}: providers paid {paid}, payments {}",
+                    x.gross_payments
+                ));
+            }
+            let shared = m.costs.upfront.get(&ws.params)
+                + m.costs.fixed_monthly.get(&ws.params)
+                    * (m.costs.fixed_end - m.costs.fixed_start) as f64;
+            let cost = sum("cost");
+            if (cost + shared - x.delivery_cost).abs() > 1e-9 * scale {
+                return Err(format!(
+                    "trial {t}: providers' costs {cost} + shared {shared} != delivery cost {}",
+                    x.delivery_cost
+                ));
+            }
+            for o in &m.outcomes {
+                let parts = sum(&format!("outcome.{}", o.id));
+                if parts != col(&ws, &format!("outcome.{}", o.id)) {
+                    return Err(format!("trial {t}: providers' {} do not add up", o.id));
+                }
+            }
+            for p in &m.providers {
+                let c = |what: &str| col(&ws, &format!("provider.{}.{what}", p.name));
+                let net = c("paid") + m.service_fee * c("cost") - c("cost");
+                if (c("net") - net).abs() > 1e-9 * scale {
+                    return Err(format!("trial {t}: {} net {} != {net}", p.name, c("net")));
+                }
+                if c("paid") < 0.0 || c("peak_cash") < (-c("net")).max(0.0) - 1e-9 * scale {
+                    return Err(format!(
+                        "trial {t}: {} paid {} peak {} net {}",
+                        p.name,
+                        c("paid"),
+                        c("peak_cash"),
+                        c("net")
+                    ));
+                }
+            }
+        }
         // A provider funding the contract keeps every payment: its margin
         // is what the payers paid for the contract less the delivery cost.
         if m.funded_by == ibsim::scenario::FundedBy::Provider {
