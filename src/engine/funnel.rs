@@ -39,10 +39,14 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
     // The segment counts of the benchmark and bundled scenarios get their own
     // copy of the code (one segment takes the one-cell path of each outcome,
     // where the count matters little).
+    // (Several providers run the general code with their costs and pay groups.)
+    if !model.providers.is_empty() {
+        return funnel_shaped::<0, true>(model, rng, ws);
+    }
     match model.segments.len() {
-        2 => funnel_shaped::<2>(model, rng, ws),
-        4 => funnel_shaped::<4>(model, rng, ws),
-        _ => funnel_shaped::<0>(model, rng, ws),
+        2 => funnel_shaped::<2, false>(model, rng, ws),
+        4 => funnel_shaped::<4, false>(model, rng, ws),
+        _ => funnel_shaped::<0, false>(model, rng, ws),
     }
 }
 
@@ -51,15 +55,24 @@ pub fn funnel(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
 #[doc(hidden)]
 #[inline(never)]
 pub fn funnel_general(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
-    funnel_shaped::<0>(model, rng, ws);
+    if model.providers.is_empty() {
+        funnel_shaped::<0, false>(model, rng, ws);
+    } else {
+        funnel_shaped::<0, true>(model, rng, ws);
+    }
 }
 
-/// [`funnel`] for `NS` segments (0: as many as the model has). One source
+/// [`funnel`] for `NS` segments (0: as many as the model has), `P` with
+/// several providers. One source
 /// for every count: a fixed count lets the compiler unroll the loops over
 /// segments and drop their bounds checks; same operations in the same order,
 /// so the same numbers.
 #[inline(always)]
-fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, ws: &mut Workspace) {
+fn funnel_shaped<const NS: usize, const P: bool>(
+    model: &Model,
+    rng: &mut Xoshiro256PlusPlus,
+    ws: &mut Workspace,
+) {
     let h = model.horizon;
     let ns = if NS == 0 { model.segments.len() } else { NS };
     let stride = model.cell_stride;
@@ -110,9 +123,8 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
     // costs are its provider's, booked to the provider's own months and
     // summed into the contract's at the end; its counts go to its
     // provider's pay groups.
-    let providers = !model.providers.is_empty();
-    let ng = if providers { model.pay_groups } else { ns };
-    if providers {
+    let ng = if P { model.pay_groups } else { ns };
+    if P {
         provider_cost.fill(0.0);
     }
     let nc = model.cohorts.len();
@@ -143,7 +155,7 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
                 // An effect or rate outcome: drawn after the funnel.
                 continue;
             }
-            let rate = cohort_rates(model, o, cohorts, p, rng);
+            let rate = cohort_rates::<P>(model, o, cohorts, p, rng);
             if out.simple {
                 // One cell: the plain funnel step (no segments, one lag month).
                 let nb: [u64; LANES] = std::array::from_fn(|l| match out.base {
@@ -172,7 +184,7 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         }
         // The bookkeeping, cohort by cohort in order.
         for (l, cohort) in cohorts.iter().enumerate() {
-            let (costs, cost, group) = if providers {
+            let (costs, cost, group) = if P {
                 let q = cohort.provider;
                 (
                     &model.providers[q].costs,
@@ -182,7 +194,7 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
             } else {
                 (&model.costs, &mut *cost, 0)
             };
-            let pp = if providers {
+            let pp = if P {
                 costs.per_participant.get(p)
             } else {
                 per_participant
@@ -221,7 +233,7 @@ fn funnel_shaped<const NS: usize>(model: &Model, rng: &mut Xoshiro256PlusPlus, w
         );
     }
     *last_cash_out = last_cash;
-    if providers {
+    if P {
         for (q, pm) in model.providers.iter().enumerate() {
             let own = &mut provider_cost[q * h..(q + 1) * h];
             add_fixed_costs(&pm.costs, p, own);
@@ -249,7 +261,7 @@ fn add_fixed_costs(costs: &crate::model::CostModel, p: &[f64], cost: &mut [f64])
 /// Outcome `o`'s rate for each cohort of a group, one after the other: the
 /// trial's rate, the cohort's own draw (`cohort_sd`), the active shocks.
 #[inline(always)]
-fn cohort_rates(
+fn cohort_rates<const P: bool>(
     model: &Model,
     o: usize,
     cohorts: &[CohortModel],
@@ -260,7 +272,7 @@ fn cohort_rates(
     let mut rate = [0.0; LANES];
     for (rate, cohort) in rate.iter_mut().zip(cohorts) {
         let mut r = out.rate.get(p);
-        if !model.providers.is_empty() {
+        if P {
             // The provider's own rate: the contract's times its multiplier.
             r = (r * model.providers[cohort.provider].rate[o].get(p)).min(1.0);
         }
@@ -554,8 +566,13 @@ fn net_across_contract(
         for &(cell, event) in &out.netting_order {
             let (cell, event) = (cell as usize, event as usize);
             let cash = out.cash_month(event, plag);
-            // The cohort's provider's pay groups (0 without providers).
-            let group = model.cohorts[cell / model.cell_stride].provider * ns;
+            // The cohort's provider's pay groups (0 without providers, or
+            // with one).
+            let group = if ng == ns {
+                0
+            } else {
+                model.cohorts[cell / model.cell_stride].provider * ns
+            };
             let mut k_pay = 0;
             for s in 0..ns {
                 let x = cells[cell + s * spread];

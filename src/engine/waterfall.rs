@@ -15,18 +15,26 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     // The shapes of the benchmark and bundled scenarios, and the simplest
     // deal, get their own copy of the code; any other shape runs the general one.
     let shape = (model.pay_groups, model.payers.len(), model.tranches.len());
-    // (A fixed part of the price or an advance runs the general code.)
+    // (A fixed part of the price or an advance, or several providers, run
+    // the general code.)
+    if !model.providers.is_empty() {
+        return if model.extra_receipts.is_empty() {
+            waterfall_shaped::<0, 0, 0, false, true>(model, disc, ws)
+        } else {
+            waterfall_shaped::<0, 0, 0, true, true>(model, disc, ws)
+        };
+    }
     if !model.extra_receipts.is_empty() {
-        return waterfall_shaped::<0, 0, 0, true>(model, disc, ws);
+        return waterfall_shaped::<0, 0, 0, true, false>(model, disc, ws);
     }
     match shape {
-        (1, 1, 1) => waterfall_shaped::<1, 1, 1, false>(model, disc, ws),
-        (1, 2, 2) => waterfall_shaped::<1, 2, 2, false>(model, disc, ws),
-        (2, 2, 2) => waterfall_shaped::<2, 2, 2, false>(model, disc, ws),
-        (1, 3, 1) => waterfall_shaped::<1, 3, 1, false>(model, disc, ws),
-        (2, 1, 1) => waterfall_shaped::<2, 1, 1, false>(model, disc, ws),
-        (4, 2, 2) => waterfall_shaped::<4, 2, 2, false>(model, disc, ws),
-        _ => waterfall_shaped::<0, 0, 0, false>(model, disc, ws),
+        (1, 1, 1) => waterfall_shaped::<1, 1, 1, false, false>(model, disc, ws),
+        (1, 2, 2) => waterfall_shaped::<1, 2, 2, false, false>(model, disc, ws),
+        (2, 2, 2) => waterfall_shaped::<2, 2, 2, false, false>(model, disc, ws),
+        (1, 3, 1) => waterfall_shaped::<1, 3, 1, false, false>(model, disc, ws),
+        (2, 1, 1) => waterfall_shaped::<2, 1, 1, false, false>(model, disc, ws),
+        (4, 2, 2) => waterfall_shaped::<4, 2, 2, false, false>(model, disc, ws),
+        _ => waterfall_shaped::<0, 0, 0, false, false>(model, disc, ws),
     }
 }
 
@@ -35,21 +43,28 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
 #[doc(hidden)]
 #[inline(never)]
 pub fn waterfall_general(model: &Model, disc: &Discounts, ws: &mut Workspace) {
-    if model.extra_receipts.is_empty() {
-        waterfall_shaped::<0, 0, 0, false>(model, disc, ws);
-    } else {
-        waterfall_shaped::<0, 0, 0, true>(model, disc, ws);
+    match (model.extra_receipts.is_empty(), model.providers.is_empty()) {
+        (true, true) => waterfall_shaped::<0, 0, 0, false, false>(model, disc, ws),
+        (false, true) => waterfall_shaped::<0, 0, 0, true, false>(model, disc, ws),
+        (true, false) => waterfall_shaped::<0, 0, 0, false, true>(model, disc, ws),
+        (false, false) => waterfall_shaped::<0, 0, 0, true, true>(model, disc, ws),
     }
 }
 
 /// [`waterfall`] for `NS` segments, `NP` payers and `NT` tranches (0: as
 /// many as the model has); `X` when the payers pay a fixed part of the
-/// price or an advance. One source for every shape: a fixed shape lets
+/// price or an advance; `P` when payments are attributed to providers. One source for every shape: a fixed shape lets
 /// the compiler unroll the loops over segments, payers and tranches and drop
 /// their bounds checks (about a fifth of the waterfall's instructions), and
 /// the operations and their order are the same, so are the numbers.
 #[inline(always)]
-fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize, const X: bool>(
+fn waterfall_shaped<
+    const NS: usize,
+    const NP: usize,
+    const NT: usize,
+    const X: bool,
+    const P: bool,
+>(
     model: &Model,
     disc: &Discounts,
     ws: &mut Workspace,
@@ -80,7 +95,6 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize, const X: 
         h,
         ns: fixed(NS, model.pay_groups),
         nseg: model.segments.len(),
-        attributed: !model.providers.is_empty(),
         np,
         split,
         s_share: model.success_share,
@@ -91,7 +105,7 @@ fn waterfall_shaped<const NS: usize, const NP: usize, const NT: usize, const X: 
     };
     let disc_payer = &disc.payer[..h];
     for t in 0..h {
-        if !month::<X>(model, tranches, payers, disc_payer, &k, &mut sl, &mut r, t) {
+        if !month::<X, P>(model, tranches, payers, disc_payer, &k, &mut sl, &mut r, t) {
             active_end = t;
             break;
         }
@@ -272,7 +286,7 @@ fn return_to_caps(
 /// tiers, counting what it pays; `None` when nothing of it is due.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn outcome_amount(
+fn outcome_amount<const P: bool>(
     model: &Model,
     o: usize,
     out: &OutcomeModel,
@@ -285,12 +299,10 @@ fn outcome_amount(
     tier_position: &mut [u64],
     provider_invoiced: &mut [f64],
 ) -> Option<f64> {
-    let Consts {
-        ns,
-        nseg,
-        attributed,
-        ..
-    } = *k;
+    let Consts { ns, .. } = *k;
+    // (Without providers the pay groups are the segments and every lot's
+    // first group is 0.)
+    let nseg = if P { k.nseg } else { ns };
     let h = model.horizon;
     let amount = if ns == 1 {
         // One group: the month's count is paid at once (the cohorts'
@@ -302,18 +314,15 @@ fn outcome_amount(
         let pay_n = n.min(remaining_max[o]);
         remaining_max[o] -= pay_n;
         paid[o] += pay_n;
-        let a = if out.tiers.len() == 1 {
+        // (One pay group with providers: one provider without segments,
+        // paid the whole month; see `attribute`.)
+        if out.tiers.len() == 1 {
             count_f64(pay_n) * out.tiers[0].1
         } else {
             let a = out.tier_amount(tier_position[o], pay_n);
             tier_position[o] += pay_n;
             a
-        };
-        if attributed {
-            // (One pay group: one provider, without segments.)
-            provider_invoiced[0] += a;
         }
-        a
     } else {
         let month = &cash[(o * h + t) * ns..(o * h + t + 1) * ns];
         let mut n = 0;
@@ -336,7 +345,7 @@ fn outcome_amount(
             tier_position[o] += n;
             let multipliers = &model.group_price[o * ns..(o + 1) * ns];
             let mut amount = 0.0;
-            if attributed {
+            if P {
                 for (g, (&k, &m)) in month.iter().zip(multipliers).enumerate() {
                     let a = count_f64(k) * price * m;
                     amount += a;
@@ -355,8 +364,12 @@ fn outcome_amount(
                 model.lot_index[o * h + t + 1] as usize,
             );
             let mut amount = 0.0;
-            for (&cell, &g0) in model.lots[l0..l1].iter().zip(&model.lot_group[l0..l1]) {
-                let g0 = g0 as usize;
+            for (i, &cell) in model.lots[l0..l1].iter().enumerate() {
+                let g0 = if P {
+                    model.lot_group[l0 + i] as usize
+                } else {
+                    0
+                };
                 for s in 0..nseg {
                     let k = pay_cells[cell as usize + s * out.spread];
                     let pay_n = k.min(remaining_max[o]);
@@ -368,7 +381,7 @@ fn outcome_amount(
                     let a = out.tier_amount(tier_position[o], pay_n)
                         * model.group_price[o * ns + g0 + s];
                     amount += a;
-                    if attributed {
+                    if P {
                         provider_invoiced[g0 / nseg] += a;
                     }
                     tier_position[o] += pay_n;
@@ -572,8 +585,6 @@ struct Consts {
     ns: usize,
     /// Segments.
     nseg: usize,
-    /// Whether payments are attributed to providers.
-    attributed: bool,
     np: usize,
     split: bool,
     s_share: f64,
@@ -684,7 +695,7 @@ impl<'a> Slices<'a> {
 /// months left move no money.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn month<const X: bool>(
+fn month<const X: bool, const P: bool>(
     model: &Model,
     tranches: &[TrancheModel],
     payers: &[(String, f64)],
@@ -742,7 +753,7 @@ fn month<const X: bool>(
     // Step 3: the month's outcome payments, after every cap (nothing is
     // due in a month without cash: the caps and counters stay as they are).
     let (invoiced, pay) = if sl.paying[t] {
-        invoice(
+        invoice::<P>(
             model,
             payers,
             k,
@@ -764,7 +775,7 @@ fn month<const X: bool>(
         (0.0, 0.0)
     };
     sl.payments[t] = pay;
-    if k.attributed && invoiced > 0.0 {
+    if P && invoiced > 0.0 {
         attribute(k.h, t, invoiced, pay, sl.provider_invoiced, sl.provider_pay);
     }
     r.gross += pay;
@@ -837,6 +848,12 @@ fn attribute(
     provider_invoiced: &mut [f64],
     provider_pay: &mut [f64],
 ) {
+    if provider_invoiced.len() == 1 {
+        // One provider: the whole payment is its own.
+        provider_pay[t] = pay;
+        provider_invoiced[0] = 0.0;
+        return;
+    }
     let f = pay / invoiced;
     for (q, inv) in provider_invoiced.iter_mut().enumerate() {
         provider_pay[q * h + t] = *inv * f;
@@ -894,7 +911,7 @@ fn extras(
 /// cap and each payer's cap; (invoiced, paid).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn invoice(
+fn invoice<const P: bool>(
     model: &Model,
     payers: &[(String, f64)],
     k: &Consts,
@@ -920,7 +937,7 @@ fn invoice(
         let due = match out.measure {
             // An effect or rate outcome: the amount its rounds made due.
             Some(m) => Some(measure_cash[m * k.h + t]).filter(|&a| a != 0.0),
-            None => outcome_amount(
+            None => outcome_amount::<P>(
                 model,
                 o,
                 out,
