@@ -436,7 +436,11 @@ fn book_cohort(
         if out.simple {
             let k = cells[first];
             // (Its cell is the base of later outcomes; without segments
-            // nothing reads pay_cells or segment_total.)
+            // nothing reads pay_cells or segment_total, but with several
+            // providers a binding max_paid pays their lots from pay_cells.)
+            if ng != ns {
+                pay_cells[first] = k;
+            }
             outcome_total[o] += k;
             let event = cohort.start + out.first_lag;
             if event < h {
@@ -444,7 +448,13 @@ fn book_cohort(
             }
             let cash = event + plag;
             if cash < h {
-                cash_due[o * h + cash] += k;
+                // (Without providers a simple outcome has one group.)
+                let at = if ng == 1 {
+                    o * h + cash
+                } else {
+                    (o * h + cash) * ng + group
+                };
+                cash_due[at] += k;
                 if k > 0 {
                     *last_cash = (*last_cash).max(cash + 1);
                     paying[cash] = true;

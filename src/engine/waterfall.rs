@@ -18,10 +18,12 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
     // (A fixed part of the price or an advance, or several providers, run
     // the general code.)
     if !model.providers.is_empty() {
-        return if model.extra_receipts.is_empty() {
-            waterfall_shaped::<0, 0, 0, false, true>(model, disc, ws)
-        } else {
-            waterfall_shaped::<0, 0, 0, true, true>(model, disc, ws)
+        return match (shape, model.extra_receipts.is_empty()) {
+            // (Two providers without segments, two payers and two tranches:
+            // the benchmark's shape of several providers.)
+            ((2, 2, 2), true) => waterfall_shaped::<2, 2, 2, false, true>(model, disc, ws),
+            (_, true) => waterfall_shaped::<0, 0, 0, false, true>(model, disc, ws),
+            (_, false) => waterfall_shaped::<0, 0, 0, true, true>(model, disc, ws),
         };
     }
     if !model.extra_receipts.is_empty() {

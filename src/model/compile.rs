@@ -44,7 +44,6 @@ impl Model {
         let providers = providers(s, &pos, provider_costs, &mut params);
         for o in &mut outcomes {
             o.simple = s.segments.is_empty()
-                && providers.is_empty()
                 && o.spread == 1
                 && o.counterfactual.is_none()
                 && o.measurement.is_none()

@@ -129,7 +129,7 @@ pub struct OutcomeModel {
     pub counterfactual: Option<f64>,
     /// The relative measurement error of the paid count, when measured with error.
     pub measurement: Option<Value>,
-    /// One group, fixed lags in its chain, paid on its true count: the
+    /// No segments, fixed lags in its chain, paid on its true count: the
     /// engine's short path (a single cell per cohort).
     pub simple: bool,
     /// An effect or rate outcome: its index in [`Model::measures`]. Such an
