@@ -103,6 +103,14 @@ pub fn yaml_options() -> serde_saphyr::Options {
 
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<LoadedScenario, Vec<Diagnostic>> {
+    let (file, text) = read_text(path, "a scenario")?;
+    parse_str(&text, &file)
+}
+
+/// Reads a YAML file of ibsim (a scenario, a programme) as text: within
+/// the size limit, UTF-8; (the file as named, its text). `what` names the
+/// kind of file in messages.
+pub fn read_text(path: &Path, what: &str) -> Result<(String, String), Vec<Diagnostic>> {
     let file = path.display().to_string();
     let whole = |message: String| {
         vec![Diagnostic {
@@ -115,22 +123,20 @@ pub fn load(path: &Path) -> Result<LoadedScenario, Vec<Diagnostic>> {
     let meta =
         std::fs::metadata(path).map_err(|e| whole(format!("cannot read: {}", io_reason(&e))))?;
     if meta.is_dir() {
-        return Err(whole(
-            "is a folder, expected a scenario file (.yaml)".into(),
-        ));
+        return Err(whole(format!("is a folder, expected {what} file (.yaml)")));
     }
     let bytes = crate::limits::read_bounded(path, MAX_FILE_BYTES).map_err(|e| match e {
         crate::limits::ReadError::TooLarge(_) => whole(format!(
-            "more than the {MAX_FILE_BYTES}-byte limit for a scenario (real scenarios are a few KB)"
+            "more than the {MAX_FILE_BYTES}-byte limit for {what} (real ones are a few KB)"
         )),
         crate::limits::ReadError::Io(e) => whole(format!("cannot read: {}", io_reason(&e))),
     })?;
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
+    match String::from_utf8(bytes) {
+        Ok(t) => Ok((file, t)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            return Err(vec![Diagnostic {
+            Err(vec![Diagnostic {
                 file,
                 loc: Loc {
                     line: u32::try_from(line).unwrap_or(u32::MAX),
@@ -138,12 +144,11 @@ pub fn load(path: &Path) -> Result<LoadedScenario, Vec<Diagnostic>> {
                 },
                 path: String::new(),
                 message: format!(
-                    "not UTF-8 text (invalid byte at offset {at}): a scenario is a YAML text file"
+                    "not UTF-8 text (invalid byte at offset {at}): {what} is a YAML text file"
                 ),
-            }]);
+            }])
         }
-    };
-    parse_str(&text, &file)
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -154,8 +159,20 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Parses and checks scenario text; `file` names it in messages.
-pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnostic>> {
+/// Steps 1 and 2 of reading any ibsim YAML file (a scenario, a programme)
+/// into `T`: YAML syntax, budgets and duplicate keys; types and unknown
+/// keys, with the field path of the first error; and the YAML 1.2 core
+/// schema of what the typed read accepted (a quoted `"true"` is text).
+/// `expected` says what the file should hold. The value and where each of
+/// its fields is.
+pub fn read_typed<T>(
+    text: &str,
+    file: &str,
+    expected: &str,
+) -> Result<(T, LocationIndex), Vec<Diagnostic>>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
     let diag = |loc: Loc, path: String, message: String| Diagnostic {
         file: file.to_owned(),
         loc,
@@ -174,9 +191,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnosti
         return Err(vec![diag(
             Loc::default(),
             String::new(),
-            format!(
-                "{what}: expected a scenario mapping (name, currency, horizon_months, cohorts, outcomes, ...)"
-            ),
+            format!("{what}: expected {expected}"),
         )]);
     }
     // 1. YAML syntax, budgets, keys written twice; and where every value is.
@@ -208,12 +223,12 @@ pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnosti
     // 2. Types and unknown keys, with the field path of the first error.
     let mut err_path = String::new();
     let typed = serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
-        serde_path_to_error::deserialize::<_, Scenario>(de).map_err(|e| {
+        serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
             err_path = e.path().to_string();
             e.into_inner()
         })
     });
-    let mut scenario = match typed {
+    let value = match typed {
         Ok(s) => s,
         Err(e) => {
             let path = if err_path == "." {
@@ -242,17 +257,30 @@ pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnosti
         }
     };
 
-    scenario.normalise_names();
-
-    // 2b. YAML 1.2 core schema for what the typed read accepted: a quoted
-    // `"true"` or `"48"` is text, and numbers are written in decimal.
-    let problems = core_schema(&scenario, &index, text);
+    let problems = core_schema(&value, &index, text);
     if !problems.is_empty() {
         return Err(problems
             .into_iter()
             .map(|(loc, path, message)| diag(loc, path, message))
             .collect());
     }
+    Ok((value, index))
+}
+
+/// Parses and checks scenario text; `file` names it in messages.
+pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnostic>> {
+    let (mut scenario, index) = read_typed::<Scenario>(
+        text,
+        file,
+        "a scenario mapping (name, currency, horizon_months, cohorts, outcomes, ...)",
+    )?;
+    let diag = |loc: Loc, path: String, message: String| Diagnostic {
+        file: file.to_owned(),
+        loc,
+        path,
+        message,
+    };
+    scenario.normalise_names();
 
     // 3. Every semantic rule, all problems at once.
     let problems = validate::validate(&scenario);
@@ -277,7 +305,11 @@ pub fn parse_str(text: &str, file: &str) -> Result<LoadedScenario, Vec<Diagnosti
 /// The values the typed read took as booleans or numbers whose YAML was
 /// something else: quoted text, or a number not written in decimal (YAML 1.1
 /// forms such as `1_500` or `0b101`). Each as (location, path, message).
-fn core_schema(s: &Scenario, index: &LocationIndex, text: &str) -> Vec<(Loc, String, String)> {
+fn core_schema(
+    s: &impl serde::Serialize,
+    index: &LocationIndex,
+    text: &str,
+) -> Vec<(Loc, String, String)> {
     let mut out = Vec::new();
     let tree = serde_json::to_value(s).unwrap_or_default();
     let mut stack = vec![(String::new(), &tree)];
