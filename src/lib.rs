@@ -18,6 +18,7 @@ pub mod limits;
 pub mod model;
 pub mod numeric;
 pub mod output;
+pub mod programme;
 pub mod report;
 pub mod run;
 pub mod scenario;

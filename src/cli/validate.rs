@@ -1,4 +1,6 @@
-//! `ibsim validate FILE...`: `ok: FILE` (after any warnings) or every problem.
+//! `ibsim validate FILE...`: `ok: FILE` (after any warnings) or every
+//! problem. A programme file (top-level `deals:`) is checked with every
+//! deal it lists.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,10 +13,25 @@ pub fn run(files: &[PathBuf]) -> Result<(), Error> {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     for f in files {
-        match ibsim::scenario::load(f) {
-            Ok(loaded) => {
+        let checked = match ibsim::scenario::read_text(f, "a scenario or programme") {
+            Ok((file, text)) if ibsim::programme::is_programme(&text) => {
+                let dir = f.parent().unwrap_or(std::path::Path::new(""));
+                ibsim::programme::parse_str(&text, &file, dir).map(|p| {
+                    for d in &p.deals {
+                        print_warnings(d);
+                    }
+                    format!(" (a programme of {} deals)", p.deals.len())
+                })
+            }
+            Ok((file, text)) => ibsim::scenario::parse_str(&text, &file).map(|loaded| {
                 print_warnings(&loaded);
-                let _ = writeln!(stdout.lock(), "ok: {}", f.display());
+                String::new()
+            }),
+            Err(d) => Err(d),
+        };
+        match checked {
+            Ok(what) => {
+                let _ = writeln!(stdout.lock(), "ok: {}{what}", f.display());
             }
             Err(diags) => {
                 failed = true;

@@ -13,6 +13,7 @@ mod fuzz_inputs;
 mod hardening;
 mod measures;
 mod mechanics;
+mod programme;
 mod properties;
 mod providers;
 mod regression;
