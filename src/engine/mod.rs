@@ -23,7 +23,7 @@ pub use funnel::{funnel, funnel_general};
 pub use layout::Layout;
 pub use measures::measures;
 pub use metrics::metrics;
-pub use params::{draw_params, trial_params};
+pub use params::{Common, draw_params, draw_params_common, trial_params};
 pub use rng::{Draws, mix64, open_unit, permute, trial_rng};
 pub use waterfall::{waterfall, waterfall_general};
 pub use workspace::{Discounts, MoneyTotals, Workspace, account};

@@ -18,6 +18,34 @@ pub fn draw_params(
     rng: &mut Xoshiro256PlusPlus,
     ws: &mut Workspace,
 ) {
+    draw_params_common(model, draws, trial, rng, ws, None);
+}
+
+/// A programme's common factor on a deal's rates (docs/model.md,
+/// "Programmes"): the trial's factor `z` (a standard normal), the deal's
+/// loading and the parameters it moves.
+#[derive(Debug, Clone, Copy)]
+pub struct Common<'a> {
+    /// The trial's common factor.
+    pub z: f64,
+    /// The deal's loading on it, in [-1, 1].
+    pub loading: f64,
+    /// The deal's parameters it moves (its rates and effect means).
+    pub params: &'a [usize],
+}
+
+/// [`draw_params`] with a programme's common factor: each moved
+/// parameter's uniform u becomes Phi(loading z + sqrt(1 - loading^2)
+/// Phi^-1(u)) before the parameters are read from the uniforms, so a
+/// loading of 0 changes nothing and the deal's own copula still applies.
+pub fn draw_params_common(
+    model: &Model,
+    draws: &Draws,
+    trial: u64,
+    rng: &mut Xoshiro256PlusPlus,
+    ws: &mut Workspace,
+    common: Option<Common>,
+) {
     for (j, u) in ws.u.iter_mut().enumerate() {
         let v = open_unit(rng);
         *u = match draws.sampling {
@@ -28,6 +56,15 @@ pub fn draw_params(
                 (stratum as f64 + v) / draws.trials as f64
             }
         };
+    }
+    if let Some(c) = common.filter(|c| c.loading != 0.0) {
+        use crate::numeric::special::{norm_cdf, norm_quantile};
+        let own = (1.0 - c.loading * c.loading).max(0.0).sqrt();
+        for &j in c.params {
+            let u = norm_cdf(c.loading * c.z + own * norm_quantile(ws.u[j]));
+            // (Kept inside (0, 1): a quantile function is not read at its ends.)
+            ws.u[j] = u.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+        }
     }
     if let Some(c) = &model.copula {
         let n = c.params.len();

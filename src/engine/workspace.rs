@@ -298,7 +298,7 @@ impl Workspace {
         let n_cells = model.cohorts.len() * model.cell_stride;
         Workspace {
             u: vec![0.0; model.params.len()],
-            params: vec![0.0; model.params.len()],
+            params: vec![0.0; model.params.len() + model.external_params],
             z: vec![0.0; model.copula.as_ref().map_or(0, |c| c.params.len())],
             segment_size: vec![0; binomial::LANES * ns],
             cells: vec![0; n_cells],

@@ -186,6 +186,7 @@ impl Model {
             trials: u64::try_from(whole(s.simulation.trials, 10_000)).unwrap_or(10_000),
             seed: u64::try_from(whole(s.simulation.seed, 0)).unwrap_or(0),
             sampling: s.simulation.sampling.unwrap_or_default(),
+            external_params: 0,
         }
     }
 }

@@ -576,4 +576,8 @@ pub struct Model {
     pub measures: Vec<MeasureModel>,
     /// Performance transfers to agencies.
     pub transfers: Option<TransfersModel>,
+    /// Parameters set from outside the deal before its funnel (a
+    /// programme's shocks, docs/model.md "Programmes"), after `params` in
+    /// the trial's parameter vector; 0 for a deal on its own.
+    pub external_params: usize,
 }

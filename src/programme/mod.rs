@@ -5,6 +5,8 @@
 //! programme file: its types, reading and checking; every deal is a
 //! scenario read and checked as its own file would be.
 
+pub mod run;
+
 use std::collections::HashSet;
 use std::path::Path;
 

@@ -145,3 +145,179 @@ fn invalid_programmes_say_where_and_what_was_expected() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+mod trials {
+    use crate::common::root;
+    use ibsim::engine::Draws;
+    use ibsim::model::Model;
+    use ibsim::programme::run::{ProgrammeColumns, ProgrammeModel, simulate};
+
+    /// A programme from its text, its deal files read from the repository.
+    fn run(text: &str, threads: usize) -> (ProgrammeModel, ProgrammeColumns) {
+        let lp = ibsim::programme::parse_str(text, "plan.yaml", &root())
+            .unwrap_or_else(|d| panic!("{}", d[0]));
+        let pm = ProgrammeModel::compile(&lp);
+        let cols = simulate(&pm, Some(threads)).unwrap();
+        (pm, cols)
+    }
+
+    /// A deterministic deal: 100 participants all succeed in month 2,
+    /// paid `price` each then.
+    fn certain(name: &str, price: u32) -> String {
+        format!(
+            "  - name: {name}
+    scenario:
+      name: {name}
+      currency: USD
+      horizon_months: 6
+      cohorts: [{{name: a, start_month: 0, size: 100}}]
+      outcomes:
+        - {{id: job, rate: 1, lag_months: 2, price: {price}}}
+"
+        )
+    }
+
+    #[test]
+    fn a_programme_of_one_deal_gives_exactly_that_deals_numbers() {
+        let file = root().join("scenarios/bucaramanga-employment.yaml");
+        let text = format!(
+            "name: one\ncurrency: COP\ndeals:\n  - {{name: jobs, file: {}, loading: 0}}\nsimulation: {{trials: 3000}}\n",
+            file.display()
+        );
+        let (pm, cols) = run(&text, 2);
+        let m = Model::compile(&ibsim::scenario::load(&file).unwrap().scenario);
+        let draws = Draws {
+            seed: m.seed,
+            trials: 3000,
+            sampling: m.sampling,
+        };
+        let alone = ibsim::engine::runner::simulate(&m, &draws, 0..3000, Some(1), &|_| {}).unwrap();
+        assert_eq!(cols.deals[0].names, alone.names);
+        for (name, (a, b)) in alone
+            .names
+            .iter()
+            .zip(alone.data.iter().zip(&cols.deals[0].data))
+        {
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(a), bits(b), "{name}");
+        }
+        assert_eq!(pm.deals.len(), 1);
+    }
+
+    #[test]
+    fn two_certain_deals_give_the_hand_computed_fund_totals() {
+        // 100 x 10 + 100 x 30 = 4,000 due; the budget of 3,000 falls 1,000 short.
+        let text = format!(
+            "name: two\ncurrency: USD\ndeals:\n{}{}fund: {{budget_cap: 3000}}\nsimulation: {{trials: 50}}\n",
+            certain("a", 10),
+            certain("b", 30)
+        );
+        let (_, cols) = run(&text, 2);
+        for (name, want) in [
+            ("fund.due", 4000.0),
+            ("fund.payer_cost", 4000.0),
+            ("fund.shortfall", 1000.0),
+            ("_fund_budget_binds", 1.0),
+        ] {
+            let c = cols.fund.column(name).unwrap();
+            assert!(c.iter().all(|&x| x == want), "{name}: {:?}", &c[..3]);
+        }
+    }
+
+    #[test]
+    fn a_shared_shock_hits_every_deal_in_the_same_trials() {
+        // Both deals' jobs vanish when the shock happens (probability 0.3).
+        let n: f64 = 4000.0;
+        let text = format!(
+            "name: shock\ncurrency: USD\ndeals:\n{}{}shocks:\n  - {{name: crisis, probability: 0.3, hits: {{a: {{job: 0}}, b: {{job: 0}}}}}}\nsimulation: {{trials: 4000, seed: 5}}\n",
+            certain("a", 10),
+            certain("b", 30)
+        );
+        let (_, cols) = run(&text, 2);
+        let a = cols.deals[0].column("outcome.job").unwrap();
+        let b = cols.deals[1].column("outcome.job").unwrap();
+        let both = a
+            .iter()
+            .zip(b)
+            .filter(|(x, y)| **x == 0.0 && **y == 0.0)
+            .count() as f64;
+        let either = a
+            .iter()
+            .zip(b)
+            .filter(|(x, y)| **x == 0.0 || **y == 0.0)
+            .count() as f64;
+        assert_eq!(both, either, "a shock hit one deal without the other");
+        let se = (0.3 * 0.7 / n).sqrt();
+        assert!(
+            (both / n - 0.3).abs() < 5.0 * se,
+            "P(both hit) {} against 0.3 ± {se}",
+            both / n
+        );
+    }
+
+    #[test]
+    fn the_common_factor_moves_the_deals_rates_together() {
+        let deal = |name: &str| {
+            format!(
+                "  - name: {name}
+    loading: 0.9
+    scenario:
+      name: {name}
+      currency: USD
+      horizon_months: 6
+      cohorts: [{{name: a, start_month: 0, size: 1000}}]
+      outcomes:
+        - {{id: job, rate: {{beta: {{mean: 0.5, sd: 0.1}}}}, lag_months: 2, price: 10}}
+      simulation: {{seed: {}}}
+",
+                name.len() * 7
+            )
+        };
+        let text = format!(
+            "name: factor\ncurrency: USD\ndeals:\n{}{}simulation: {{trials: 3000, seed: 9}}\n",
+            deal("north"),
+            deal("south")
+        );
+        let (_, cols) = run(&text, 2);
+        let a = cols.deals[0].column("outcome.job").unwrap();
+        let b = cols.deals[1].column("outcome.job").unwrap();
+        let n = a.len() as f64;
+        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+        let cov = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - ma) * (y - mb))
+            .sum::<f64>();
+        let va = a.iter().map(|x| (x - ma).powi(2)).sum::<f64>();
+        let vb = b.iter().map(|y| (y - mb).powi(2)).sum::<f64>();
+        let corr = cov / (va * vb).sqrt();
+        // Loadings of 0.9 each: the normal scores correlate at 0.81; the
+        // counts a little less (binomial noise on 1,000).
+        assert!(corr > 0.7, "correlation {corr}");
+        // Each deal's rate keeps its own law: mean 0.5 x 1,000.
+        let se = (va / (n - 1.0)).sqrt() / n.sqrt();
+        assert!((ma - 500.0).abs() < 5.0 * se, "{ma} ± {se}");
+    }
+
+    #[test]
+    fn a_programme_gives_the_same_numbers_on_any_thread_count() {
+        let file = root().join("scenarios/bucaramanga-employment.yaml");
+        let text = format!(
+            "name: t\ncurrency: COP\ndeals:\n  - {{name: jobs, file: {}, loading: 0.5}}\n  - {{name: more, file: {}, loading: 0.5, start_month: 3}}\nshocks:\n  - {{name: s, probability: 0.2, hits: {{jobs: {{placement: 0.7}}}}}}\nsimulation: {{trials: 2500}}\n",
+            file.display(),
+            file.display()
+        );
+        let (_, one) = run(&text, 1);
+        let (_, two) = run(&text, 2);
+        let bits = |c: &ibsim::engine::runner::TrialColumns| {
+            c.data
+                .iter()
+                .flat_map(|v| v.iter().map(|x| x.to_bits()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&one.fund), bits(&two.fund));
+        for (a, b) in one.deals.iter().zip(&two.deals) {
+            assert_eq!(bits(a), bits(b));
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! A programme's trials (docs/model.md, "Programmes"): every deal runs its
+//! own trial with its own random streams, as it would alone, and the risks
+//! the deals share (the programme's shocks and common factor) are drawn once
+//! per trial from the programme's own stream; then the fund's figures.
+
+use rayon::prelude::*;
+
+use super::LoadedProgramme;
+use crate::engine::runner::{BLOCK, TrialColumns};
+use crate::engine::{
+    Common, Discounts, Draws, Layout, Workspace, draw_params_common, funnel, measures, metrics,
+    open_unit, trial_rng, waterfall,
+};
+use crate::model::{Model, ParamKind, ShockModel};
+use crate::numeric::special::norm_quantile;
+
+/// What separates the programme's stream from every deal's (a deal's
+/// trial stream is seeded by its own seed).
+const PROGRAMME_STREAM: u64 = 0x5052_4f47_5241_4d4d; // "PROGRAMM"
+
+/// One deal of a compiled programme.
+#[derive(Debug, Clone)]
+pub struct DealModel {
+    /// Its name in the programme.
+    pub name: String,
+    /// Its compiled scenario, with the programme's shocks that hit it
+    /// appended to its own (their draws are external parameters).
+    pub model: Model,
+    /// Its metric row.
+    pub layout: Layout,
+    disc: Discounts,
+    draws: Draws,
+    /// The programme month of its month 0.
+    pub start: usize,
+    loading: f64,
+    /// The parameters the common factor moves: its outcome rates and effect means.
+    factor_params: Vec<usize>,
+    /// For each of its external parameters, the programme shock it follows.
+    shock_of_slot: Vec<usize>,
+}
+
+/// A compiled programme.
+#[derive(Debug, Clone)]
+pub struct ProgrammeModel {
+    /// Name of the programme.
+    pub name: String,
+    /// Currency of every deal.
+    pub currency: String,
+    /// The deals, in the file's order.
+    pub deals: Vec<DealModel>,
+    /// Each programme shock's probability.
+    shocks: Vec<f64>,
+    /// The fund's budget across deals (infinite: none).
+    pub budget_cap: f64,
+    /// Trials of a run.
+    pub trials: u64,
+    /// Seed of the common risks.
+    pub seed: u64,
+}
+
+/// The fund's per-trial columns, in order.
+pub const FUND_COLUMNS: [&str; 4] = [
+    "fund.due",
+    "fund.payer_cost",
+    "fund.shortfall",
+    "_fund_budget_binds",
+];
+
+impl ProgrammeModel {
+    /// Compiles a programme that passed validation.
+    pub fn compile(p: &LoadedProgramme) -> ProgrammeModel {
+        let prog = &p.programme;
+        let deals = prog
+            .deals
+            .iter()
+            .zip(&p.deals)
+            .map(|(entry, loaded)| {
+                let mut model = Model::compile(&loaded.scenario);
+                let mut shock_of_slot = Vec::new();
+                for (k, sh) in prog.shocks.iter().enumerate() {
+                    let Some((_, hits)) = sh.hits.0.iter().find(|(d, _)| *d == entry.name) else {
+                        continue;
+                    };
+                    let mut multipliers = vec![1.0; model.outcomes.len()];
+                    for (id, m) in &hits.0 {
+                        if let Some(o) = model.outcomes.iter().position(|o| &o.id == id) {
+                            multipliers[o] *= m;
+                        }
+                    }
+                    let param = model.params.len() + shock_of_slot.len();
+                    model.shocks.push(ShockModel {
+                        name: sh.name.clone(),
+                        probability: sh.probability,
+                        from_month: 0,
+                        multipliers,
+                        param,
+                    });
+                    shock_of_slot.push(k);
+                }
+                model.external_params = shock_of_slot.len();
+                let factor_params = model
+                    .params
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, q)| matches!(q.kind, ParamKind::Rate(_) | ParamKind::Effect(_)))
+                    .map(|(j, _)| j)
+                    .collect();
+                let layout = Layout::new(&model);
+                let disc = Discounts::new(&model);
+                let draws = Draws {
+                    seed: model.seed,
+                    trials: 0,
+                    sampling: model.sampling,
+                };
+                DealModel {
+                    name: entry.name.clone(),
+                    layout,
+                    disc,
+                    draws,
+                    start: entry.start_month.map_or(0, |m| m.0.max(0) as usize),
+                    loading: entry.loading.unwrap_or(0.0),
+                    factor_params,
+                    shock_of_slot,
+                    model,
+                }
+            })
+            .collect();
+        let trials = prog
+            .simulation
+            .trials
+            .map_or(10_000, |t| u64::try_from(t.0).unwrap_or(10_000));
+        ProgrammeModel {
+            name: prog.name.clone(),
+            currency: prog.currency.clone(),
+            deals,
+            shocks: prog.shocks.iter().map(|s| s.probability).collect(),
+            budget_cap: prog.fund.budget_cap.unwrap_or(f64::INFINITY),
+            trials,
+            seed: prog
+                .simulation
+                .seed
+                .map_or(0, |s| u64::try_from(s.0).unwrap_or(0)),
+        }
+    }
+}
+
+/// The per-trial columns of a programme run: each deal's, then the fund's.
+#[derive(Debug, Clone)]
+pub struct ProgrammeColumns {
+    /// Each deal's metric columns.
+    pub deals: Vec<TrialColumns>,
+    /// The fund's columns ([`FUND_COLUMNS`]).
+    pub fund: TrialColumns,
+}
+
+/// The common risks of trial `trial`: the factor, then each shock's
+/// happening, from the programme's own stream.
+fn common_draws(pm: &ProgrammeModel, trial: u64, shocks: &mut [bool]) -> f64 {
+    let mut rng = trial_rng(pm.seed ^ PROGRAMME_STREAM, trial);
+    let z = norm_quantile(open_unit(&mut rng));
+    for (s, &p) in shocks.iter_mut().zip(&pm.shocks) {
+        *s = open_unit(&mut rng) < p;
+    }
+    z
+}
+
+/// Runs trial `trial` of every deal into its workspace; the fund's row.
+fn programme_trial(
+    pm: &ProgrammeModel,
+    trial: u64,
+    wss: &mut [Workspace],
+    shocks: &mut [bool],
+) -> [f64; 4] {
+    let z = common_draws(pm, trial, shocks);
+    let (mut due, mut cost) = (0.0, 0.0);
+    for (d, ws) in pm.deals.iter().zip(wss.iter_mut()) {
+        let m = &d.model;
+        let mut rng = trial_rng(d.draws.seed, trial);
+        let draws = Draws {
+            trials: pm.trials,
+            ..d.draws
+        };
+        let common = Common {
+            z,
+            loading: d.loading,
+            params: &d.factor_params,
+        };
+        draw_params_common(m, &draws, trial, &mut rng, ws, Some(common));
+        for (slot, &k) in d.shock_of_slot.iter().enumerate() {
+            ws.params[m.params.len() + slot] = f64::from(u8::from(shocks[k]));
+        }
+        funnel(m, &mut rng, ws);
+        measures(m, &mut rng, ws);
+        waterfall(m, &d.disc, ws);
+        metrics(m, &d.layout, &d.disc, ws);
+        due += ws.totals.gross_payments;
+        cost += ws.row[d.layout.payer_cost];
+    }
+    let shortfall = (due - pm.budget_cap).max(0.0);
+    [due, cost, shortfall, f64::from(u8::from(shortfall > 0.0))]
+}
+
+/// A block's results: each deal's rows one after the other, and the fund's rows.
+type Block = (Vec<Vec<f64>>, Vec<[f64; 4]>);
+
+/// Runs trials `0..pm.trials` on `threads` threads (None: all cores), in
+/// blocks of [`BLOCK`] trials whose results are put in trial order: the
+/// same numbers for any thread count.
+pub fn simulate(
+    pm: &ProgrammeModel,
+    threads: Option<usize>,
+) -> Result<ProgrammeColumns, rayon::ThreadPoolBuildError> {
+    let n = usize::try_from(pm.trials).unwrap_or(0);
+    let widths: Vec<usize> = pm.deals.iter().map(|d| d.layout.len()).collect();
+    let work = || -> Vec<Block> {
+        (0..n.div_ceil(BLOCK))
+            .into_par_iter()
+            .map_init(
+                || {
+                    (
+                        pm.deals
+                            .iter()
+                            .map(|d| {
+                                let mut ws = Workspace::new(&d.model, &d.layout);
+                                // (A programme keeps no month-by-month series.)
+                                ws.record_account = false;
+                                ws
+                            })
+                            .collect::<Vec<_>>(),
+                        vec![false; pm.shocks.len()],
+                    )
+                },
+                |(wss, shocks), b| {
+                    let trials = (b * BLOCK)..((b + 1) * BLOCK).min(n);
+                    let mut rows: Vec<Vec<f64>> = widths
+                        .iter()
+                        .map(|&w| Vec::with_capacity(w * trials.len()))
+                        .collect();
+                    let mut fund = Vec::with_capacity(trials.len());
+                    for t in trials {
+                        fund.push(programme_trial(pm, t as u64, wss, shocks));
+                        for (r, ws) in rows.iter_mut().zip(wss.iter()) {
+                            r.extend_from_slice(&ws.row);
+                        }
+                    }
+                    (rows, fund)
+                },
+            )
+            .collect()
+    };
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        builder = builder.num_threads(t);
+    }
+    let blocks = builder.build()?.install(work);
+    // Rows into columns, block by block in trial order.
+    let mut deals: Vec<TrialColumns> = pm
+        .deals
+        .iter()
+        .map(|d| TrialColumns {
+            names: d.layout.names.clone(),
+            first_trial: 0,
+            data: (0..d.layout.len()).map(|_| Vec::with_capacity(n)).collect(),
+            horizon: d.model.horizon,
+            months: Vec::new(),
+        })
+        .collect();
+    let mut fund = TrialColumns {
+        names: FUND_COLUMNS.iter().map(|s| (*s).to_owned()).collect(),
+        first_trial: 0,
+        data: (0..FUND_COLUMNS.len())
+            .map(|_| Vec::with_capacity(n))
+            .collect(),
+        horizon: 0,
+        months: Vec::new(),
+    };
+    for (rows, f) in blocks {
+        for ((cols, r), &w) in deals.iter_mut().zip(&rows).zip(&widths) {
+            for row in r.chunks_exact(w) {
+                for (c, x) in cols.data.iter_mut().zip(row) {
+                    c.push(*x);
+                }
+            }
+        }
+        for row in f {
+            for (c, x) in fund.data.iter_mut().zip(row) {
+                c.push(x);
+            }
+        }
+    }
+    Ok(ProgrammeColumns { deals, fund })
+}
