@@ -59,6 +59,11 @@ pub struct Written<'a> {
 /// `ibsim run`.
 pub fn run(a: &Args) -> Result<(), Error> {
     let c = &a.common;
+    if let Ok((_, text)) = ibsim::scenario::read_text(&a.scenario, "a scenario or programme")
+        && ibsim::programme::is_programme(&text)
+    {
+        return run_programme(a);
+    }
     if let Some(spec) = super::shard_flag(a.shard.as_deref())? {
         return run_shard(a, spec);
     }
@@ -247,6 +252,93 @@ fn run_shard(a: &Args, spec: ibsim::shard::ShardSpec) -> Result<(), Error> {
             range.end,
             p.trials,
             start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// `ibsim run PROGRAMME.yaml` (docs/model.md, "Programmes"): every deal in
+/// the same trials; `summary.json` with the fund's figures and each deal's
+/// summary, `run.json`, and the fund's table.
+fn run_programme(a: &Args) -> Result<(), Error> {
+    use ibsim::programme::{run::ProgrammeModel, summary::summarize_programme};
+    let c = &a.common;
+    if a.shard.is_some() || a.until_se.is_some() || a.save_trials {
+        return Err(Error::usage(
+            "--shard, --until-se and --save-trials run a scenario; a programme runs whole",
+        ));
+    }
+    let loaded = ibsim::programme::load(&a.scenario)
+        .map_err(|d| Error::Run(ibsim::run::Failure::Scenario(d)))?;
+    if !c.quiet {
+        for d in &loaded.deals {
+            print_warnings(d);
+        }
+    }
+    let mut pm = ProgrammeModel::compile(&loaded);
+    if let Some(t) = c.trials {
+        pm.trials = t;
+    }
+    if let Some(s) = c.seed {
+        pm.seed = s;
+    }
+    if pm.trials == 0 {
+        return Err(Error::usage("--trials must be at least 1"));
+    }
+    // Every deal's metric columns, and a copy for the summary.
+    let width: u64 = pm.deals.iter().map(|d| d.layout.len() as u64).sum::<u64>() + 4;
+    let bytes = width.saturating_mul(pm.trials).saturating_mul(16);
+    if bytes > ibsim::limits::available_memory() {
+        return Err(Error::failed(format!(
+            "{} trials of this programme would keep {} MB of per-trial figures, more than this machine has free: run fewer trials",
+            pm.trials,
+            bytes >> 20
+        )));
+    }
+    let dir = c.out.join(output::folder_name(&a.scenario));
+    let owner = Owner {
+        file: file_name(&a.scenario),
+        name: pm.name.clone(),
+    };
+    let staging = Staging::new(&dir, owner, Product::Run, c.replace).map_err(Error::failed)?;
+    let start = std::time::Instant::now();
+    let cols = ibsim::programme::run::simulate(&pm, c.threads)
+        .map_err(|e| Error::failed(format!("cannot start the worker threads: {e}")))?;
+    let seconds = start.elapsed().as_secs_f64();
+    let summary = summarize_programme(&pm, &cols, &file_name(&a.scenario));
+    let run_info = serde_json::json!({
+        "ibsim_version": env!("CARGO_PKG_VERSION"),
+        "model_version": ibsim::MODEL_VERSION,
+        "programme": a.scenario.display().to_string(),
+        "seed": pm.seed,
+        "trials": pm.trials,
+        "threads": c.threads.unwrap_or_else(rayon::current_num_threads),
+        "wall_seconds": seconds,
+        "trials_per_second": pm.trials as f64 / seconds.max(1e-9),
+        "host": ibsim::report::host_name(),
+    });
+    let docs = [
+        ibsim::report::Document::new(
+            "summary.json".into(),
+            output::json_text(&summary).into_bytes(),
+        ),
+        ibsim::report::Document::new("run.json".into(), output::json_text(&run_info).into_bytes()),
+    ];
+    write_documents(staging.path(), &docs)?;
+    staging.commit().map_err(Error::failed)?;
+    if !c.quiet {
+        print!(
+            "{}",
+            ibsim::programme::summary::render(&summary, c.lang.into())
+        );
+        println!(
+            "  {}",
+            Lang::from(c.lang).run_written(
+                &dir.display().to_string(),
+                seconds,
+                c.threads.unwrap_or_else(rayon::current_num_threads),
+                pm.trials as f64
+            )
         );
     }
     Ok(())

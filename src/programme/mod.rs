@@ -6,6 +6,7 @@
 //! scenario read and checked as its own file would be.
 
 pub mod run;
+pub mod summary;
 
 use std::collections::HashSet;
 use std::path::Path;

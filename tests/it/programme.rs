@@ -321,3 +321,52 @@ mod trials {
         }
     }
 }
+
+#[test]
+fn ibsim_run_writes_the_funds_summary_the_same_for_any_thread_count() {
+    let (dir, f) = programme_dir(
+        SMALL,
+        "fund: {budget_cap: 60000000000}\nshocks:\n  - {name: recession, probability: 0.2, hits: {small: {job: 0.8}, employment: {placement: 0.75}}}\nsimulation: {trials: 3000}\n",
+    );
+    let mut texts = Vec::new();
+    for threads in ["1", "2"] {
+        let out_dir = dir.join(format!("out{threads}"));
+        let out = ibsim(&[
+            "run",
+            f.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("Fund budget"), "{}", stdout(&out));
+        texts.push(std::fs::read_to_string(out_dir.join("plan/summary.json")).unwrap());
+    }
+    assert_eq!(
+        texts[0], texts[1],
+        "summary.json differs between 1 and 2 threads"
+    );
+    let s: serde_json::Value = serde_json::from_str(&texts[0]).unwrap();
+    let fund = &s["fund"];
+    for key in ["fund.due", "fund.payer_cost", "fund.shortfall"] {
+        assert!(fund["metrics"][key]["mean"].is_number(), "{key}");
+    }
+    // The deals' tail contributions add up to the fund's tail mean.
+    let sum: f64 = fund["tail"]["contributions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    let tail = fund["tail"]["tail_mean_payer_cost"].as_f64().unwrap();
+    assert!((sum - tail).abs() <= 1e-9 * tail, "{sum} != {tail}");
+    // The fund's P95 never exceeds the sum of the deals' P95s here (the
+    // deals' costs are not perfectly dependent).
+    assert!(fund["diversification"]["benefit"].as_f64().unwrap() >= 0.0);
+    assert_eq!(
+        s["deals"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["small", "employment", "inline_one"]
+    );
+    assert!(s["deals"]["employment"]["metrics"]["investor_irr"]["mean"].is_number());
+}
