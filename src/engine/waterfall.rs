@@ -619,6 +619,7 @@ struct Slices<'a> {
     paying: &'a [bool],
     provider_invoiced: &'a mut [f64],
     provider_pay: &'a mut [f64],
+    fund_ceiling: &'a [f64],
 }
 
 impl<'a> Slices<'a> {
@@ -646,6 +647,7 @@ impl<'a> Slices<'a> {
             account,
             provider_invoiced,
             provider_pay,
+            fund_ceiling,
             ..
         } = ws;
         Slices {
@@ -669,6 +671,7 @@ impl<'a> Slices<'a> {
             paying,
             provider_invoiced,
             provider_pay,
+            fund_ceiling,
         }
     }
 
@@ -776,6 +779,12 @@ fn month<const X: bool, const P: bool>(
     } else {
         (0.0, 0.0)
     };
+    // In a programme, the fund's budget may pay less (docs/model.md, "Programmes").
+    let pay = if !sl.fund_ceiling.is_empty() && pay > sl.fund_ceiling[t] {
+        fund_cut(model, k.split, sl, r, pay, sl.fund_ceiling[t])
+    } else {
+        pay
+    };
     sl.payments[t] = pay;
     if P && invoiced > 0.0 {
         attribute(k.h, t, invoiced, pay, sl.provider_invoiced, sl.provider_pay);
@@ -836,6 +845,40 @@ fn month<const X: bool, const P: bool>(
     );
     r.moved(t, contrib - dist_t, sl.position_out);
     true
+}
+
+/// Month `t`'s payment `pay` cut to what a programme's fund pays,
+/// `ceiling`: the payers' parts cut alike, and what the cut did not pay
+/// given back to the deal's own budget cap and payer caps (they count what
+/// is paid). The payment.
+#[inline(never)]
+fn fund_cut(
+    model: &Model,
+    split: bool,
+    sl: &mut Slices,
+    r: &mut Running,
+    pay: f64,
+    ceiling: f64,
+) -> f64 {
+    let cut = pay - ceiling;
+    if split {
+        let f = ceiling / pay;
+        for ((m, left), total) in sl
+            .payer_month
+            .iter_mut()
+            .zip(sl.payer_cap_left.iter_mut())
+            .zip(sl.payer_paid.iter_mut())
+        {
+            let back = *m * (1.0 - f);
+            *m -= back;
+            *left += back;
+            *total -= back;
+        }
+    }
+    if model.budget_cap.is_some() {
+        r.budget_left += cut;
+    }
+    ceiling
 }
 
 /// Month `t`'s outcome payment `pay`, after every cap, shared over the

@@ -75,6 +75,9 @@ pub struct Workspace {
     pub provider_pay: Vec<f64>,
     /// With providers: what each provider invoiced in the month being paid.
     pub(super) provider_invoiced: Vec<f64>,
+    /// In a programme whose fund budget binds: the most the deal is paid
+    /// for outcomes in each month (empty: no limit; docs/model.md, "Programmes").
+    pub fund_ceiling: Vec<f64>,
     /// Flows per tranche and month: flows[k * h + t].
     pub flows: Vec<f64>,
     /// Combined investor flows per month.
@@ -327,6 +330,7 @@ impl Workspace {
             provider_cost: vec![0.0; model.providers.len() * h],
             provider_pay: vec![0.0; model.providers.len() * h],
             provider_invoiced: vec![0.0; model.providers.len()],
+            fund_ceiling: Vec::new(),
             flows: vec![0.0; nt * h],
             combined: vec![0.0; h],
             tranche: vec![TrancheState::default(); nt],

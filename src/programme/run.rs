@@ -52,6 +52,12 @@ pub struct ProgrammeModel {
     shocks: Vec<f64>,
     /// The fund's budget across deals (infinite: none).
     pub budget_cap: f64,
+    /// Each deal's rank when the budget binds (all 1 when shared pro rata).
+    priority: Vec<i64>,
+    /// The distinct ranks, first paid first.
+    ranks: Vec<i64>,
+    /// Months of the programme: the last month of any deal, plus one.
+    horizon: usize,
     /// Trials of a run.
     pub trials: u64,
     /// Seed of the common risks.
@@ -59,18 +65,22 @@ pub struct ProgrammeModel {
 }
 
 /// The fund's per-trial columns, in order.
-pub const FUND_COLUMNS: [&str; 4] = [
+pub const FUND_COLUMNS: [&str; 5] = [
     "fund.due",
+    "fund.paid",
     "fund.payer_cost",
     "fund.shortfall",
     "_fund_budget_binds",
 ];
 
+/// A fund row (see [`FUND_COLUMNS`]).
+type FundRow = [f64; 5];
+
 impl ProgrammeModel {
     /// Compiles a programme that passed validation.
     pub fn compile(p: &LoadedProgramme) -> ProgrammeModel {
         let prog = &p.programme;
-        let deals = prog
+        let deals: Vec<DealModel> = prog
             .deals
             .iter()
             .zip(&p.deals)
@@ -125,6 +135,22 @@ impl ProgrammeModel {
                 }
             })
             .collect();
+        let priority = prog
+            .deals
+            .iter()
+            .map(|d| match prog.fund.allocation {
+                Some(crate::scenario::Allocation::Priority) => d.priority.map_or(1, |r| r.0),
+                _ => 1,
+            })
+            .collect();
+        let mut ranks: Vec<i64> = Vec::clone(&priority);
+        ranks.sort_unstable();
+        ranks.dedup();
+        let horizon = deals
+            .iter()
+            .map(|d: &DealModel| d.start + d.model.horizon)
+            .max()
+            .unwrap_or(0);
         let trials = prog
             .simulation
             .trials
@@ -135,6 +161,9 @@ impl ProgrammeModel {
             deals,
             shocks: prog.shocks.iter().map(|s| s.probability).collect(),
             budget_cap: prog.fund.budget_cap.unwrap_or(f64::INFINITY),
+            priority,
+            ranks,
+            horizon,
             trials,
             seed: prog
                 .simulation
@@ -164,15 +193,27 @@ fn common_draws(pm: &ProgrammeModel, trial: u64, shocks: &mut [bool]) -> f64 {
     z
 }
 
+/// A trial's scratch: the common shocks, and per deal its payments due
+/// and allowed by month.
+struct Scratch {
+    shocks: Vec<bool>,
+    due: Vec<f64>,
+    allowed: Vec<Vec<f64>>,
+}
+
 /// Runs trial `trial` of every deal into its workspace; the fund's row.
+/// First every deal as if the fund paid everything; when the fund's budget
+/// binds, the months are paid from it in calendar order (pro rata to what
+/// each deal is due, or by priority) and every deal it cut runs its
+/// payments and deal account again with what the fund pays it each month.
 fn programme_trial(
     pm: &ProgrammeModel,
     trial: u64,
     wss: &mut [Workspace],
-    shocks: &mut [bool],
-) -> [f64; 4] {
-    let z = common_draws(pm, trial, shocks);
-    let (mut due, mut cost) = (0.0, 0.0);
+    sc: &mut Scratch,
+) -> FundRow {
+    let z = common_draws(pm, trial, &mut sc.shocks);
+    let mut due = 0.0;
     for (d, ws) in pm.deals.iter().zip(wss.iter_mut()) {
         let m = &d.model;
         let mut rng = trial_rng(d.draws.seed, trial);
@@ -187,21 +228,92 @@ fn programme_trial(
         };
         draw_params_common(m, &draws, trial, &mut rng, ws, Some(common));
         for (slot, &k) in d.shock_of_slot.iter().enumerate() {
-            ws.params[m.params.len() + slot] = f64::from(u8::from(shocks[k]));
+            ws.params[m.params.len() + slot] = f64::from(u8::from(sc.shocks[k]));
         }
+        ws.fund_ceiling.clear();
         funnel(m, &mut rng, ws);
         measures(m, &mut rng, ws);
         waterfall(m, &d.disc, ws);
         metrics(m, &d.layout, &d.disc, ws);
         due += ws.totals.gross_payments;
+    }
+    if due > pm.budget_cap && allocate(pm, wss, sc) {
+        for ((d, ws), allowed) in pm.deals.iter().zip(wss.iter_mut()).zip(&sc.allowed) {
+            let h = d.model.horizon;
+            let cut = (0..h).any(|t| allowed[d.start + t] < ws.payments[t]);
+            if cut {
+                ws.fund_ceiling.clear();
+                ws.fund_ceiling
+                    .extend_from_slice(&allowed[d.start..d.start + h]);
+                waterfall(&d.model, &d.disc, ws);
+                metrics(&d.model, &d.layout, &d.disc, ws);
+                ws.fund_ceiling.clear();
+            }
+        }
+    }
+    let (mut paid, mut cost) = (0.0, 0.0);
+    for (d, ws) in pm.deals.iter().zip(wss.iter()) {
+        paid += ws.totals.gross_payments;
         cost += ws.row[d.layout.payer_cost];
     }
-    let shortfall = (due - pm.budget_cap).max(0.0);
-    [due, cost, shortfall, f64::from(u8::from(shortfall > 0.0))]
+    let shortfall = (due - paid).max(0.0);
+    [
+        due,
+        paid,
+        cost,
+        shortfall,
+        f64::from(u8::from(shortfall > 0.0)),
+    ]
+}
+
+/// What the fund pays each deal each programme month (`sc.allowed`), from
+/// what each deal's payments were with no fund limit: month by month, what
+/// is left of the budget pays rank by rank, pro rata to what is due within
+/// a rank. Whether any deal was cut.
+fn allocate(pm: &ProgrammeModel, wss: &[Workspace], sc: &mut Scratch) -> bool {
+    let mut left = pm.budget_cap;
+    let mut any_cut = false;
+    for allowed in sc.allowed.iter_mut() {
+        allowed.fill(0.0);
+    }
+    for t in 0..pm.horizon {
+        for ((d, ws), due) in pm.deals.iter().zip(wss).zip(sc.due.iter_mut()) {
+            *due = if t >= d.start && t < d.start + d.model.horizon {
+                ws.payments[t - d.start]
+            } else {
+                0.0
+            };
+        }
+        for &r in &pm.ranks {
+            let total: f64 = pm
+                .priority
+                .iter()
+                .zip(&sc.due)
+                .filter(|(p, _)| **p == r)
+                .map(|(_, x)| x)
+                .sum();
+            if total <= 0.0 {
+                continue;
+            }
+            let f = if total <= left {
+                1.0
+            } else {
+                any_cut = true;
+                (left / total).max(0.0)
+            };
+            for ((p, x), allowed) in pm.priority.iter().zip(&sc.due).zip(sc.allowed.iter_mut()) {
+                if *p == r {
+                    allowed[t] = if f == 1.0 { *x } else { x * f };
+                }
+            }
+            left = (left - total * f).max(0.0);
+        }
+    }
+    any_cut
 }
 
 /// A block's results: each deal's rows one after the other, and the fund's rows.
-type Block = (Vec<Vec<f64>>, Vec<[f64; 4]>);
+type Block = (Vec<Vec<f64>>, Vec<FundRow>);
 
 /// Runs trials `0..pm.trials` on `threads` threads (None: all cores), in
 /// blocks of [`BLOCK`] trials whose results are put in trial order: the
@@ -227,10 +339,14 @@ pub fn simulate(
                                 ws
                             })
                             .collect::<Vec<_>>(),
-                        vec![false; pm.shocks.len()],
+                        Scratch {
+                            shocks: vec![false; pm.shocks.len()],
+                            due: vec![0.0; pm.deals.len()],
+                            allowed: vec![vec![0.0; pm.horizon]; pm.deals.len()],
+                        },
                     )
                 },
-                |(wss, shocks), b| {
+                |(wss, sc), b| {
                     let trials = (b * BLOCK)..((b + 1) * BLOCK).min(n);
                     let mut rows: Vec<Vec<f64>> = widths
                         .iter()
@@ -238,7 +354,7 @@ pub fn simulate(
                         .collect();
                     let mut fund = Vec::with_capacity(trials.len());
                     for t in trials {
-                        fund.push(programme_trial(pm, t as u64, wss, shocks));
+                        fund.push(programme_trial(pm, t as u64, wss, sc));
                         for (r, ws) in rows.iter_mut().zip(wss.iter()) {
                             r.extend_from_slice(&ws.row);
                         }

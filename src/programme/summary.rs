@@ -37,7 +37,7 @@ pub fn summarize_programme(pm: &ProgrammeModel, cols: &ProgrammeColumns, file: &
     let col = |name: &str| fund.column(name).unwrap_or_default();
     let n = fund.len() as u64;
     let mut metrics = serde_json::Map::new();
-    for name in ["fund.due", "fund.payer_cost", "fund.shortfall"] {
+    for name in ["fund.due", "fund.paid", "fund.payer_cost", "fund.shortfall"] {
         metrics.insert(
             name.into(),
             serde_json::to_value(stats(col(name))).unwrap_or_default(),

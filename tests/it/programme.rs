@@ -206,21 +206,73 @@ mod trials {
 
     #[test]
     fn two_certain_deals_give_the_hand_computed_fund_totals() {
-        // 100 x 10 + 100 x 30 = 4,000 due; the budget of 3,000 falls 1,000 short.
+        // Both paid in month 2: 100 x 10 + 100 x 30 = 4,000 due; the budget
+        // of 3,000 pays 3/4 of each (750 and 2,250), 1,000 short.
         let text = format!(
             "name: two\ncurrency: USD\ndeals:\n{}{}fund: {{budget_cap: 3000}}\nsimulation: {{trials: 50}}\n",
             certain("a", 10),
             certain("b", 30)
         );
         let (_, cols) = run(&text, 2);
-        for (name, want) in [
-            ("fund.due", 4000.0),
-            ("fund.payer_cost", 4000.0),
-            ("fund.shortfall", 1000.0),
-            ("_fund_budget_binds", 1.0),
-        ] {
-            let c = cols.fund.column(name).unwrap();
-            assert!(c.iter().all(|&x| x == want), "{name}: {:?}", &c[..3]);
+        let all = |c: &ibsim::engine::runner::TrialColumns, name: &str, want: f64| {
+            let v = c.column(name).unwrap();
+            assert!(
+                v.iter().all(|&x| (x - want).abs() <= 1e-9 * want.max(1.0)),
+                "{name}: {:?}",
+                &v[..3]
+            );
+        };
+        all(&cols.fund, "fund.due", 4000.0);
+        all(&cols.fund, "fund.paid", 3000.0);
+        all(&cols.fund, "fund.payer_cost", 3000.0);
+        all(&cols.fund, "fund.shortfall", 1000.0);
+        all(&cols.fund, "_fund_budget_binds", 1.0);
+        all(&cols.deals[0], "payer_cost", 750.0);
+        all(&cols.deals[1], "payer_cost", 2250.0);
+        // By priority, b (rank 1) is paid in full and a gets what is left.
+        let text = text
+            .replace(
+                "budget_cap: 3000}",
+                "budget_cap: 3000, allocation: priority}",
+            )
+            .replace("  - name: a\n", "  - name: a\n    priority: 2\n")
+            .replace("  - name: b\n", "  - name: b\n    priority: 1\n");
+        let (_, cols) = run(&text, 1);
+        all(&cols.deals[1], "payer_cost", 3000.0);
+        all(&cols.deals[0], "payer_cost", 0.0);
+        all(&cols.fund, "fund.paid", 3000.0);
+    }
+
+    #[test]
+    fn the_fund_budget_is_never_exceeded_and_money_is_conserved() {
+        let file = root().join("scenarios/bucaramanga-employment.yaml");
+        let prenatal = root().join("scenarios/bucaramanga-prenatal.yaml");
+        let text = format!(
+            "name: t\ncurrency: COP\ndeals:\n  - {{name: jobs, file: {}, loading: 0.5}}\n  - {{name: health, file: {}, start_month: 4}}\nfund: {{budget_cap: 55000000000}}\nsimulation: {{trials: 2000}}\n",
+            file.display(),
+            prenatal.display()
+        );
+        let (_, cols) = run(&text, 2);
+        let paid = cols.fund.column("fund.paid").unwrap();
+        let due = cols.fund.column("fund.due").unwrap();
+        let binds = cols.fund.column("_fund_budget_binds").unwrap();
+        assert!(binds.contains(&1.0) && binds.contains(&0.0));
+        for (t, (&p, &d)) in paid.iter().zip(due).enumerate() {
+            assert!(p <= 55e9 * (1.0 + 1e-12), "trial {t}: paid {p}");
+            assert!(p <= d * (1.0 + 1e-12), "trial {t}: paid {p} above due {d}");
+        }
+        // Each deal's investors are paid from what the fund paid: a cut deal
+        // never does better than without the fund's limit.
+        let (_, free) = run(&text.replace("fund: {budget_cap: 55000000000}\n", ""), 2);
+        for d in 0..2 {
+            let cut = cols.deals[d].column("investor_net").unwrap();
+            let whole = free.deals[d].column("investor_net").unwrap();
+            for (t, (c, w)) in cut.iter().zip(whole).enumerate() {
+                assert!(
+                    *c <= w + 1e-6 * w.abs().max(1.0),
+                    "deal {d} trial {t}: {c} > {w}"
+                );
+            }
         }
     }
 
