@@ -189,11 +189,14 @@ pub fn parse_str(text: &str, file: &str, dir: &Path) -> Result<LoadedProgramme, 
                 continue;
             };
             for (id, _) in &outcomes.0 {
-                if !deals[d].scenario.outcomes.iter().any(|o| &o.id == id) {
-                    problems.push(at(
-                        format!("shocks[{k}].hits.{deal}.{id}"),
-                        format!("deal `{deal}` has no outcome `{id}`"),
-                    ));
+                let path = format!("shocks[{k}].hits.{deal}.{id}");
+                match deals[d].scenario.outcomes.iter().find(|o| &o.id == id) {
+                    None => problems.push(at(path, format!("deal `{deal}` has no outcome `{id}`"))),
+                    Some(o) if o.kind() != crate::scenario::OutcomeKind::Count => problems.push(at(
+                        path,
+                        format!("`{id}` of deal `{deal}` is an effect or a rate: a shock scales the rates of counted outcomes"),
+                    )),
+                    Some(_) => {}
                 }
             }
         }

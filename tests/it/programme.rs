@@ -422,3 +422,29 @@ fn ibsim_run_writes_the_funds_summary_the_same_for_any_thread_count() {
     );
     assert!(s["deals"]["employment"]["metrics"]["investor_irr"]["mean"].is_number());
 }
+
+#[test]
+fn the_bundled_programme_validates_and_runs() {
+    let f = root().join("scenarios/programmes/bucaramanga-plan.yaml");
+    let out = ibsim(&["validate", f.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = tempdir("bundled-programme");
+    let out = ibsim(&[
+        "run",
+        f.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--trials",
+        "2000",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("bucaramanga-plan/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let p = s["fund"]["probabilities"]["prob_fund_budget_binds"]["value"]
+        .as_f64()
+        .unwrap();
+    assert!(p > 0.0 && p < 1.0, "the budget binds in {p} of trials");
+    assert_eq!(s["deals"].as_object().unwrap().len(), 5);
+}
