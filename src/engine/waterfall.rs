@@ -12,6 +12,9 @@ use crate::scenario::{ExcessTo, SupportBy};
 /// trial's ledger.
 #[inline(never)]
 pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
+    if !ws.fund_ceiling.is_empty() {
+        return fund_limited(model, disc, ws);
+    }
     // The shapes of the benchmark and bundled scenarios, and the simplest
     // deal, get their own copy of the code; any other shape runs the general one.
     let shape = (model.pay_groups, model.payers.len(), model.tranches.len());
@@ -21,22 +24,22 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
         return match (shape, model.extra_receipts.is_empty()) {
             // (Two providers without segments, two payers and two tranches:
             // the benchmark's shape of several providers.)
-            ((2, 2, 2), true) => waterfall_shaped::<2, 2, 2, false, true>(model, disc, ws),
-            (_, true) => waterfall_shaped::<0, 0, 0, false, true>(model, disc, ws),
-            (_, false) => waterfall_shaped::<0, 0, 0, true, true>(model, disc, ws),
+            ((2, 2, 2), true) => waterfall_shaped::<2, 2, 2, false, true, false>(model, disc, ws),
+            (_, true) => waterfall_shaped::<0, 0, 0, false, true, false>(model, disc, ws),
+            (_, false) => waterfall_shaped::<0, 0, 0, true, true, false>(model, disc, ws),
         };
     }
     if !model.extra_receipts.is_empty() {
-        return waterfall_shaped::<0, 0, 0, true, false>(model, disc, ws);
+        return waterfall_shaped::<0, 0, 0, true, false, false>(model, disc, ws);
     }
     match shape {
-        (1, 1, 1) => waterfall_shaped::<1, 1, 1, false, false>(model, disc, ws),
-        (1, 2, 2) => waterfall_shaped::<1, 2, 2, false, false>(model, disc, ws),
-        (2, 2, 2) => waterfall_shaped::<2, 2, 2, false, false>(model, disc, ws),
-        (1, 3, 1) => waterfall_shaped::<1, 3, 1, false, false>(model, disc, ws),
-        (2, 1, 1) => waterfall_shaped::<2, 1, 1, false, false>(model, disc, ws),
-        (4, 2, 2) => waterfall_shaped::<4, 2, 2, false, false>(model, disc, ws),
-        _ => waterfall_shaped::<0, 0, 0, false, false>(model, disc, ws),
+        (1, 1, 1) => waterfall_shaped::<1, 1, 1, false, false, false>(model, disc, ws),
+        (1, 2, 2) => waterfall_shaped::<1, 2, 2, false, false, false>(model, disc, ws),
+        (2, 2, 2) => waterfall_shaped::<2, 2, 2, false, false, false>(model, disc, ws),
+        (1, 3, 1) => waterfall_shaped::<1, 3, 1, false, false, false>(model, disc, ws),
+        (2, 1, 1) => waterfall_shaped::<2, 1, 1, false, false, false>(model, disc, ws),
+        (4, 2, 2) => waterfall_shaped::<4, 2, 2, false, false, false>(model, disc, ws),
+        _ => waterfall_shaped::<0, 0, 0, false, false, false>(model, disc, ws),
     }
 }
 
@@ -45,17 +48,33 @@ pub fn waterfall(model: &Model, disc: &Discounts, ws: &mut Workspace) {
 #[doc(hidden)]
 #[inline(never)]
 pub fn waterfall_general(model: &Model, disc: &Discounts, ws: &mut Workspace) {
+    if !ws.fund_ceiling.is_empty() {
+        return fund_limited(model, disc, ws);
+    }
     match (model.extra_receipts.is_empty(), model.providers.is_empty()) {
-        (true, true) => waterfall_shaped::<0, 0, 0, false, false>(model, disc, ws),
-        (false, true) => waterfall_shaped::<0, 0, 0, true, false>(model, disc, ws),
-        (true, false) => waterfall_shaped::<0, 0, 0, false, true>(model, disc, ws),
-        (false, false) => waterfall_shaped::<0, 0, 0, true, true>(model, disc, ws),
+        (true, true) => waterfall_shaped::<0, 0, 0, false, false, false>(model, disc, ws),
+        (false, true) => waterfall_shaped::<0, 0, 0, true, false, false>(model, disc, ws),
+        (true, false) => waterfall_shaped::<0, 0, 0, false, true, false>(model, disc, ws),
+        (false, false) => waterfall_shaped::<0, 0, 0, true, true, false>(model, disc, ws),
+    }
+}
+
+/// [`waterfall`] of a deal whose programme's fund limits its payments
+/// month by month (`ws.fund_ceiling`), through the general code.
+#[inline(never)]
+fn fund_limited(model: &Model, disc: &Discounts, ws: &mut Workspace) {
+    match (model.extra_receipts.is_empty(), model.providers.is_empty()) {
+        (true, true) => waterfall_shaped::<0, 0, 0, false, false, true>(model, disc, ws),
+        (false, true) => waterfall_shaped::<0, 0, 0, true, false, true>(model, disc, ws),
+        (true, false) => waterfall_shaped::<0, 0, 0, false, true, true>(model, disc, ws),
+        (false, false) => waterfall_shaped::<0, 0, 0, true, true, true>(model, disc, ws),
     }
 }
 
 /// [`waterfall`] for `NS` segments, `NP` payers and `NT` tranches (0: as
 /// many as the model has); `X` when the payers pay a fixed part of the
-/// price or an advance; `P` when payments are attributed to providers. One source for every shape: a fixed shape lets
+/// price or an advance; `P` when payments are attributed to providers; `F`
+/// when a programme's fund limits each month's payment. One source for every shape: a fixed shape lets
 /// the compiler unroll the loops over segments, payers and tranches and drop
 /// their bounds checks (about a fifth of the waterfall's instructions), and
 /// the operations and their order are the same, so are the numbers.
@@ -66,6 +85,7 @@ fn waterfall_shaped<
     const NT: usize,
     const X: bool,
     const P: bool,
+    const F: bool,
 >(
     model: &Model,
     disc: &Discounts,
@@ -107,7 +127,7 @@ fn waterfall_shaped<
     };
     let disc_payer = &disc.payer[..h];
     for t in 0..h {
-        if !month::<X, P>(model, tranches, payers, disc_payer, &k, &mut sl, &mut r, t) {
+        if !month::<X, P, F>(model, tranches, payers, disc_payer, &k, &mut sl, &mut r, t) {
             active_end = t;
             break;
         }
@@ -700,7 +720,7 @@ impl<'a> Slices<'a> {
 /// months left move no money.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn month<const X: bool, const P: bool>(
+fn month<const X: bool, const P: bool, const F: bool>(
     model: &Model,
     tranches: &[TrancheModel],
     payers: &[(String, f64)],
@@ -780,7 +800,7 @@ fn month<const X: bool, const P: bool>(
         (0.0, 0.0)
     };
     // In a programme, the fund's budget may pay less (docs/model.md, "Programmes").
-    let pay = if !sl.fund_ceiling.is_empty() && pay > sl.fund_ceiling[t] {
+    let pay = if F && pay > sl.fund_ceiling[t] {
         fund_cut(model, k.split, sl, r, pay, sl.fund_ceiling[t])
     } else {
         pay
