@@ -284,12 +284,7 @@ fn check(p: &Programme) -> Vec<(String, String)> {
     let mut seen = HashSet::new();
     for (i, d) in p.deals.iter().enumerate() {
         let at = format!("deals[{i}]");
-        if d.name.is_empty()
-            || !d
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        {
+        if !crate::scenario::validate::is_key_name(&d.name) {
             err(
                 format!("{at}.name"),
                 format!(

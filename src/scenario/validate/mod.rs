@@ -70,6 +70,15 @@ fn check_text_lengths(c: &mut Checker, s: &Scenario) {
     }
 }
 
+/// Whether `name` may appear inside a metric key (`outcome.<id>.<segment>`,
+/// `provider.<name>.net`, `deals.<name>`): `[a-z0-9_]+`.
+pub fn is_key_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// Checks a scenario against every rule of the format (`docs/model.md`,
 /// "Scenario"); returns all problems found, in the file's order.
 pub fn validate(s: &Scenario) -> Vec<Problem> {

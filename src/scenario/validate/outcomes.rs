@@ -45,12 +45,7 @@ pub(super) fn check_outcomes<'s>(
 fn check_outcome_id(c: &mut Checker, s: &Scenario, i: usize, ids: &[&str]) {
     let o = &s.outcomes[i];
     let p = format!("outcomes[{i}]");
-    if o.id.is_empty()
-        || !o
-            .id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
+    if !super::is_key_name(&o.id) {
         c.err(
             format!("{p}.id"),
             format!("id `{}` is invalid: expected [a-z0-9_]+", o.id),
@@ -202,12 +197,7 @@ pub(super) fn check_segments(c: &mut Checker, s: &Scenario, ids: &[&str]) {
     let mut seen = HashSet::new();
     for (i, sg) in s.segments.iter().enumerate() {
         let p = format!("segments[{i}]");
-        if sg.name.is_empty()
-            || !sg
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        {
+        if !super::is_key_name(&sg.name) {
             c.err(
                 format!("{p}.name"),
                 format!(

@@ -29,12 +29,7 @@ pub(super) fn check_providers(c: &mut Checker, s: &Scenario, ids: &[&str], horiz
     let mut seen = HashSet::new();
     for (i, p) in s.providers.iter().enumerate() {
         let at = format!("providers[{i}]");
-        if p.name.is_empty()
-            || !p
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        {
+        if !super::is_key_name(&p.name) {
             c.err(
                 format!("{at}.name"),
                 format!(
