@@ -352,6 +352,47 @@ mod trials {
     }
 
     #[test]
+    fn with_loadings_of_zero_the_funds_quantiles_are_those_of_independent_deals() {
+        // Two deals with loading 0 and no shared shock; against them, the
+        // same deals simulated alone on disjoint trials (so independent),
+        // summed trial by trial. Each quantile of the independent sum lies
+        // within 5 standard errors (in rank) of the fund's.
+        let jobs = root().join("scenarios/bucaramanga-employment.yaml");
+        let health = root().join("scenarios/bucaramanga-prenatal.yaml");
+        let n = 4000u64;
+        let text = format!(
+            "name: z\ncurrency: COP\ndeals:\n  - {{name: jobs, file: {}, loading: 0}}\n  - {{name: health, file: {}, loading: 0}}\nsimulation: {{trials: {n}}}\n",
+            jobs.display(),
+            health.display()
+        );
+        let (_, cols) = run(&text, 2);
+        let mut fund = cols.fund.column("fund.payer_cost").unwrap().to_vec();
+        let alone = |file: &std::path::Path, from: u64| {
+            let m = Model::compile(&ibsim::scenario::load(file).unwrap().scenario);
+            let draws = Draws {
+                seed: m.seed,
+                trials: 2 * n,
+                sampling: m.sampling,
+            };
+            let c = ibsim::engine::runner::simulate(&m, &draws, from..from + n, Some(2), &|_| {})
+                .unwrap();
+            c.column("payer_cost").unwrap().to_vec()
+        };
+        let (a, b) = (alone(&jobs, 0), alone(&health, n));
+        let mut independent: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
+        fund.sort_unstable_by(f64::total_cmp);
+        independent.sort_unstable_by(f64::total_cmp);
+        let nf = n as f64;
+        for p in [0.1, 0.5, 0.9, 0.95] {
+            let band = 5.0 * (2.0 * p * (1.0 - p) / nf).sqrt();
+            let lo = fund[((p - band) * nf).floor().max(0.0) as usize];
+            let hi = fund[(((p + band) * nf).ceil() as usize).min(n as usize - 1)];
+            let q = independent[(p * nf) as usize];
+            assert!(lo <= q && q <= hi, "P{p}: {q} outside [{lo}, {hi}]");
+        }
+    }
+
+    #[test]
     fn a_programme_gives_the_same_numbers_on_any_thread_count() {
         let file = root().join("scenarios/bucaramanga-employment.yaml");
         let text = format!(
