@@ -4,7 +4,7 @@
 //! provider's keys in the summary and the reports.
 
 use crate::common::library::{close, deterministic};
-use crate::common::{ibsim, stdout, tempdir, write};
+use crate::common::{stdout, tempdir, write};
 
 /// A deterministic contract: 100 participants in month 0 all succeed,
 /// verified in month 3 and paid 1,000 each then (100,000). Costs: 30,000
@@ -227,14 +227,7 @@ fn the_terminal_and_the_report_name_the_provider_in_both_languages() {
         ),
     ] {
         let out_dir = dir.join(lang);
-        let out = ibsim(&[
-            "run",
-            f.to_str().unwrap(),
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--lang",
-            lang,
-        ]);
+        let out = crate::common::run_in_language(&f, &out_dir, lang);
         assert_eq!(
             out.status.code(),
             Some(0),

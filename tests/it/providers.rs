@@ -4,7 +4,7 @@
 //! expectation, and the providers in the summary and the reports.
 
 use crate::common::library::{close, deterministic, model, run};
-use crate::common::{ibsim, stdout, tempdir, write};
+use crate::common::{stdout, tempdir, write};
 
 /// Two providers, every participant succeeding two months after it starts.
 /// `alpha`: 100 participants in month 0, 10 each to serve and 5 per job,
@@ -177,14 +177,7 @@ fn providers_appear_in_the_terminal_report_and_workbook_in_both_languages() {
     );
     for (lang, word) in [("en", "Provider"), ("es", "Operador")] {
         let out_dir = dir.join(lang);
-        let out = ibsim(&[
-            "run",
-            f.to_str().unwrap(),
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--lang",
-            lang,
-        ]);
+        let out = crate::common::run_in_language(&f, &out_dir, lang);
         assert!(out.status.success(), "{out:?}");
         let text = stdout(&out);
         assert!(text.contains(&format!("{word} alpha")), "{text}");

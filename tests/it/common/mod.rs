@@ -18,6 +18,18 @@ pub fn root() -> PathBuf {
 }
 
 /// Runs `ibsim ARGS...` from the repository root.
+/// `ibsim run FILE --out OUT --lang LANG`.
+pub fn run_in_language(file: &Path, out: &Path, lang: &str) -> Output {
+    ibsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--lang",
+        lang,
+    ])
+}
+
 pub fn ibsim(args: &[&str]) -> Output {
     Command::new(bin())
         .args(args)
