@@ -286,6 +286,28 @@ fn investors(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut 
 /// Each tranche: IRR, multiple, net and loss flag, with the guarantee or
 /// floor that covers it.
 #[inline(always)]
+/// What tranche `k` contributed and got back over the trial, the guarantee
+/// and the floor that went to it included.
+fn tranche_money(model: &Model, lg: &Ledger, ws: &Workspace, k: usize) -> (f64, f64) {
+    let ck = ws.tranche[k].contributed;
+    let mut bk = ws.tranche[k].distributed
+        + if model.guarantee.is_some_and(|g| g.1 == k) {
+            lg.guarantee
+        } else {
+            0.0
+        };
+    if model.floor.is_some_and(|f| f.tranche == k) {
+        bk += lg.floor;
+    }
+    (ck, bk)
+}
+
+/// What tranche `k` contributed and got back over the trial (the guarantee
+/// and the floor that went to it included), after the trial's waterfall.
+pub fn tranche_totals(model: &Model, ws: &Workspace, k: usize) -> (f64, f64) {
+    tranche_money(model, &ws.ledger, ws, k)
+}
+
 fn tranches(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut Workspace) {
     if !l.tranche_columns {
         return;
@@ -293,16 +315,7 @@ fn tranches(model: &Model, l: &Layout, disc: &Discounts, lg: &Ledger, ws: &mut W
     let h = model.horizon;
     for k in 0..model.tranches.len() {
         let flows = &ws.flows[k * h..(k + 1) * h];
-        let ck = ws.tranche[k].contributed;
-        let mut bk = ws.tranche[k].distributed
-            + if model.guarantee.is_some_and(|g| g.1 == k) {
-                lg.guarantee
-            } else {
-                0.0
-            };
-        if model.floor.is_some_and(|f| f.tranche == k) {
-            bk += lg.floor;
-        }
+        let (ck, bk) = tranche_money(model, lg, ws, k);
         let base = l.tranche + 3 * k;
         let row = &mut ws.row;
         row[base] = irr::annual_irr_with(Some(&disc.irr), flows, ck, bk);

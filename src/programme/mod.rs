@@ -72,6 +72,16 @@ pub struct DealEntry {
     /// With `fund.allocation: priority`, its rank (1 is paid first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Whole>,
+    /// The programme's name of the deal's payers, where it differs from the
+    /// deal file's: deal payer -> programme payer. Payers of the same name
+    /// across deals are one payer of the fund.
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub payers: IdMap<String>,
+    /// The programme's name of the deal's investors (its tranches), where
+    /// it differs from the deal file's: tranche -> investor. An investor in
+    /// several deals gets a portfolio IRR and P(loss).
+    #[serde(default, skip_serializing_if = "IdMap::is_empty")]
+    pub investors: IdMap<String>,
 }
 
 /// The fund across deals.
@@ -182,6 +192,46 @@ pub fn parse_str(text: &str, file: &str, dir: &Path) -> Result<LoadedProgramme, 
     }
     if !problems.is_empty() {
         return Err(problems);
+    }
+    for (i, (entry, d)) in programme.deals.iter().zip(&deals).enumerate() {
+        for (from, to) in &entry.payers.0 {
+            let path = format!("deals[{i}].payers.{from}");
+            let named = match &d.scenario.payment.payers {
+                Some(ps) => ps.iter().any(|p| &p.name == from),
+                None => from == "payer",
+            };
+            if !named {
+                problems.push(at(
+                    path.clone(),
+                    format!("deal `{}` has no payer `{from}`", entry.name),
+                ));
+            }
+            if to.trim().is_empty() {
+                problems.push(at(
+                    path,
+                    "empty name: give the programme's name of the payer".into(),
+                ));
+            }
+        }
+        for (from, to) in &entry.investors.0 {
+            let path = format!("deals[{i}].investors.{from}");
+            let named = match &d.scenario.finance.tranches {
+                Some(ts) => ts.iter().any(|t| &t.name == from),
+                None => from == "investor",
+            };
+            if !named {
+                problems.push(at(
+                    path.clone(),
+                    format!("deal `{}` has no tranche `{from}`", entry.name),
+                ));
+            }
+            if !crate::scenario::validate::is_key_name(to) {
+                problems.push(at(
+                    path,
+                    format!("investor name `{to}` is invalid: expected [a-z0-9_]+ (it appears in keys such as investor.<name>.irr)"),
+                ));
+            }
+        }
     }
     for (k, sh) in programme.shocks.iter().enumerate() {
         for (deal, outcomes) in &sh.hits.0 {

@@ -6,6 +6,8 @@
 use rayon::prelude::*;
 
 use super::LoadedProgramme;
+use crate::engine::irr::{IrrSolver, annual_irr_with};
+use crate::engine::metrics::tranche_totals;
 use crate::engine::runner::{BLOCK, TrialColumns};
 use crate::engine::{
     Common, Discounts, Draws, Layout, Workspace, draw_params_common, funnel, measures, metrics,
@@ -37,6 +39,10 @@ pub struct DealModel {
     factor_params: Vec<usize>,
     /// For each of its external parameters, the programme shock it follows.
     shock_of_slot: Vec<usize>,
+    /// The programme's name of each of its payers.
+    payer_names: Vec<String>,
+    /// The programme's name of each of its tranches' investors.
+    investor_names: Vec<String>,
 }
 
 /// A compiled programme.
@@ -62,19 +68,133 @@ pub struct ProgrammeModel {
     pub trials: u64,
     /// Seed of the common risks.
     pub seed: u64,
+    /// The fund's per-trial columns.
+    pub fund: FundLayout,
+    /// IRR solver for flows over the programme's months.
+    irr: IrrSolver,
 }
 
-/// The fund's per-trial columns, in order.
-pub const FUND_COLUMNS: [&str; 5] = [
-    "fund.due",
-    "fund.paid",
-    "fund.payer_cost",
-    "fund.shortfall",
-    "_fund_budget_binds",
-];
+/// The fund's first per-trial columns, in order; then `fund.payer_cost.<payer>`
+/// per payer name, `investor.<name>.irr`, `.moic` and `.net` per investor
+/// in several deals, and the flags (see [`FundLayout`]).
+pub const FUND_COLUMNS: [&str; 4] = ["fund.due", "fund.paid", "fund.payer_cost", "fund.shortfall"];
 
-/// A fund row (see [`FUND_COLUMNS`]).
-type FundRow = [f64; 5];
+/// An investor that holds tranches of the same name in several deals: its
+/// portfolio is the sum of those tranches' flows, month by programme month.
+#[derive(Debug, Clone)]
+pub struct Portfolio {
+    /// The tranches' name.
+    pub name: String,
+    /// The deals it is in, in the programme's order.
+    pub deals: Vec<String>,
+    /// (deal, tranche) of each holding.
+    holdings: Vec<(usize, usize)>,
+    /// Its `investor.<name>.irr` column (then `.moic`, `.net`).
+    column: usize,
+    /// Its `_investor_loss.<name>` column.
+    flag: usize,
+}
+
+/// The fund's per-trial columns.
+#[derive(Debug, Clone)]
+pub struct FundLayout {
+    /// Column names in order.
+    pub names: Vec<String>,
+    /// Per payer name, in order of first appearance: its column and the
+    /// (deal, payer) that carry the name.
+    payers: Vec<(usize, Vec<(usize, usize)>)>,
+    /// Investors in several deals.
+    pub portfolios: Vec<Portfolio>,
+    /// `_fund_budget_binds`.
+    binds: usize,
+}
+
+impl FundLayout {
+    fn new(deals: &[DealModel]) -> FundLayout {
+        let mut names: Vec<String> = FUND_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
+        let mut payer_names: Vec<String> = Vec::new();
+        let mut payer_of: Vec<Vec<(usize, usize)>> = Vec::new();
+        for (i, d) in deals.iter().enumerate() {
+            for (j, p) in d.payer_names.iter().enumerate() {
+                let at = payer_names.iter().position(|n| n == p).unwrap_or_else(|| {
+                    payer_names.push(p.clone());
+                    payer_of.push(Vec::new());
+                    payer_names.len() - 1
+                });
+                payer_of[at].push((i, j));
+            }
+        }
+        let payers = payer_names
+            .iter()
+            .zip(payer_of)
+            .map(|(p, of)| {
+                names.push(format!("fund.payer_cost.{p}"));
+                (names.len() - 1, of)
+            })
+            .collect();
+        // Investors: the tranches of investor-funded deals, by name.
+        let mut holders: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
+        for (i, d) in deals.iter().enumerate() {
+            if !d.layout.tranche_columns {
+                continue;
+            }
+            for (k, t) in d.investor_names.iter().enumerate() {
+                match holders.iter_mut().find(|(n, _)| n == t) {
+                    Some((_, h)) => h.push((i, k)),
+                    None => holders.push((t.clone(), vec![(i, k)])),
+                }
+            }
+        }
+        let mut portfolios: Vec<Portfolio> = holders
+            .into_iter()
+            .filter(|(_, h)| {
+                let mut ds: Vec<usize> = h.iter().map(|x| x.0).collect();
+                ds.dedup();
+                ds.len() > 1
+            })
+            .map(|(name, holdings)| {
+                let column = names.len();
+                for m in ["irr", "moic", "net"] {
+                    names.push(format!("investor.{name}.{m}"));
+                }
+                let mut ds: Vec<String> = holdings
+                    .iter()
+                    .map(|&(i, _)| deals[i].name.clone())
+                    .collect();
+                ds.dedup();
+                Portfolio {
+                    name,
+                    deals: ds,
+                    holdings,
+                    column,
+                    flag: 0,
+                }
+            })
+            .collect();
+        names.push("_fund_budget_binds".into());
+        let binds = names.len() - 1;
+        for p in &mut portfolios {
+            names.push(format!("_investor_loss.{}", p.name));
+            p.flag = names.len() - 1;
+        }
+        FundLayout {
+            names,
+            payers,
+            portfolios,
+            binds,
+        }
+    }
+
+    /// Number of columns.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether there are no columns (never: the fund's own are always there).
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
 
 impl ProgrammeModel {
     /// Compiles a programme that passed validation.
@@ -122,7 +242,26 @@ impl ProgrammeModel {
                     trials: 0,
                     sampling: model.sampling,
                 };
+                let rename = |names: &crate::scenario::IdMap<String>, n: &str| {
+                    names
+                        .0
+                        .iter()
+                        .find(|(from, _)| from == n)
+                        .map_or_else(|| n.to_owned(), |(_, to)| to.clone())
+                };
+                let payer_names = model
+                    .payers
+                    .iter()
+                    .map(|(n, _)| rename(&entry.payers, n))
+                    .collect();
+                let investor_names = model
+                    .tranches
+                    .iter()
+                    .map(|t| rename(&entry.investors, &t.name))
+                    .collect();
                 DealModel {
+                    payer_names,
+                    investor_names,
                     name: entry.name.clone(),
                     layout,
                     disc,
@@ -155,7 +294,10 @@ impl ProgrammeModel {
             .simulation
             .trials
             .map_or(10_000, |t| u64::try_from(t.0).unwrap_or(10_000));
+        let fund = FundLayout::new(&deals);
         ProgrammeModel {
+            fund,
+            irr: IrrSolver::new(horizon),
             name: prog.name.clone(),
             currency: prog.currency.clone(),
             deals,
@@ -178,7 +320,7 @@ impl ProgrammeModel {
 pub struct ProgrammeColumns {
     /// Each deal's metric columns.
     pub deals: Vec<TrialColumns>,
-    /// The fund's columns ([`FUND_COLUMNS`]).
+    /// The fund's columns ([`FundLayout`]).
     pub fund: TrialColumns,
 }
 
@@ -199,19 +341,18 @@ struct Scratch {
     shocks: Vec<bool>,
     due: Vec<f64>,
     allowed: Vec<Vec<f64>>,
+    /// An investor's flows by programme month.
+    flows: Vec<f64>,
+    /// The fund's row of the trial ([`FundLayout`] order).
+    row: Vec<f64>,
 }
 
-/// Runs trial `trial` of every deal into its workspace; the fund's row.
+/// Runs trial `trial` of every deal into its workspace, and the fund's row into `sc.row`.
 /// First every deal as if the fund paid everything; when the fund's budget
 /// binds, the months are paid from it in calendar order (pro rata to what
 /// each deal is due, or by priority) and every deal it cut runs its
 /// payments and deal account again with what the fund pays it each month.
-fn programme_trial(
-    pm: &ProgrammeModel,
-    trial: u64,
-    wss: &mut [Workspace],
-    sc: &mut Scratch,
-) -> FundRow {
+fn programme_trial(pm: &ProgrammeModel, trial: u64, wss: &mut [Workspace], sc: &mut Scratch) {
     let z = common_draws(pm, trial, &mut sc.shocks);
     let mut due = 0.0;
     for (d, ws) in pm.deals.iter().zip(wss.iter_mut()) {
@@ -257,13 +398,38 @@ fn programme_trial(
         cost += ws.row[d.layout.payer_cost];
     }
     let shortfall = (due - paid).max(0.0);
-    [
-        due,
-        paid,
-        cost,
-        shortfall,
-        f64::from(u8::from(shortfall > 0.0)),
-    ]
+    let f = &pm.fund;
+    let row = &mut sc.row;
+    row[..4].copy_from_slice(&[due, paid, cost, shortfall]);
+    row[f.binds] = f64::from(u8::from(shortfall > 0.0));
+    for (col, of) in &f.payers {
+        row[*col] = of
+            .iter()
+            .map(|&(i, j)| wss[i].row[pm.deals[i].layout.payer_cost_by + j])
+            .sum();
+    }
+    for p in &f.portfolios {
+        sc.flows.fill(0.0);
+        let (mut put, mut got) = (0.0, 0.0);
+        for &(i, k) in &p.holdings {
+            let d = &pm.deals[i];
+            let h = d.model.horizon;
+            let ws = &wss[i];
+            for (x, y) in sc.flows[d.start..d.start + h]
+                .iter_mut()
+                .zip(&ws.flows[k * h..(k + 1) * h])
+            {
+                *x += y;
+            }
+            let (c, b) = tranche_totals(&d.model, ws, k);
+            put += c;
+            got += b;
+        }
+        row[p.column] = annual_irr_with(Some(&pm.irr), &sc.flows, put, got);
+        row[p.column + 1] = if put > 0.0 { got / put } else { f64::NAN };
+        row[p.column + 2] = got - put;
+        row[p.flag] = f64::from(u8::from(got - put < -1e-9 * put));
+    }
 }
 
 /// What the fund pays each deal each programme month (`sc.allowed`), from
@@ -313,7 +479,7 @@ fn allocate(pm: &ProgrammeModel, wss: &[Workspace], sc: &mut Scratch) -> bool {
 }
 
 /// A block's results: each deal's rows one after the other, and the fund's rows.
-type Block = (Vec<Vec<f64>>, Vec<FundRow>);
+type Block = (Vec<Vec<f64>>, Vec<f64>);
 
 /// Runs trials `0..pm.trials` on `threads` threads (None: all cores), in
 /// blocks of [`BLOCK`] trials whose results are put in trial order: the
@@ -343,6 +509,8 @@ pub fn simulate(
                             shocks: vec![false; pm.shocks.len()],
                             due: vec![0.0; pm.deals.len()],
                             allowed: vec![vec![0.0; pm.horizon]; pm.deals.len()],
+                            flows: vec![0.0; pm.horizon],
+                            row: vec![0.0; pm.fund.len()],
                         },
                     )
                 },
@@ -352,9 +520,10 @@ pub fn simulate(
                         .iter()
                         .map(|&w| Vec::with_capacity(w * trials.len()))
                         .collect();
-                    let mut fund = Vec::with_capacity(trials.len());
+                    let mut fund = Vec::with_capacity(pm.fund.len() * trials.len());
                     for t in trials {
-                        fund.push(programme_trial(pm, t as u64, wss, sc));
+                        programme_trial(pm, t as u64, wss, sc);
+                        fund.extend_from_slice(&sc.row);
                         for (r, ws) in rows.iter_mut().zip(wss.iter()) {
                             r.extend_from_slice(&ws.row);
                         }
@@ -382,11 +551,9 @@ pub fn simulate(
         })
         .collect();
     let mut fund = TrialColumns {
-        names: FUND_COLUMNS.iter().map(|s| (*s).to_owned()).collect(),
+        names: pm.fund.names.clone(),
         first_trial: 0,
-        data: (0..FUND_COLUMNS.len())
-            .map(|_| Vec::with_capacity(n))
-            .collect(),
+        data: (0..pm.fund.len()).map(|_| Vec::with_capacity(n)).collect(),
         horizon: 0,
         months: Vec::new(),
     };
@@ -398,9 +565,9 @@ pub fn simulate(
                 }
             }
         }
-        for row in f {
+        for row in f.chunks_exact(pm.fund.len()) {
             for (c, x) in fund.data.iter_mut().zip(row) {
-                c.push(x);
+                c.push(*x);
             }
         }
     }

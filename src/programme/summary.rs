@@ -37,7 +37,15 @@ pub fn summarize_programme(pm: &ProgrammeModel, cols: &ProgrammeColumns, file: &
     let col = |name: &str| fund.column(name).unwrap_or_default();
     let n = fund.len() as u64;
     let mut metrics = serde_json::Map::new();
-    for name in ["fund.due", "fund.paid", "fund.payer_cost", "fund.shortfall"] {
+    let payer_columns = fund
+        .names
+        .iter()
+        .filter(|n| n.starts_with("fund.payer_cost."));
+    for name in super::run::FUND_COLUMNS
+        .iter()
+        .copied()
+        .chain(payer_columns.map(String::as_str))
+    {
         metrics.insert(
             name.into(),
             serde_json::to_value(stats(col(name))).unwrap_or_default(),
@@ -73,6 +81,37 @@ pub fn summarize_programme(pm: &ProgrammeModel, cols: &ProgrammeColumns, file: &
         deal_p95_sum += p95(own);
     }
     let fund_p95 = p95(cost);
+    // Investors in several deals: their portfolio's figures.
+    let investors: serde_json::Map<String, Value> = pm
+        .fund
+        .portfolios
+        .iter()
+        .map(|p| {
+            let mut m = serde_json::Map::new();
+            for what in ["irr", "moic", "net"] {
+                let key = format!("investor.{}.{what}", p.name);
+                m.insert(
+                    key.clone(),
+                    serde_json::to_value(stats(col(&key))).unwrap_or_default(),
+                );
+            }
+            let (v, se) = prob_se(
+                col(&format!("_investor_loss.{}", p.name))
+                    .iter()
+                    .map(|&f| f != 0.0),
+            );
+            (
+                p.name.clone(),
+                json!({
+                    "deals": p.deals,
+                    "metrics": m,
+                    "probabilities": {
+                        format!("prob_investor_loss.{}", p.name): {"value": v, "se": se},
+                    },
+                }),
+            )
+        })
+        .collect();
     let deals: serde_json::Map<String, Value> = pm
         .deals
         .iter()
@@ -122,6 +161,7 @@ pub fn summarize_programme(pm: &ProgrammeModel, cols: &ProgrammeColumns, file: &
                 "benefit": deal_p95_sum - fund_p95,
             },
         },
+        "investors": investors,
         "deals": deals,
     })
 }
@@ -212,6 +252,49 @@ pub fn render(summary: &Value, lang: Lang) -> String {
         .into(),
         mo(num(&t["tail_mean_payer_cost"])),
     ));
+    if let Some(ms) = f["metrics"].as_object() {
+        for (key, m) in ms {
+            if let Some(payer) = key.strip_prefix("fund.payer_cost.") {
+                rows.push((
+                    format!("{} {payer}", pick("Payer", "Pagador")),
+                    format!(
+                        "{} {}   P95 {}",
+                        pick("mean", "media"),
+                        mo(num(&m["mean"])),
+                        mo(num(&m["p95"]))
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(inv) = summary["investors"].as_object() {
+        for (name, v) in inv {
+            let m = |w: &str, q: &str| num(&v["metrics"][format!("investor.{name}.{w}")][q]);
+            let in_deals: Vec<&str> = v["deals"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            rows.push((
+                format!(
+                    "{} {name} ({})",
+                    pick("Investor", "Inversionista"),
+                    in_deals.join(", ")
+                ),
+                format!(
+                    "{} P50 {}   {} {}   {} {}",
+                    pick("IRR", "TIR"),
+                    pct(m("irr", "p50"), lang),
+                    pick("P(loss)", "P(pérdida)"),
+                    pct(
+                        num(&v["probabilities"][format!("prob_investor_loss.{name}")]["value"]),
+                        lang
+                    ),
+                    pick("net mean", "neto medio"),
+                    mo(m("net", "mean"))
+                ),
+            ));
+        }
+    }
     let deals = summary["deals"].as_object().cloned().unwrap_or_default();
     for (name, s) in &deals {
         let share = num(&t["contributions"][name]);

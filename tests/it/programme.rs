@@ -244,6 +244,103 @@ mod trials {
     }
 
     #[test]
+    fn an_investor_in_two_deals_gets_the_irr_of_its_summed_flows() {
+        // Deal a: the investor funds 500 of set-up in month 0 and receives
+        // 100 x 10 in month 2. Deal b, from programme month 1: 1,000 in its
+        // month 0, 100 x 30 in its month 2. The same investor (b's tranche
+        // renamed) holds both: flows -500, -1,000, +1,000, +3,000 by
+        // programme month. Their payers are one payer by name.
+        let deal = |name: &str, price: u32, upfront: u32, extra: &str| {
+            format!(
+                "  - name: {name}
+{extra}    scenario:
+      name: {name}
+      currency: USD
+      horizon_months: 6
+      cohorts: [{{name: a, start_month: 0, size: 100}}]
+      outcomes:
+        - {{id: job, rate: 1, lag_months: 2, price: {price}}}
+      costs: {{upfront: {upfront}}}
+      payment: {{payers: [{{name: {name}_city, share: 1}}]}}
+      finance: {{tranches: [{{name: {name}_fund, share: 1}}]}}
+"
+            )
+        };
+        let text = format!(
+            "name: two\ncurrency: USD\ndeals:\n{}{}simulation: {{trials: 20}}\n",
+            deal(
+                "a",
+                10,
+                500,
+                "    payers: {a_city: city}\n    investors: {a_fund: impact}\n"
+            ),
+            deal(
+                "b",
+                30,
+                1000,
+                "    start_month: 1\n    payers: {b_city: city}\n    investors: {b_fund: impact}\n"
+            ),
+        );
+        let (pm, cols) = run(&text, 2);
+        assert_eq!(pm.fund.portfolios.len(), 1);
+        assert_eq!(pm.fund.portfolios[0].deals, ["a", "b"]);
+        let flows = [-500.0, -1000.0, 1000.0, 3000.0];
+        // The monthly rate r solving sum f_t / (1 + r)^t = 0, by bisection.
+        let npv = |r: f64| {
+            flows
+                .iter()
+                .enumerate()
+                .map(|(t, f)| f / (1.0 + r).powi(t as i32))
+                .sum::<f64>()
+        };
+        let (mut lo, mut hi) = (0.0, 10.0);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if npv(mid) > 0.0 { lo = mid } else { hi = mid }
+        }
+        let irr = (1.0 + lo).powi(12) - 1.0;
+        let all = |name: &str, want: f64| {
+            let v = cols.fund.column(name).unwrap();
+            assert!(
+                v.iter()
+                    .all(|&x| (x - want).abs() <= 1e-9 * want.abs().max(1.0)),
+                "{name}: {} against {want}",
+                v[0]
+            );
+        };
+        all("investor.impact.irr", irr);
+        all("investor.impact.net", 2500.0);
+        all("investor.impact.moic", 4000.0 / 1500.0);
+        all("_investor_loss.impact", 0.0);
+        all("fund.payer_cost.city", 4000.0);
+        // Each deal's own tranche figures are unchanged by the portfolio.
+        let a = cols.deals[0].column("tranche.a_fund.net").unwrap();
+        assert!(a.iter().all(|&x| (x - 500.0).abs() < 1e-9), "{}", a[0]);
+        // A name that is not the deal's is refused where it is written.
+        let bad = text.replace("payers: {b_city: city}", "payers: {b_town: city}");
+        let err = ibsim::programme::parse_str(&bad, "plan.yaml", &root()).unwrap_err();
+        assert!(
+            err[0]
+                .to_string()
+                .contains("deals[1].payers.b_town: deal `b` has no payer `b_town`"),
+            "{}",
+            err[0]
+        );
+        let bad = text.replace(
+            "investors: {b_fund: impact}",
+            "investors: {b_fund: Impact Fund}",
+        );
+        let err = ibsim::programme::parse_str(&bad, "plan.yaml", &root()).unwrap_err();
+        assert!(
+            err[0]
+                .to_string()
+                .contains("deals[1].investors.b_fund: investor name `Impact Fund` is invalid"),
+            "{}",
+            err[0]
+        );
+    }
+
+    #[test]
     fn the_fund_budget_is_never_exceeded_and_money_is_conserved() {
         let file = root().join("scenarios/bucaramanga-employment.yaml");
         let prenatal = root().join("scenarios/bucaramanga-prenatal.yaml");
@@ -465,27 +562,51 @@ fn ibsim_run_writes_the_funds_summary_the_same_for_any_thread_count() {
 }
 
 #[test]
-fn the_bundled_programme_validates_and_runs() {
-    let f = root().join("scenarios/programmes/bucaramanga-plan.yaml");
-    let out = ibsim(&["validate", f.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let dir = tempdir("bundled-programme");
-    let out = ibsim(&[
-        "run",
-        f.to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-        "--trials",
-        "2000",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let s: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("bucaramanga-plan/summary.json")).unwrap(),
-    )
-    .unwrap();
-    let p = s["fund"]["probabilities"]["prob_fund_budget_binds"]["value"]
-        .as_f64()
+fn the_bundled_programmes_validate_and_run() {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("scenarios/programmes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in files {
+        let out = ibsim(&["validate", f.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let dir = tempdir("bundled-programme");
+        let out = ibsim(&[
+            "run",
+            f.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+            "--trials",
+            "2000",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let stem = f.file_stem().unwrap().to_str().unwrap();
+        let s: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(stem).join("summary.json")).unwrap(),
+        )
         .unwrap();
-    assert!(p > 0.0 && p < 1.0, "the budget binds in {p} of trials");
-    assert_eq!(s["deals"].as_object().unwrap().len(), 5);
+        // Each bundled programme's budget binds in some trials, not all.
+        let p = s["fund"]["probabilities"]["prob_fund_budget_binds"]["value"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            p > 0.0 && p < 0.5,
+            "{stem}: the budget binds in {p} of trials"
+        );
+        let names = s["programme"]["deals"].as_array().unwrap();
+        assert_eq!(s["deals"].as_object().unwrap().len(), names.len(), "{stem}");
+        // And one investor holds stakes in several of its deals.
+        let investors = s["investors"].as_object().unwrap();
+        assert!(
+            !investors.is_empty(),
+            "{stem}: no investor in several deals"
+        );
+        for (name, v) in investors {
+            let irr = &v["metrics"][format!("investor.{name}.irr")];
+            assert!(irr["p50"].is_number(), "{stem}: {name}");
+        }
+    }
 }
