@@ -12,18 +12,31 @@ use crate::scenario::{Scenario, validate};
 /// Sets the value at `path` to `x` and returns the checked scenario.
 pub fn set(s: &Scenario, path: &str, x: f64) -> Result<Scenario, String> {
     let mut v = serde_json::to_value(s).map_err(|e| e.to_string())?;
+    set_value(&mut v, path, x, "the scenario")?;
+    let s2: Scenario = serde_json::from_value(v).map_err(|e| format!("`{path}`: {e}"))?;
+    let problems = validate::validate(&s2);
+    if let Some(p) = problems.first() {
+        return Err(format!("{path} = {x}: {}: {}", p.path, p.message));
+    }
+    Ok(s2)
+}
+
+/// Sets the number at `path` in the JSON form `v` of a file (`root` names
+/// the file in messages: "the scenario", "the programme"), adding a key
+/// the file leaves out.
+pub fn set_value(v: &mut Value, path: &str, x: f64, root: &str) -> Result<(), String> {
     let segs: Vec<&str> = path.split('.').collect();
     if segs.iter().any(|p| p.is_empty()) {
         return Err(format!(
             "`{path}` is not a path: expected keys separated by dots, e.g. outcomes.placement.price"
         ));
     }
-    let mut cur = &mut v;
+    let mut cur = v;
     let mut walked = String::new();
     for (i, seg) in segs.iter().enumerate() {
         let last = i + 1 == segs.len();
         let here = if walked.is_empty() {
-            "the scenario".to_owned()
+            root.to_owned()
         } else {
             format!("`{walked}`")
         };
@@ -103,12 +116,7 @@ pub fn set(s: &Scenario, path: &str, x: f64) -> Result<Scenario, String> {
     *cur = serde_json::Number::from_f64(x)
         .map(Value::Number)
         .ok_or_else(|| format!("{x} is not a finite number"))?;
-    let s2: Scenario = serde_json::from_value(v).map_err(|e| format!("`{path}`: {e}"))?;
-    let problems = validate::validate(&s2);
-    if let Some(p) = problems.first() {
-        return Err(format!("{path} = {x}: {}: {}", p.path, p.message));
-    }
-    Ok(s2)
+    Ok(())
 }
 
 /// Reads the number at `path`, if the scenario has one there.

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::sweep::{Vary, run_point};
 use super::target::{Evaluation, Target};
+use crate::engine::runner::TrialColumns;
 use crate::scenario::Scenario;
 
 /// Where a target holds in the searched range.
@@ -65,10 +66,26 @@ pub fn solve(
     seed: u64,
     threads: Option<usize>,
 ) -> Result<SolveResult, String> {
+    let mut run = |v: f64| {
+        run_point(scenario, &[(vary.path.as_str(), v)], trials, seed, threads).map(|r| r.1)
+    };
+    solve_by(&mut run, vary, targets, grid, tol)
+}
+
+/// [`solve`] of whatever `run` simulates with the varied value set to its
+/// argument (a scenario, or a programme): the per-trial columns the
+/// targets read.
+pub fn solve_by(
+    run: &mut dyn FnMut(f64) -> Result<TrialColumns, String>,
+    vary: &Vary,
+    targets: &[Target],
+    grid: usize,
+    tol: f64,
+) -> Result<SolveResult, String> {
     let mut runs = 0;
     let mut eval_at = |v: f64| -> Result<Vec<Evaluation>, String> {
         runs += 1;
-        let (_, cols) = run_point(scenario, &[(vary.path.as_str(), v)], trials, seed, threads)?;
+        let cols = run(v)?;
         Ok(targets.iter().map(|t| t.evaluate(&cols)).collect())
     };
     let g = Vary {

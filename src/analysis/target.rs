@@ -1,5 +1,7 @@
-//! Risk targets of `ibsim solve`: `prob(METRIC OP X) OP P`,
-//! `quantile(METRIC, Q) OP X` and `mean(METRIC) OP X`, OP one of < <= > >=.
+//! Risk targets of `ibsim solve`: `prob(METRIC OP X) OP P`, `prob(EVENT)
+//! OP P` (an event the run flags in every trial, such as `loss` or
+//! `fund_budget_binds`), `quantile(METRIC, Q) OP X` and `mean(METRIC) OP X`,
+//! OP one of < <= > >=.
 //!
 //! A target is evaluated on the per-trial columns of a run, with a standard
 //! error: sqrt(p (1 - p) / n) for a probability (NaN trials count as not
@@ -80,6 +82,12 @@ pub enum Measure {
         /// Metric key.
         metric: String,
     },
+    /// Fraction of trials where an event happened: its flag column
+    /// (`_<event>`) is set.
+    Event {
+        /// The flag column, `_<event>`.
+        flag: String,
+    },
 }
 
 /// A parsed target: `measure OP bound`.
@@ -140,10 +148,16 @@ fn split_op(s: &str) -> Option<(&str, Op, &str)> {
 }
 
 impl Target {
-    /// Parses a target expression; `metrics` are the valid metric keys.
-    pub fn parse(text: &str, metrics: &[String]) -> Result<Target, String> {
-        let usage =
-            "expected prob(METRIC OP X) OP P, quantile(METRIC, Q) OP X or mean(METRIC) OP X";
+    /// Parses a target expression; `columns` are the run's column names:
+    /// its metric keys, and its event flags `_<event>`.
+    pub fn parse(text: &str, columns: &[String]) -> Result<Target, String> {
+        let usage = "expected prob(METRIC OP X) OP P, prob(EVENT) OP P, quantile(METRIC, Q) OP X or mean(METRIC) OP X";
+        let metrics: Vec<String> = columns
+            .iter()
+            .filter(|c| !c.starts_with('_'))
+            .cloned()
+            .collect();
+        let events: Vec<&str> = columns.iter().filter_map(|c| c.strip_prefix('_')).collect();
         let (lhs, op, rhs) = split_op(text)
             .ok_or_else(|| format!("`{text}`: no comparison (< <= > >=): {usage}"))?;
         let bound = num(rhs, "the bound", text)?;
@@ -166,16 +180,22 @@ impl Target {
             }
         };
         let measure = match func {
-            "prob" => {
-                let (m, iop, x) = split_op(inner).ok_or_else(|| {
-                    format!("`{text}`: prob needs a condition such as investor_irr >= 0.08")
-                })?;
-                Measure::Prob {
+            "prob" => match split_op(inner) {
+                Some((m, iop, x)) => Measure::Prob {
                     metric: check(m)?,
                     op: iop,
                     x: num(x, "the threshold", text)?,
+                },
+                None if events.contains(&inner.trim()) => Measure::Event {
+                    flag: format!("_{}", inner.trim()),
+                },
+                None => {
+                    return Err(format!(
+                        "`{text}`: prob needs a condition such as investor_irr >= 0.08, or an event: one of {}",
+                        events.join(", ")
+                    ));
                 }
-            }
+            },
             "quantile" => {
                 let (m, q) = inner
                     .split_once(',')
@@ -212,7 +232,8 @@ impl Target {
         match &self.measure {
             Measure::Prob { metric, .. }
             | Measure::Quantile { metric, .. }
-            | Measure::Mean { metric } => metric,
+            | Measure::Mean { metric }
+            | Measure::Event { flag: metric } => metric,
         }
     }
 
@@ -223,6 +244,7 @@ impl Target {
             Measure::Prob { op, x, .. } => {
                 crate::summary::prob_se(col.iter().map(|v| op.holds(*v, *x)))
             }
+            Measure::Event { .. } => crate::summary::prob_se(col.iter().map(|f| *f != 0.0)),
             Measure::Mean { .. } => crate::summary::mean_se(col),
             Measure::Quantile { q, .. } => quantile_with_se(col, *q),
         };
@@ -239,6 +261,7 @@ impl Target {
             Measure::Prob { metric, op, x } => format!("prob({metric} {} {x})", op.as_str()),
             Measure::Quantile { metric, q } => format!("quantile({metric}, {q})"),
             Measure::Mean { metric } => format!("mean({metric})"),
+            Measure::Event { flag } => format!("prob({})", &flag[1..]),
         }
     }
 }
@@ -261,6 +284,10 @@ mod tests {
 
     fn metrics() -> Vec<String> {
         vec!["investor_irr".into(), "payer_cost".into()]
+    }
+
+    fn columns() -> Vec<String> {
+        vec!["investor_irr".into(), "payer_cost".into(), "_loss".into()]
     }
 
     #[test]
@@ -292,13 +319,14 @@ mod tests {
     fn rejects_bad_targets_with_reasons() {
         for (bad, why) in [
             ("prob(investor_irr >= 0.08)", "no comparison"),
+            ("prob(investor_irr) >= 0.5", "or an event: one of loss"),
             ("prob(irr >= 0.08) >= 0.8", "unknown metric"),
             ("median(payer_cost) < 3", "unknown function"),
             ("quantile(payer_cost, 1.5) < 3", "not in [0, 1]"),
             ("prob(investor_irr >= 0.08) >= 2", "probability bound"),
             ("mean(payer_cost) < lots", "not a number"),
         ] {
-            let e = Target::parse(bad, &metrics()).unwrap_err();
+            let e = Target::parse(bad, &columns()).unwrap_err();
             assert!(e.contains(why), "{bad}: {e}");
         }
     }
@@ -327,5 +355,22 @@ mod tests {
             .unwrap()
             .evaluate(&cols);
         assert_eq!(e.value, 2.5);
+        // An event: the share of trials whose flag is set.
+        let cols = TrialColumns {
+            names: columns(),
+            first_trial: 0,
+            data: vec![
+                vec![0.0, 0.1, 0.2, 0.3],
+                vec![1.0, 2.0, 3.0, 4.0],
+                vec![1.0, 0.0, 0.0, 1.0],
+            ],
+            horizon: 0,
+            months: Vec::new(),
+        };
+        let t = Target::parse("prob(loss) <= 0.4", &columns()).unwrap();
+        assert_eq!(t.measure_text(), "prob(loss)");
+        let e = t.evaluate(&cols);
+        assert_eq!((e.value, e.holds), (0.5, false));
+        assert!((e.se - 0.25f64.sqrt() / 2.0).abs() < 1e-15);
     }
 }

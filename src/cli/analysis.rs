@@ -78,3 +78,68 @@ pub fn check_paths(s: &Scenario, vary: &[Vary]) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// A programme loaded for an analysis: the checked file, the trials and
+/// seed of every point, and where the analysis writes.
+pub struct ProgrammeAnalysis {
+    /// The programme and its deals.
+    pub loaded: ibsim::programme::LoadedProgramme,
+    /// Trials per point.
+    pub trials: u64,
+    /// Seed of the common risks.
+    pub seed: u64,
+    /// The output folder.
+    pub dest: Destination,
+}
+
+/// Whether `path` holds a programme (a top-level `deals:`).
+pub fn is_programme(path: &Path) -> bool {
+    ibsim::scenario::read_text(path, "a scenario or programme")
+        .is_ok_and(|(_, text)| ibsim::programme::is_programme(&text))
+}
+
+/// Loads the programme of an analysis (at least 2 trials a point), checks
+/// every `--vary` PATH on it, refuses `runs` runs estimated to take hours
+/// (unless `--force`), and claims its output folder.
+pub fn load_programme(
+    path: &Path,
+    c: &CommonFlags,
+    vary: &[Vary],
+    runs: u64,
+) -> Result<ProgrammeAnalysis, Error> {
+    let loaded =
+        ibsim::programme::load(path).map_err(|d| Error::Run(ibsim::run::Failure::Scenario(d)))?;
+    let pm = ibsim::programme::run::ProgrammeModel::compile(&loaded);
+    let trials = c.trials.unwrap_or(pm.trials);
+    let seed = c.seed.unwrap_or(pm.seed);
+    if trials < 2 {
+        return Err(Error::usage("--trials must be at least 2"));
+    }
+    for v in vary {
+        for x in [v.lo, v.hi] {
+            ibsim::programme::analysis::set(&loaded, &v.path, x)
+                .map_err(|e| Error::failed(format!("--vary {}: {e}", v.path)))?;
+        }
+    }
+    // Every deal runs in every trial: each is checked as if all the runs
+    // were of it alone, times the number of deals.
+    let threads = c.threads.unwrap_or_else(rayon::current_num_threads);
+    let deals = pm.deals.len() as u64;
+    for d in &pm.deals {
+        ibsim::run::budget::check_run(&d.model, trials, runs * deals, threads, c.force).map_err(
+            |r| match r {
+                ibsim::run::budget::Refusal::TooLong(m)
+                | ibsim::run::budget::Refusal::TooBig(m) => {
+                    Error::usage(format!("deal `{}`: {m}", d.name))
+                }
+            },
+        )?;
+    }
+    let dest = Destination::claim(&c.out, path, &pm.name, c.replace)?;
+    Ok(ProgrammeAnalysis {
+        loaded,
+        trials,
+        seed,
+        dest,
+    })
+}

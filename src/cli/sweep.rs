@@ -7,14 +7,14 @@ use ibsim::analysis::sweep::{Limits, SweepResult, Vary};
 use ibsim::output::{self, Product};
 use ibsim::report::i18n::Lang;
 
-use super::analysis::{Destination, check_paths, load};
+use super::analysis::{Destination, check_paths, is_programme, load, load_programme};
 use super::run::write_documents;
 use super::{CommonFlags, Error};
 
 /// Options of `ibsim sweep`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Scenario file (YAML).
+    /// Scenario or programme file (YAML).
     scenario: PathBuf,
     /// PATH=LO..HI:STEPS, e.g. outcomes.placement.price=1.5e6..2.5e6:11 (once or twice).
     #[arg(long, required = true)]
@@ -55,6 +55,14 @@ pub fn run(a: &Args) -> Result<(), Error> {
             x.steps = 11;
         }
         vary.push(x);
+    }
+    if is_programme(&a.scenario) {
+        if shard.is_some() {
+            return Err(Error::usage(
+                "--shard splits a scenario's sweep; a programme's sweep runs whole",
+            ));
+        }
+        return programme_sweep(a, &vary);
     }
     let (p, dest) = load(&a.scenario, c)?;
     let s = &p.loaded.scenario;
@@ -156,6 +164,45 @@ pub fn write(
             Lang::Es => {
                 println!("  se escribieron {dir}/sweep.csv, sweep.json y charts/sweep.png")
             }
+        }
+    }
+    Ok(())
+}
+
+/// `ibsim sweep PROGRAMME.yaml`: the fund's figures at every grid point;
+/// `sweep.json`, `sweep.csv` and a table.
+fn programme_sweep(a: &Args, vary: &[Vary]) -> Result<(), Error> {
+    let c = &a.common;
+    let total = ibsim::analysis::sweep::grid_points(vary).len();
+    let p = load_programme(&a.scenario, c, vary, total as u64)?;
+    let quiet = c.quiet || !super::progress::shown();
+    let result =
+        ibsim::programme::analysis::sweep(&p.loaded, vary, p.trials, p.seed, c.threads, &|i, n| {
+            if !quiet {
+                eprint!("\r  point {i}/{n}");
+            }
+        })
+        .map_err(Error::failed)?;
+    if !quiet {
+        eprintln!();
+    }
+    let staging = p.dest.stage(Product::Sweep)?;
+    let docs = [
+        ibsim::report::Document::new(
+            "sweep.json".into(),
+            output::json_text(&result.to_json()).into_bytes(),
+        ),
+        ibsim::report::Document::new("sweep.csv".into(), result.to_csv().into_bytes()),
+    ];
+    write_documents(staging.path(), &docs)?;
+    staging.commit().map_err(Error::failed)?;
+    if !c.quiet {
+        let lang: Lang = c.lang.into();
+        let dir = p.dest.dir.display();
+        print!("{}", result.table(lang));
+        match lang {
+            Lang::En => println!("  wrote {dir}/sweep.csv and sweep.json"),
+            Lang::Es => println!("  se escribieron {dir}/sweep.csv y sweep.json"),
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! programme file: its types, reading and checking; every deal is a
 //! scenario read and checked as its own file would be.
 
+pub mod analysis;
 pub mod run;
 pub mod summary;
 
@@ -297,7 +298,7 @@ fn inline(
 }
 
 /// The programme's own rules: (path, message) for each problem.
-fn check(p: &Programme) -> Vec<(String, String)> {
+pub(crate) fn check(p: &Programme) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut err = |path: String, m: String| out.push((path, m));
     if p.name.trim().is_empty() {

@@ -610,3 +610,156 @@ fn the_bundled_programmes_validate_and_run() {
         }
     }
 }
+
+/// Two certain deals (100 participants each, all paid in month 2) as a
+/// programme file in a fresh folder.
+fn certain_programme(tail: &str) -> (TempDir, std::path::PathBuf) {
+    let dir = tempdir("programme-analysis");
+    let deal = |name: &str, price: u32| {
+        format!(
+            "  - name: {name}
+    scenario:
+      name: {name}
+      currency: USD
+      horizon_months: 6
+      cohorts: [{{name: a, start_month: 0, size: 100}}]
+      outcomes:
+        - {{id: job, rate: 1, lag_months: 2, price: {price}}}
+"
+        )
+    };
+    let text = format!(
+        "name: two\ncurrency: USD\ndeals:\n{}{}{tail}",
+        deal("a", 10),
+        deal("b", 30)
+    );
+    let f = write(&dir, "two.yaml", &text);
+    (dir, f)
+}
+
+#[test]
+fn sweep_varies_a_value_inside_a_deal_and_reports_the_funds_figures() {
+    // Deal a's price from 10 to 50 with b's 3,000 and a budget of 5,000:
+    // the fund pays min(100 x price + 3,000, 5,000).
+    let (dir, f) = certain_programme("fund: {budget_cap: 5000}\nsimulation: {trials: 20}\n");
+    let out = ibsim(&[
+        "sweep",
+        f.to_str().unwrap(),
+        "--vary",
+        "deals.a.outcomes.job.price=10..50:5",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("two/sweep.json")).unwrap())
+            .unwrap();
+    let points = s["points"].as_array().unwrap();
+    assert_eq!(points.len(), 5);
+    for p in points {
+        let price = p["values"]["deals.a.outcomes.job.price"].as_f64().unwrap();
+        let due = 100.0 * price + 3000.0;
+        let cost = p["fund.payer_cost_mean"]["value"].as_f64().unwrap();
+        assert!((cost - due.min(5000.0)).abs() < 1e-6, "{price}: {cost}");
+        let binds = p["prob_fund_budget_binds"]["value"].as_f64().unwrap();
+        assert_eq!(binds, if due > 5000.0 { 1.0 } else { 0.0 }, "{price}");
+    }
+    // Paths that name nothing are refused before anything runs.
+    for (vary, expected) in [
+        (
+            "deals.nobody.outcomes.job.price=1..2",
+            "no deal `nobody` in the programme: expected one of a, b",
+        ),
+        (
+            "deals.a.outcomes.jobs.price=1..2",
+            "deal `a`: no item `jobs`",
+        ),
+        ("fund.budget=1..2", "fund.budget"),
+    ] {
+        let out = ibsim(&[
+            "sweep",
+            f.to_str().unwrap(),
+            "--vary",
+            vary,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{vary}");
+        assert!(stderr(&out).contains(expected), "{vary}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn solve_finds_the_fund_budget_that_binds_in_at_most_one_trial_in_twenty() {
+    // The budget binds exactly when the deals make more due than it, and
+    // what they make due does not depend on the budget (the same draws at
+    // every budget): the smallest budget meeting the target is the order
+    // statistic of `fund.due` with 5% of trials above it.
+    let file = root().join("scenarios/bucaramanga-employment.yaml");
+    let prenatal = root().join("scenarios/bucaramanga-prenatal.yaml");
+    let dir = tempdir("programme-solve");
+    let f = write(
+        &dir,
+        "plan.yaml",
+        &format!(
+            "name: t\ncurrency: COP\ndeals:\n  - {{name: jobs, file: {}, loading: 0.5}}\n  - {{name: health, file: {}, start_month: 4}}\nfund: {{budget_cap: 1}}\nsimulation: {{trials: 2000}}\n",
+            file.display(),
+            prenatal.display()
+        ),
+    );
+    let (lo, hi) = (4e10, 2e11);
+    let out = ibsim(&[
+        "solve",
+        f.to_str().unwrap(),
+        "--vary",
+        &format!("fund.budget_cap={lo}..{hi}"),
+        "--target",
+        "prob(fund_budget_binds) <= 0.05",
+        "--tol",
+        "1e-6",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan/solve.json")).unwrap())
+            .unwrap();
+    let t = &s["targets"][0];
+    assert_eq!(t["result"], "holds_at_or_above");
+    let boundary = t["boundary"].as_f64().unwrap();
+    // The independent answer from one run's due amounts.
+    let out = ibsim(&[
+        "run",
+        f.to_str().unwrap(),
+        "--out",
+        dir.join("run").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lp = ibsim::programme::load(&f).unwrap();
+    let pm = ibsim::programme::run::ProgrammeModel::compile(&lp);
+    let cols = ibsim::programme::run::simulate(&pm, Some(2)).unwrap();
+    let mut due = cols.fund.column("fund.due").unwrap().to_vec();
+    due.sort_unstable_by(f64::total_cmp);
+    let n = due.len();
+    let allowed_above = n / 20; // at most 100 of 2,000 trials above the budget
+    let want = due[n - 1 - allowed_above];
+    assert!(
+        (boundary - want).abs() <= 1e-6 * (hi - lo) + 1.0,
+        "solve {boundary} against {want}"
+    );
+    // Targets on a deal's metrics name them deals.<name>.<metric>.
+    let out = ibsim(&[
+        "solve",
+        f.to_str().unwrap(),
+        "--vary",
+        &format!("fund.budget_cap={lo}..{hi}"),
+        "--target",
+        "prob(deals.jobs.investor_net < 0) <= 0.5",
+        "--target",
+        "prob(deals.jobs.lost) <= 0.5",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("deals.jobs.loss"), "{}", stderr(&out));
+}
