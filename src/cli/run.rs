@@ -317,13 +317,19 @@ fn run_programme(a: &Args) -> Result<(), Error> {
         "trials_per_second": pm.trials as f64 / seconds.max(1e-9),
         "host": ibsim::report::host_name(),
     });
-    let docs = [
+    let mut docs = vec![
         ibsim::report::Document::new(
             "summary.json".into(),
             output::json_text(&summary).into_bytes(),
         ),
         ibsim::report::Document::new("run.json".into(), output::json_text(&run_info).into_bytes()),
     ];
+    if !a.no_report {
+        docs.extend(
+            ibsim::report::programme::files(&summary, &cols.fund, &run_info, c.lang.into())
+                .map_err(Error::failed)?,
+        );
+    }
     write_documents(staging.path(), &docs)?;
     staging.commit().map_err(Error::failed)?;
     if !c.quiet {

@@ -108,7 +108,7 @@ struct Data<'a> {
 
 type DrawResult = Result<(), String>;
 
-fn err<E: std::fmt::Debug>(e: E) -> String {
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
@@ -116,7 +116,7 @@ fn finite(v: &[f64]) -> Vec<f64> {
     v.iter().copied().filter(|x| x.is_finite()).collect()
 }
 
-fn range_of(v: &[f64]) -> (f64, f64) {
+pub(crate) fn range_of(v: &[f64]) -> (f64, f64) {
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() || !hi.is_finite() {
@@ -130,7 +130,7 @@ fn range_of(v: &[f64]) -> (f64, f64) {
 }
 
 /// Counts of `v` in `bins` equal bins over [lo, hi].
-fn histogram(v: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<u32> {
+pub(crate) fn histogram(v: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<u32> {
     let mut c = vec![0u32; bins];
     let w = (hi - lo) / bins as f64;
     for &x in v {
@@ -141,7 +141,7 @@ fn histogram(v: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<u32> {
 }
 
 /// Decimals that make tick labels over `span` distinct.
-fn decimals_for(span: f64) -> usize {
+pub(crate) fn decimals_for(span: f64) -> usize {
     if span >= 50.0 {
         0
     } else if span >= 5.0 {
@@ -161,19 +161,19 @@ fn money_axis(d: &Data, unit: &str) -> String {
     }
 }
 
-const BLUE: RGBColor = RGBColor(31, 119, 180);
-const ORANGE: RGBColor = RGBColor(230, 126, 34);
-const GREEN: RGBColor = RGBColor(44, 160, 44);
-const RED_: RGBColor = RGBColor(214, 39, 40);
+pub(crate) const BLUE: RGBColor = RGBColor(31, 119, 180);
+pub(crate) const ORANGE: RGBColor = RGBColor(230, 126, 34);
+pub(crate) const GREEN: RGBColor = RGBColor(44, 160, 44);
+pub(crate) const RED_: RGBColor = RGBColor(214, 39, 40);
 const PURPLE: RGBColor = RGBColor(148, 103, 189);
-const GREY: RGBColor = RGBColor(110, 110, 110);
+pub(crate) const GREY: RGBColor = RGBColor(110, 110, 110);
 const PALETTE: [RGBColor; 5] = [BLUE, ORANGE, GREEN, PURPLE, RED_];
 
-fn caption_style() -> TextStyle<'static> {
+pub(crate) fn caption_style() -> TextStyle<'static> {
     ("sans-serif", 22).into_font().style(FontStyle::Bold).into()
 }
 
-fn vline<DB: DrawingBackend>(
+pub(crate) fn vline<DB: DrawingBackend>(
     chart: &mut ChartContext<
         DB,
         Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,

@@ -92,7 +92,7 @@ pub fn describe(d: &Dist, lang: Lang) -> String {
     }
 }
 
-const CSS: &str = "
+pub(crate) const CSS: &str = "
 body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:0;color:#222;background:#fafafa}
 main{max-width:1000px;margin:0 auto;padding:24px 28px 60px;background:#fff}
 h1{font-size:28px;margin:8px 0 2px}h2{font-size:20px;margin:32px 0 8px;border-bottom:2px solid #1f77b4;padding-bottom:4px}
@@ -107,7 +107,7 @@ figure{margin:18px 0}figcaption{font-size:13px;color:#555;margin-top:4px}
 svg{max-width:100%;height:auto}.note{font-size:13px;color:#555}
 ";
 
-fn row(html: &mut String, cells: &[String], numeric_from: usize) {
+pub(crate) fn row(html: &mut String, cells: &[String], numeric_from: usize) {
     html.push_str("<tr>");
     for (i, c) in cells.iter().enumerate() {
         if i >= numeric_from {
@@ -119,7 +119,7 @@ fn row(html: &mut String, cells: &[String], numeric_from: usize) {
     html.push_str("</tr>\n");
 }
 
-fn head(html: &mut String, cells: &[&str]) {
+pub(crate) fn head(html: &mut String, cells: &[&str]) {
     html.push_str("<tr>");
     for c in cells {
         let _ = write!(html, "<th>{}</th>", esc(c));

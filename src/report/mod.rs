@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod charts;
 pub mod html;
 pub mod i18n;
+pub mod programme;
 pub mod sweep_chart;
 pub mod table;
 pub mod tornado;

@@ -57,16 +57,16 @@ fn kind_of(metric: &str, scenario: &Scenario) -> Kind {
     }
 }
 
-struct Formats {
-    money: Format,
-    rate: Format,
+pub(crate) struct Formats {
+    pub(crate) money: Format,
+    pub(crate) rate: Format,
     count: Format,
     ratio: Format,
-    head: Format,
+    pub(crate) head: Format,
 }
 
 impl Formats {
-    fn new(currency: &str) -> Formats {
+    pub(crate) fn new(currency: &str) -> Formats {
         Formats {
             money: Format::new().set_num_format(format!("\"{currency}\" #,##0")),
             rate: Format::new().set_num_format("0.00%"),
@@ -85,14 +85,14 @@ impl Formats {
     }
 }
 
-fn num(ws: &mut Worksheet, r: u32, c: u16, v: f64, f: &Format) -> Result<(), XlsxError> {
+pub(crate) fn num(ws: &mut Worksheet, r: u32, c: u16, v: f64, f: &Format) -> Result<(), XlsxError> {
     if v.is_finite() {
         ws.write_number_with_format(r, c, v, f)?;
     }
     Ok(())
 }
 
-fn header(ws: &mut Worksheet, cells: &[&str], f: &Format) -> Result<(), XlsxError> {
+pub(crate) fn header(ws: &mut Worksheet, cells: &[&str], f: &Format) -> Result<(), XlsxError> {
     for (c, h) in cells.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, f)?;
     }

@@ -763,3 +763,59 @@ fn solve_finds_the_fund_budget_that_binds_in_at_most_one_trial_in_twenty() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("deals.jobs.loss"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_programme_run_writes_its_report_and_workbook_in_either_language() {
+    // Due 1,000 (a) and 3,000 (b) in month 2; a budget of 3,500 pays each
+    // 7/8 of it: 875 and 2,625.
+    let (dir, f) = certain_programme("fund: {budget_cap: 3500}\nsimulation: {trials: 50}\n");
+    for lang in ["en", "es"] {
+        let out_dir = dir.join(lang);
+        let out = run_in_language(&f, &out_dir, lang);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let html = std::fs::read_to_string(out_dir.join("two/report.html")).unwrap();
+        let (deals, fund) = if lang == "en" {
+            ("<h2>Deals</h2>", "<h2>The fund</h2>")
+        } else {
+            ("<h2>Contratos</h2>", "<h2>El fondo</h2>")
+        };
+        assert!(html.contains(deals) && html.contains(fund), "{lang}");
+        assert!(
+            html.contains("<td>a</td>") && html.contains("<td>b</td>"),
+            "{lang}"
+        );
+        assert_eq!(
+            html.matches("<svg").count(),
+            2,
+            "{lang}: the two charts inline"
+        );
+        for chart in ["fund", "tail_contributions"] {
+            for ext in ["png", "svg"] {
+                let p = out_dir.join(format!("two/charts/{chart}.{ext}"));
+                assert!(
+                    std::fs::metadata(&p).unwrap().len() > 1000,
+                    "{}",
+                    p.display()
+                );
+            }
+        }
+        use calamine::{Data, Reader, Xlsx, open_workbook};
+        let mut wb: Xlsx<_> = open_workbook(out_dir.join("two/workbook.xlsx")).unwrap();
+        let (programme, deals) = if lang == "en" {
+            ("Programme", "Deals")
+        } else {
+            ("Programa", "Contratos")
+        };
+        let sheet = wb.worksheet_range(programme).unwrap();
+        let first: Vec<&Data> = sheet.rows().nth(1).unwrap().iter().collect();
+        assert_eq!(first[1], &Data::Float(4000.0), "{lang}: due");
+        let sheet = wb.worksheet_range(deals).unwrap();
+        for (name, cost) in [("a", 875.0), ("b", 2625.0)] {
+            let row = sheet
+                .rows()
+                .find(|r| r.first() == Some(&Data::String(name.into())))
+                .unwrap();
+            assert_eq!(row.get(3), Some(&Data::Float(cost)), "{lang}: {name}");
+        }
+    }
+}
