@@ -57,19 +57,28 @@ pub fn draw_params_common(
             }
         };
     }
-    if let Some(c) = common.filter(|c| c.loading != 0.0) {
-        use crate::numeric::special::{norm_cdf, norm_quantile};
-        let own = (1.0 - c.loading * c.loading).max(0.0).sqrt();
-        for &j in c.params {
-            let u = norm_cdf(c.loading * c.z + own * norm_quantile(ws.u[j]));
-            // (Kept inside (0, 1): a quantile function is not read at its ends.)
-            ws.u[j] = u.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0);
+    // The common factor's parameters, read from their normal scores
+    // lambda Z + sqrt(1 - lambda^2) Phi^-1(u) (the same as their quantile at
+    // Phi of it, without computing Phi).
+    let factor: &[usize] = match common {
+        Some(c) if c.loading != 0.0 => {
+            use crate::numeric::special::norm_quantile;
+            let own = (1.0 - c.loading * c.loading).max(0.0).sqrt();
+            for &j in c.params {
+                ws.common_z[j] = c.loading * c.z + own * norm_quantile(ws.u[j]);
+            }
+            c.params
         }
-    }
+        _ => &[],
+    };
     if let Some(c) = &model.copula {
         let n = c.params.len();
         for (k, &p) in c.params.iter().enumerate() {
-            ws.z[k] = crate::numeric::special::norm_quantile(ws.u[p]);
+            ws.z[k] = if factor.contains(&p) {
+                ws.common_z[p]
+            } else {
+                crate::numeric::special::norm_quantile(ws.u[p])
+            };
         }
         // z' = L z, from the last row up so that z can be updated in place;
         // each correlated rate is read straight from its normal score.
@@ -90,6 +99,7 @@ pub fn draw_params_common(
         }
         ws.params[j] = match p.kind {
             ParamKind::Shock(i) => f64::from(u8::from(ws.u[j] < model.shocks[i].probability)),
+            _ if factor.contains(&j) => p.sampler.quantile_z(ws.common_z[j]),
             _ => p.sampler.quantile(ws.u[j]),
         };
     }

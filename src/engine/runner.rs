@@ -13,7 +13,7 @@ pub const BLOCK: usize = 1024;
 
 /// Trials whose metric rows a worker holds before copying them into the
 /// columns (a row of every metric per trial; 64 rows fit the L1 cache).
-const ROWS: usize = 64;
+pub const ROWS: usize = 64;
 
 /// Series kept month by month for the first trials of a run: the investors'
 /// cumulative position (for the funding fan chart), then every series of the

@@ -34,6 +34,9 @@ pub struct Workspace {
     pub params: Vec<f64>,
     /// Copula scratch.
     pub(super) z: Vec<f64>,
+    /// In a programme, each parameter's normal score after the common
+    /// factor (read only for the parameters the factor moves).
+    pub(super) common_z: Vec<f64>,
     /// Size of each segment of the current cohort.
     pub(super) segment_size: Vec<u64>,
     /// True successes per cell (cohort x outcome x segment x event month; see
@@ -301,6 +304,7 @@ impl Workspace {
         let n_cells = model.cohorts.len() * model.cell_stride;
         Workspace {
             u: vec![0.0; model.params.len()],
+            common_z: vec![0.0; model.params.len()],
             params: vec![0.0; model.params.len() + model.external_params],
             z: vec![0.0; model.copula.as_ref().map_or(0, |c| c.params.len())],
             segment_size: vec![0; binomial::LANES * ns],

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::LoadedProgramme;
 use crate::engine::irr::{IrrSolver, annual_irr_with};
 use crate::engine::metrics::tranche_totals;
-use crate::engine::runner::{BLOCK, TrialColumns};
+use crate::engine::runner::{BLOCK, ROWS, TrialColumns};
 use crate::engine::{
     Common, Discounts, Draws, Layout, Workspace, draw_params_common, funnel, measures, metrics,
     open_unit, trial_rng, waterfall,
@@ -478,22 +478,33 @@ fn allocate(pm: &ProgrammeModel, wss: &[Workspace], sc: &mut Scratch) -> bool {
     any_cut
 }
 
-/// A block's results: each deal's rows one after the other, and the fund's rows.
-type Block = (Vec<Vec<f64>>, Vec<f64>);
-
 /// Runs trials `0..pm.trials` on `threads` threads (None: all cores), in
-/// blocks of [`BLOCK`] trials whose results are put in trial order: the
-/// same numbers for any thread count.
+/// blocks of [`BLOCK`] trials, each block writing its own slice of every
+/// column: the same numbers for any thread count.
 pub fn simulate(
     pm: &ProgrammeModel,
     threads: Option<usize>,
 ) -> Result<ProgrammeColumns, rayon::ThreadPoolBuildError> {
     let n = usize::try_from(pm.trials).unwrap_or(0);
     let widths: Vec<usize> = pm.deals.iter().map(|d| d.layout.len()).collect();
-    let work = || -> Vec<Block> {
-        (0..n.div_ceil(BLOCK))
-            .into_par_iter()
-            .map_init(
+    let fund_width = pm.fund.len();
+    // Every deal's columns, then the fund's: one zeroed allocation each,
+    // first touched by the workers.
+    let mut data: Vec<Vec<f64>> = (0..widths.iter().sum::<usize>() + fund_width)
+        .map(|_| vec![0.0; n])
+        .collect();
+    let m = data.len();
+    {
+        let n_blocks = n.div_ceil(BLOCK);
+        let mut blocks: Vec<Vec<&mut [f64]>> =
+            (0..n_blocks).map(|_| Vec::with_capacity(m)).collect();
+        for col in data.iter_mut() {
+            for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
+                blocks[b].push(chunk);
+            }
+        }
+        let work = || {
+            blocks.into_par_iter().enumerate().for_each_init(
                 || {
                     (
                         pm.deals
@@ -510,66 +521,59 @@ pub fn simulate(
                             due: vec![0.0; pm.deals.len()],
                             allowed: vec![vec![0.0; pm.horizon]; pm.deals.len()],
                             flows: vec![0.0; pm.horizon],
-                            row: vec![0.0; pm.fund.len()],
+                            row: vec![0.0; fund_width],
                         },
+                        vec![0.0; ROWS * m],
                     )
                 },
-                |(wss, sc), b| {
-                    let trials = (b * BLOCK)..((b + 1) * BLOCK).min(n);
-                    let mut rows: Vec<Vec<f64>> = widths
-                        .iter()
-                        .map(|&w| Vec::with_capacity(w * trials.len()))
-                        .collect();
-                    let mut fund = Vec::with_capacity(pm.fund.len() * trials.len());
-                    for t in trials {
-                        programme_trial(pm, t as u64, wss, sc);
-                        fund.extend_from_slice(&sc.row);
-                        for (r, ws) in rows.iter_mut().zip(wss.iter()) {
-                            r.extend_from_slice(&ws.row);
+                |(wss, sc, rows), (b, mut slices)| {
+                    let len = slices.first().map_or(0, |s| s.len());
+                    // Rows of ROWS trials at a time (every deal's row, then
+                    // the fund's), then column by column into the slices.
+                    for start in (0..len).step_by(ROWS) {
+                        let end = (start + ROWS).min(len);
+                        for (i, row) in (start..end).zip(rows.chunks_exact_mut(m)) {
+                            programme_trial(pm, (b * BLOCK + i) as u64, wss, sc);
+                            let mut at = 0;
+                            for (ws, &w) in wss.iter().zip(&widths) {
+                                row[at..at + w].copy_from_slice(&ws.row);
+                                at += w;
+                            }
+                            row[at..].copy_from_slice(&sc.row);
+                        }
+                        for (j, s) in slices.iter_mut().enumerate() {
+                            for (x, row) in s[start..end].iter_mut().zip(rows.chunks_exact(m)) {
+                                *x = row[j];
+                            }
                         }
                     }
-                    (rows, fund)
                 },
-            )
-            .collect()
-    };
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = threads {
-        builder = builder.num_threads(t);
+            );
+        };
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(t) = threads {
+            builder = builder.num_threads(t);
+        }
+        builder.build()?.install(work);
     }
-    let blocks = builder.build()?.install(work);
-    // Rows into columns, block by block in trial order.
-    let mut deals: Vec<TrialColumns> = pm
+    let mut columns = data.into_iter();
+    let deals: Vec<TrialColumns> = pm
         .deals
         .iter()
         .map(|d| TrialColumns {
             names: d.layout.names.clone(),
             first_trial: 0,
-            data: (0..d.layout.len()).map(|_| Vec::with_capacity(n)).collect(),
+            data: columns.by_ref().take(d.layout.len()).collect(),
             horizon: d.model.horizon,
             months: Vec::new(),
         })
         .collect();
-    let mut fund = TrialColumns {
+    let fund = TrialColumns {
         names: pm.fund.names.clone(),
         first_trial: 0,
-        data: (0..pm.fund.len()).map(|_| Vec::with_capacity(n)).collect(),
+        data: columns.collect(),
         horizon: 0,
         months: Vec::new(),
     };
-    for (rows, f) in blocks {
-        for ((cols, r), &w) in deals.iter_mut().zip(&rows).zip(&widths) {
-            for row in r.chunks_exact(w) {
-                for (c, x) in cols.data.iter_mut().zip(row) {
-                    c.push(*x);
-                }
-            }
-        }
-        for row in f.chunks_exact(pm.fund.len()) {
-            for (c, x) in fund.data.iter_mut().zip(row) {
-                c.push(*x);
-            }
-        }
-    }
     Ok(ProgrammeColumns { deals, fund })
 }
