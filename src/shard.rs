@@ -225,9 +225,14 @@ pub fn decode(bytes: &[u8]) -> Result<(ShardHeader, TrialColumns), String> {
     if header.horizon == 0 || header.horizon > crate::limits::MAX_HORIZON_MONTHS as usize {
         return Err(format!("a horizon of {} months", header.horizon));
     }
-    let kept = crate::engine::runner::kept_trials(header.horizon)
-        .saturating_sub(header.first_trial)
-        .min(header.count) as usize;
+    // (A programme's shards keep no month-by-month series.)
+    let kept = if header.json["scenario"]["programme"] == json!(true) {
+        0
+    } else {
+        crate::engine::runner::kept_trials(header.horizon)
+            .saturating_sub(header.first_trial)
+            .min(header.count) as usize
+    };
     if header.kept != kept {
         return Err(format!(
             "keeps the months of {} trials where this shard keeps {kept}",

@@ -45,6 +45,13 @@ pub fn run(a: &Args) -> Result<(), Error> {
     if first_is_sweep {
         return merge_sweep(a);
     }
+    let first_is_programme = a.shards.first().is_some_and(|p| {
+        ibsim::shard::read(p)
+            .is_ok_and(|(h, _)| ibsim::programme::shard::is_programme_shard(&h.json))
+    });
+    if first_is_programme {
+        return merge_programme(a);
+    }
     let (result, file) = ibsim::run::merge(&a.shards)?;
     write(&Written {
         scenario: format!("{file} (merged from {} shards)", a.shards.len()),
@@ -103,4 +110,40 @@ fn merge_sweep(a: &Args) -> Result<(), Error> {
         replace: a.replace,
     };
     super::sweep::write(&result, &limits, &dest, a.lang.into(), a.quiet)
+}
+
+/// `ibsim merge` of a programme's shards: every trial once, then what the
+/// whole programme's run writes.
+fn merge_programme(a: &Args) -> Result<(), Error> {
+    let start = std::time::Instant::now();
+    let merged = ibsim::programme::shard::merge(&a.shards).map_err(|e| match e {
+        ibsim::shard::MergeFailure::Shards(m) => Error::failed(m),
+        ibsim::shard::MergeFailure::Scenario(d) => Error::Run(ibsim::run::Failure::Scenario(d)),
+    })?;
+    let file = Path::new(&merged.loaded.file).file_name().map_or_else(
+        || merged.loaded.file.clone(),
+        |f| f.to_string_lossy().into_owned(),
+    );
+    let dir = a.out.join(output::folder_name(Path::new(&file)));
+    let owner = output::Owner {
+        file: file.clone(),
+        name: merged.model.name.clone(),
+    };
+    let staging = output::Staging::new(&dir, owner, output::Product::Run, a.replace)
+        .map_err(Error::failed)?;
+    super::run::write_programme(
+        &merged.model,
+        &merged.columns,
+        super::run::ProgrammeOutput {
+            file: file.clone(),
+            shown: format!("{file} (merged from {} shards)", a.shards.len()),
+            dir: &dir,
+            staging,
+            threads: rayon::current_num_threads(),
+            seconds: start.elapsed().as_secs_f64(),
+            lang: a.lang.into(),
+            no_report: a.no_report,
+            quiet: a.quiet,
+        },
+    )
 }

@@ -259,15 +259,17 @@ fn run_shard(a: &Args, spec: ibsim::shard::ShardSpec) -> Result<(), Error> {
 
 /// `ibsim run PROGRAMME.yaml` (docs/model.md, "Programmes"): every deal in
 /// the same trials; `summary.json` with the fund's figures and each deal's
-/// summary, `run.json`, and the fund's table.
+/// summary, `run.json`, the reports and the fund's table (with `--shard
+/// K/N`, one shard file).
 fn run_programme(a: &Args) -> Result<(), Error> {
-    use ibsim::programme::{run::ProgrammeModel, summary::summarize_programme};
+    use ibsim::programme::run::ProgrammeModel;
     let c = &a.common;
-    if a.shard.is_some() || a.until_se.is_some() || a.save_trials {
+    if a.until_se.is_some() || a.save_trials {
         return Err(Error::usage(
-            "--shard, --until-se and --save-trials run a scenario; a programme runs whole",
+            "--until-se and --save-trials run a scenario; a programme runs all its trials",
         ));
     }
+    let shard = super::shard_flag(a.shard.as_deref())?;
     let loaded = ibsim::programme::load(&a.scenario)
         .map_err(|d| Error::Run(ibsim::run::Failure::Scenario(d)))?;
     if !c.quiet {
@@ -286,12 +288,16 @@ fn run_programme(a: &Args) -> Result<(), Error> {
         return Err(Error::usage("--trials must be at least 1"));
     }
     // Every deal's metric columns, and a copy for the summary.
-    let width: u64 = pm.deals.iter().map(|d| d.layout.len() as u64).sum::<u64>() + 4;
-    let bytes = width.saturating_mul(pm.trials).saturating_mul(16);
+    let held = shard.map_or(pm.trials, |sp| {
+        let r = sp.range(pm.trials);
+        r.end - r.start
+    });
+    let width: u64 =
+        pm.deals.iter().map(|d| d.layout.len() as u64).sum::<u64>() + pm.fund.len() as u64;
+    let bytes = width.saturating_mul(held).saturating_mul(16);
     if bytes > ibsim::limits::available_memory() {
         return Err(Error::failed(format!(
-            "{} trials of this programme would keep {} MB of per-trial figures, more than this machine has free: run fewer trials",
-            pm.trials,
+            "{held} trials of this programme would keep {} MB of per-trial figures, more than this machine has free: run fewer trials, or split the run with --shard K/N and merge",
             bytes >> 20
         )));
     }
@@ -300,21 +306,88 @@ fn run_programme(a: &Args) -> Result<(), Error> {
         file: file_name(&a.scenario),
         name: pm.name.clone(),
     };
-    let staging = Staging::new(&dir, owner, Product::Run, c.replace).map_err(Error::failed)?;
     let start = std::time::Instant::now();
+    if let Some(spec) = shard {
+        let (bytes, range) = ibsim::programme::shard::simulate_shard(&loaded, &pm, spec, c.threads)
+            .map_err(Error::failed)?;
+        output::claim(&dir, &owner, c.replace).map_err(Error::failed)?;
+        let path = dir.join(format!("shard-{}-of-{}.ibshard", spec.index, spec.count));
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| output::write_atomic(&path, &bytes))
+            .and_then(|()| output::mark(&dir, &owner))
+            .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+        if !c.quiet {
+            println!(
+                "wrote {} (trials {}..{} of {}, {:.2} s)",
+                path.display(),
+                range.start,
+                range.end,
+                pm.trials,
+                start.elapsed().as_secs_f64()
+            );
+        }
+        return Ok(());
+    }
+    let staging = Staging::new(&dir, owner, Product::Run, c.replace).map_err(Error::failed)?;
     let cols = ibsim::programme::run::simulate(&pm, c.threads)
         .map_err(|e| Error::failed(format!("cannot start the worker threads: {e}")))?;
     let seconds = start.elapsed().as_secs_f64();
-    let summary = summarize_programme(&pm, &cols, &file_name(&a.scenario));
+    write_programme(
+        &pm,
+        &cols,
+        ProgrammeOutput {
+            file: file_name(&a.scenario),
+            shown: a.scenario.display().to_string(),
+            dir: &dir,
+            staging,
+            threads: c.threads.unwrap_or_else(rayon::current_num_threads),
+            seconds,
+            lang: c.lang.into(),
+            no_report: a.no_report,
+            quiet: c.quiet,
+        },
+    )
+}
+
+/// Where and how a programme's outputs are written.
+pub struct ProgrammeOutput<'a> {
+    /// The programme file's name, as `summary.json` records it.
+    pub file: String,
+    /// The programme as `run.json` names it (its path, or the shards it was merged from).
+    pub shown: String,
+    /// The output folder.
+    pub dir: &'a Path,
+    /// The staging folder the outputs are written into, then swapped in whole.
+    pub staging: Staging,
+    /// Worker threads.
+    pub threads: usize,
+    /// Seconds the simulation took.
+    pub seconds: f64,
+    /// Language of the table and reports.
+    pub lang: Lang,
+    /// Skip the charts, report.html and workbook.xlsx.
+    pub no_report: bool,
+    /// Print nothing.
+    pub quiet: bool,
+}
+
+/// Writes a programme's `summary.json`, `run.json` and reports, then
+/// prints the fund's table.
+pub fn write_programme(
+    pm: &ibsim::programme::run::ProgrammeModel,
+    cols: &ibsim::programme::run::ProgrammeColumns,
+    o: ProgrammeOutput,
+) -> Result<(), Error> {
+    let summary = ibsim::programme::summary::summarize_programme(pm, cols, &o.file);
     let run_info = serde_json::json!({
         "ibsim_version": env!("CARGO_PKG_VERSION"),
         "model_version": ibsim::MODEL_VERSION,
-        "programme": a.scenario.display().to_string(),
+        "programme": o.shown,
         "seed": pm.seed,
         "trials": pm.trials,
-        "threads": c.threads.unwrap_or_else(rayon::current_num_threads),
-        "wall_seconds": seconds,
-        "trials_per_second": pm.trials as f64 / seconds.max(1e-9),
+        "threads": o.threads,
+        "wall_seconds": o.seconds,
+        "trials_per_second": pm.trials as f64 / o.seconds.max(1e-9),
         "host": ibsim::report::host_name(),
     });
     let mut docs = vec![
@@ -324,25 +397,22 @@ fn run_programme(a: &Args) -> Result<(), Error> {
         ),
         ibsim::report::Document::new("run.json".into(), output::json_text(&run_info).into_bytes()),
     ];
-    if !a.no_report {
+    if !o.no_report {
         docs.extend(
-            ibsim::report::programme::files(&summary, &cols.fund, &run_info, c.lang.into())
+            ibsim::report::programme::files(&summary, &cols.fund, &run_info, o.lang)
                 .map_err(Error::failed)?,
         );
     }
-    write_documents(staging.path(), &docs)?;
-    staging.commit().map_err(Error::failed)?;
-    if !c.quiet {
-        print!(
-            "{}",
-            ibsim::programme::summary::render(&summary, c.lang.into())
-        );
+    write_documents(o.staging.path(), &docs)?;
+    o.staging.commit().map_err(Error::failed)?;
+    if !o.quiet {
+        print!("{}", ibsim::programme::summary::render(&summary, o.lang));
         println!(
             "  {}",
-            Lang::from(c.lang).run_written(
-                &dir.display().to_string(),
-                seconds,
-                c.threads.unwrap_or_else(rayon::current_num_threads),
+            o.lang.run_written(
+                &o.dir.display().to_string(),
+                o.seconds,
+                o.threads,
                 pm.trials as f64
             )
         );

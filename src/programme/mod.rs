@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod run;
+pub mod shard;
 pub mod summary;
 
 use std::collections::HashSet;
@@ -129,6 +130,8 @@ pub struct LoadedProgramme {
     pub programme: Programme,
     /// The file name as given.
     pub file: String,
+    /// The programme file's text.
+    pub text: String,
     /// Each deal's checked scenario, in the programme's order.
     pub deals: Vec<LoadedScenario>,
 }
@@ -151,6 +154,17 @@ pub fn load(path: &Path) -> Result<LoadedProgramme, Vec<Diagnostic>> {
 /// Parses and checks programme text; `file` names it in messages, deal
 /// files are read relative to `dir`.
 pub fn parse_str(text: &str, file: &str, dir: &Path) -> Result<LoadedProgramme, Vec<Diagnostic>> {
+    parse_with(text, file, &|f| crate::scenario::load(&dir.join(f)))
+}
+
+/// [`parse_str`] with the deal files read by `deal_file` (given each
+/// deal's `file` as written): a programme merged from shards reads the
+/// deals' texts the shards carry.
+pub fn parse_with(
+    text: &str,
+    file: &str,
+    deal_file: &dyn Fn(&str) -> Result<LoadedScenario, Vec<Diagnostic>>,
+) -> Result<LoadedProgramme, Vec<Diagnostic>> {
     let (programme, index) = read_typed::<Programme>(
         text,
         file,
@@ -171,7 +185,7 @@ pub fn parse_str(text: &str, file: &str, dir: &Path) -> Result<LoadedProgramme, 
     let mut deals = Vec::new();
     for (i, d) in programme.deals.iter().enumerate() {
         let loaded = match (&d.file, &d.scenario) {
-            (Some(f), None) => crate::scenario::load(&dir.join(f)),
+            (Some(f), None) => deal_file(f),
             (None, Some(s)) => inline(s, file, &format!("deals[{i}].scenario"), &index),
             _ => continue,
         };
@@ -258,6 +272,7 @@ pub fn parse_str(text: &str, file: &str, dir: &Path) -> Result<LoadedProgramme, 
     Ok(LoadedProgramme {
         programme,
         file: file.to_owned(),
+        text: text.to_owned(),
         deals,
     })
 }

@@ -197,6 +197,11 @@ impl FundLayout {
 }
 
 impl ProgrammeModel {
+    /// Months of the programme: the last month of any deal, plus one.
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
     /// Compiles a programme that passed validation.
     pub fn compile(p: &LoadedProgramme) -> ProgrammeModel {
         let prog = &p.programme;
@@ -485,7 +490,17 @@ pub fn simulate(
     pm: &ProgrammeModel,
     threads: Option<usize>,
 ) -> Result<ProgrammeColumns, rayon::ThreadPoolBuildError> {
-    let n = usize::try_from(pm.trials).unwrap_or(0);
+    simulate_range(pm, 0..pm.trials, threads)
+}
+
+/// [`simulate`] of trials `range` only (a shard of the run): every trial
+/// draws what it draws in the whole run.
+pub fn simulate_range(
+    pm: &ProgrammeModel,
+    range: std::ops::Range<u64>,
+    threads: Option<usize>,
+) -> Result<ProgrammeColumns, rayon::ThreadPoolBuildError> {
+    let n = usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(0);
     let widths: Vec<usize> = pm.deals.iter().map(|d| d.layout.len()).collect();
     let fund_width = pm.fund.len();
     // Every deal's columns, then the fund's: one zeroed allocation each,
@@ -533,7 +548,7 @@ pub fn simulate(
                     for start in (0..len).step_by(ROWS) {
                         let end = (start + ROWS).min(len);
                         for (i, row) in (start..end).zip(rows.chunks_exact_mut(m)) {
-                            programme_trial(pm, (b * BLOCK + i) as u64, wss, sc);
+                            programme_trial(pm, range.start + (b * BLOCK + i) as u64, wss, sc);
                             let mut at = 0;
                             for (ws, &w) in wss.iter().zip(&widths) {
                                 row[at..at + w].copy_from_slice(&ws.row);
@@ -562,7 +577,7 @@ pub fn simulate(
         .iter()
         .map(|d| TrialColumns {
             names: d.layout.names.clone(),
-            first_trial: 0,
+            first_trial: range.start,
             data: columns.by_ref().take(d.layout.len()).collect(),
             horizon: d.model.horizon,
             months: Vec::new(),
@@ -570,7 +585,7 @@ pub fn simulate(
         .collect();
     let fund = TrialColumns {
         names: pm.fund.names.clone(),
-        first_trial: 0,
+        first_trial: range.start,
         data: columns.collect(),
         horizon: 0,
         months: Vec::new(),

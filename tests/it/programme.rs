@@ -819,3 +819,63 @@ fn a_programme_run_writes_its_report_and_workbook_in_either_language() {
         }
     }
 }
+
+#[test]
+fn a_programme_split_in_shards_and_merged_gives_the_same_summary_bytes() {
+    let (dir, f) = programme_dir(
+        SMALL,
+        "fund: {budget_cap: 60000000000}\nshocks:\n  - {name: recession, probability: 0.2, hits: {small: {job: 0.8}, employment: {placement: 0.75}}}\nsimulation: {trials: 2500}\n",
+    );
+    let f = f.to_str().unwrap();
+    let whole = dir.join("whole");
+    let out = ibsim(&["run", f, "--out", whole.to_str().unwrap(), "--no-report"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let parts = dir.join("parts");
+    for k in ["0/3", "1/3", "2/3"] {
+        let out = ibsim(&[
+            "run",
+            f,
+            "--shard",
+            k,
+            "--threads",
+            "1",
+            "--out",
+            parts.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let shard = |k: usize| {
+        parts
+            .join(format!("plan/shard-{k}-of-3.ibshard"))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Merged elsewhere: the shards carry the programme and every deal file.
+    let merged = dir.join("merged");
+    let out = ibsim(&[
+        "merge",
+        &shard(2),
+        &shard(0),
+        &shard(1),
+        "--out",
+        merged.to_str().unwrap(),
+        "--no-report",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |d: &std::path::Path| std::fs::read(d.join("plan/summary.json")).unwrap();
+    assert!(
+        read(&whole) == read(&merged),
+        "merged summary.json differs from the whole run's"
+    );
+    // A missing shard is named.
+    let out = ibsim(&[
+        "merge",
+        &shard(0),
+        &shard(2),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("are missing"), "{}", stderr(&out));
+}
