@@ -233,24 +233,37 @@ fn run_shard(a: &Args, spec: ibsim::shard::ShardSpec) -> Result<(), Error> {
     p.check_cost(range.end - range.start, 1, c.threads, c.force)?;
     let start = std::time::Instant::now();
     let (bytes, range) = ibsim::run::simulate_shard(&p, spec, c.threads)?;
-    let dir = c.out.join(output::folder_name(&a.scenario));
     let owner = Owner {
         file: file_name(&a.scenario),
         name: p.model.name.clone(),
     };
+    write_shard(a, owner, spec, &bytes, range, p.trials, start)
+}
+
+/// Writes a shard's bytes to `OUT/<stem>/shard-K-of-N.ibshard` and says so.
+fn write_shard(
+    a: &Args,
+    owner: Owner,
+    spec: ibsim::shard::ShardSpec,
+    bytes: &[u8],
+    range: std::ops::Range<u64>,
+    trials: u64,
+    start: std::time::Instant,
+) -> Result<(), Error> {
+    let c = &a.common;
+    let dir = c.out.join(output::folder_name(&a.scenario));
     output::claim(&dir, &owner, c.replace).map_err(Error::failed)?;
     let path = dir.join(format!("shard-{}-of-{}.ibshard", spec.index, spec.count));
     std::fs::create_dir_all(&dir)
-        .and_then(|()| output::write_atomic(&path, &bytes))
+        .and_then(|()| output::write_atomic(&path, bytes))
         .and_then(|()| output::mark(&dir, &owner))
         .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
     if !c.quiet {
         println!(
-            "wrote {} (trials {}..{} of {}, {:.2} s)",
+            "wrote {} (trials {}..{} of {trials}, {:.2} s)",
             path.display(),
             range.start,
             range.end,
-            p.trials,
             start.elapsed().as_secs_f64()
         );
     }
@@ -310,23 +323,7 @@ fn run_programme(a: &Args) -> Result<(), Error> {
     if let Some(spec) = shard {
         let (bytes, range) = ibsim::programme::shard::simulate_shard(&loaded, &pm, spec, c.threads)
             .map_err(Error::failed)?;
-        output::claim(&dir, &owner, c.replace).map_err(Error::failed)?;
-        let path = dir.join(format!("shard-{}-of-{}.ibshard", spec.index, spec.count));
-        std::fs::create_dir_all(&dir)
-            .and_then(|()| output::write_atomic(&path, &bytes))
-            .and_then(|()| output::mark(&dir, &owner))
-            .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
-        if !c.quiet {
-            println!(
-                "wrote {} (trials {}..{} of {}, {:.2} s)",
-                path.display(),
-                range.start,
-                range.end,
-                pm.trials,
-                start.elapsed().as_secs_f64()
-            );
-        }
-        return Ok(());
+        return write_shard(a, owner, spec, &bytes, range, pm.trials, start);
     }
     let staging = Staging::new(&dir, owner, Product::Run, c.replace).map_err(Error::failed)?;
     let cols = ibsim::programme::run::simulate(&pm, c.threads)

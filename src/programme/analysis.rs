@@ -287,26 +287,6 @@ impl ProgrammeSweep {
             }
             rows.push(r);
         }
-        let widths: Vec<usize> = (0..head.len())
-            .map(|c| {
-                rows.iter()
-                    .map(|r| r[c].chars().count())
-                    .chain([head[c].chars().count()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let line = |cells: &[String]| {
-            let mut s = String::from(" ");
-            for (c, w) in cells.iter().zip(&widths) {
-                s.push_str(&format!(" {}{}", " ".repeat(w - c.chars().count()), c));
-            }
-            s + "\n"
-        };
-        let mut out = line(&head);
-        for r in &rows {
-            out.push_str(&line(r));
-        }
-        out
+        crate::report::analysis::aligned(&head, &rows)
     }
 }

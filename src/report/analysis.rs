@@ -183,6 +183,12 @@ pub fn sweep_table(res: &SweepResult, lang: Lang) -> String {
         r.push(if *ok { words[0] } else { words[1] }.into());
         rows.push(r);
     }
+    aligned(&head, &rows)
+}
+
+/// A table of `head` and `rows` with every column right-aligned to its
+/// widest cell.
+pub fn aligned(head: &[String], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..head.len())
         .map(|c| {
             rows.iter()
@@ -199,8 +205,8 @@ pub fn sweep_table(res: &SweepResult, lang: Lang) -> String {
         }
         s + "\n"
     };
-    let mut out = line(&head);
-    for r in &rows {
+    let mut out = line(head);
+    for r in rows {
         out.push_str(&line(r));
     }
     out

@@ -136,6 +136,33 @@ fn investor_rows(summary: &Value) -> Vec<(String, String, [f64; 4])> {
         .unwrap_or_default()
 }
 
+/// The deals table's headers.
+fn deal_headers(lang: Lang) -> [&'static str; 9] {
+    [
+        t(lang, "deal", "contrato"),
+        t(lang, "start month", "mes de inicio"),
+        t(lang, "funded by", "financiado por"),
+        t(lang, "payers' cost mean", "costo pagadores media"),
+        t(lang, "payers' cost P95", "costo pagadores P95"),
+        t(lang, "in the fund's worst 5%", "en el peor 5% del fondo"),
+        t(lang, "share of that tail", "parte de esa cola"),
+        t(lang, "funder's P(loss)", "P(pérdida) del financiador"),
+        t(lang, "funder's net mean", "neto medio del financiador"),
+    ]
+}
+
+/// The cross-deal investors table's headers.
+fn investor_headers(lang: Lang) -> [&'static str; 6] {
+    [
+        t(lang, "investor", "inversionista"),
+        t(lang, "deals", "contratos"),
+        t(lang, "portfolio IRR P50", "TIR del portafolio P50"),
+        t(lang, "MOIC mean", "MOIC media"),
+        t(lang, "net mean", "neto medio"),
+        t(lang, "P(loss)", "P(pérdida)"),
+    ]
+}
+
 /// The histogram of what the deals made due, with the fund's budget and
 /// the budget that covers 95% of trials.
 fn fund_chart<DB: DrawingBackend>(
@@ -505,20 +532,7 @@ fn page(summary: &Value, rows: &[DealRow], charts: &[&str], run: &Value, lang: L
     h.push_str("</table>\n");
     // The deals.
     let _ = writeln!(h, "<h2>{}</h2>\n<table>", t(lang, "Deals", "Contratos"));
-    head(
-        &mut h,
-        &[
-            t(lang, "deal", "contrato"),
-            t(lang, "start month", "mes de inicio"),
-            t(lang, "funded by", "financiado por"),
-            t(lang, "payers' cost mean", "costo pagadores media"),
-            t(lang, "payers' cost P95", "costo pagadores P95"),
-            t(lang, "in the fund's worst 5%", "en el peor 5% del fondo"),
-            t(lang, "share of that tail", "parte de esa cola"),
-            t(lang, "funder's P(loss)", "P(pérdida) del financiador"),
-            t(lang, "funder's net mean", "neto medio del financiador"),
-        ],
-    );
+    head(&mut h, &deal_headers(lang));
     for r in rows {
         let v = r.values;
         row(
@@ -563,17 +577,7 @@ fn page(summary: &Value, rows: &[DealRow], charts: &[&str], run: &Value, lang: L
                 "Inversionistas en varios contratos"
             )
         );
-        head(
-            &mut h,
-            &[
-                t(lang, "investor", "inversionista"),
-                t(lang, "deals", "contratos"),
-                t(lang, "portfolio IRR P50", "TIR del portafolio P50"),
-                t(lang, "MOIC mean", "MOIC media"),
-                t(lang, "net mean", "neto medio"),
-                t(lang, "P(loss)", "P(pérdida)"),
-            ],
-        );
+        head(&mut h, &investor_headers(lang));
         for (name, deals, v) in &investors {
             row(
                 &mut h,
@@ -721,14 +725,7 @@ fn workbook(summary: &Value, rows: &[DealRow], lang: Lang) -> Result<Vec<u8>, Xl
     let investors = investor_rows(summary);
     if !investors.is_empty() {
         r += 1;
-        let labels = [
-            t(lang, "investor", "inversionista"),
-            t(lang, "deals", "contratos"),
-            t(lang, "portfolio IRR P50", "TIR del portafolio P50"),
-            t(lang, "MOIC mean", "MOIC media"),
-            t(lang, "net mean", "neto medio"),
-            t(lang, "P(loss)", "P(pérdida)"),
-        ];
+        let labels = investor_headers(lang);
         for (c, l) in labels.iter().enumerate() {
             ws.write_string_with_format(r, c as u16, *l, &fm.head)?;
         }
@@ -744,21 +741,7 @@ fn workbook(summary: &Value, rows: &[DealRow], lang: Lang) -> Result<Vec<u8>, Xl
         }
     }
     let ws = wb.add_worksheet().set_name(t(lang, "Deals", "Contratos"))?;
-    header(
-        ws,
-        &[
-            t(lang, "deal", "contrato"),
-            t(lang, "start month", "mes de inicio"),
-            t(lang, "funded by", "financiado por"),
-            t(lang, "payers' cost mean", "costo pagadores media"),
-            t(lang, "payers' cost P95", "costo pagadores P95"),
-            t(lang, "in the fund's worst 5%", "en el peor 5% del fondo"),
-            t(lang, "share of that tail", "parte de esa cola"),
-            t(lang, "funder's P(loss)", "P(pérdida) del financiador"),
-            t(lang, "funder's net mean", "neto medio del financiador"),
-        ],
-        &fm.head,
-    )?;
+    header(ws, &deal_headers(lang), &fm.head)?;
     ws.set_column_width(0, 24)?;
     for c in 1..=8 {
         ws.set_column_width(c, 20)?;

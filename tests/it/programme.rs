@@ -146,7 +146,24 @@ fn invalid_programmes_say_where_and_what_was_expected() {
     }
 }
 
+/// A deterministic deal: 100 participants all succeed in month 2, paid
+/// `price` each then.
+fn certain(name: &str, price: u32) -> String {
+    format!(
+        "  - name: {name}
+    scenario:
+      name: {name}
+      currency: USD
+      horizon_months: 6
+      cohorts: [{{name: a, start_month: 0, size: 100}}]
+      outcomes:
+        - {{id: job, rate: 1, lag_months: 2, price: {price}}}
+"
+    )
+}
+
 mod trials {
+    use super::certain;
     use crate::common::root;
     use ibsim::engine::Draws;
     use ibsim::model::Model;
@@ -159,22 +176,6 @@ mod trials {
         let pm = ProgrammeModel::compile(&lp);
         let cols = simulate(&pm, Some(threads)).unwrap();
         (pm, cols)
-    }
-
-    /// A deterministic deal: 100 participants all succeed in month 2,
-    /// paid `price` each then.
-    fn certain(name: &str, price: u32) -> String {
-        format!(
-            "  - name: {name}
-    scenario:
-      name: {name}
-      currency: USD
-      horizon_months: 6
-      cohorts: [{{name: a, start_month: 0, size: 100}}]
-      outcomes:
-        - {{id: job, rate: 1, lag_months: 2, price: {price}}}
-"
-        )
     }
 
     #[test]
@@ -615,23 +616,10 @@ fn the_bundled_programmes_validate_and_run() {
 /// programme file in a fresh folder.
 fn certain_programme(tail: &str) -> (TempDir, std::path::PathBuf) {
     let dir = tempdir("programme-analysis");
-    let deal = |name: &str, price: u32| {
-        format!(
-            "  - name: {name}
-    scenario:
-      name: {name}
-      currency: USD
-      horizon_months: 6
-      cohorts: [{{name: a, start_month: 0, size: 100}}]
-      outcomes:
-        - {{id: job, rate: 1, lag_months: 2, price: {price}}}
-"
-        )
-    };
     let text = format!(
         "name: two\ncurrency: USD\ndeals:\n{}{}{tail}",
-        deal("a", 10),
-        deal("b", 30)
+        certain("a", 10),
+        certain("b", 30)
     );
     let f = write(&dir, "two.yaml", &text);
     (dir, f)
