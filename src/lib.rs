@@ -23,6 +23,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod schema;
+pub mod serve;
 pub mod shard;
 pub mod summary;
 pub mod templates;

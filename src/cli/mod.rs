@@ -11,6 +11,7 @@ mod merge;
 mod progress;
 mod run;
 mod sensitivity;
+mod serve;
 mod solve;
 mod sweep;
 mod validate;
@@ -55,6 +56,9 @@ enum Command {
     /// Compare a run with a stored summary.json: exact when seed, trials and
     /// model version match, else within --sigma standard errors; exit 1 if anything moved.
     Check(check::Args),
+    /// The deal room: a local web page where the terms are moved and every
+    /// party's figures follow.
+    Serve(serve::Args),
 }
 
 /// Language of the tables, charts and reports.
@@ -137,6 +141,7 @@ pub fn main(cli: Cli) -> i32 {
         Command::Sensitivity(a) => sensitivity::run(&a),
         Command::Merge(a) => merge::run(&a),
         Command::Check(a) => check::run(&a),
+        Command::Serve(a) => serve::run(&a),
     };
     match done {
         Ok(()) => ibsim::exit::OK,

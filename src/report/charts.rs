@@ -878,23 +878,40 @@ pub fn render(
     lang: Lang,
     with_png: bool,
 ) -> Result<Vec<Chart>, String> {
+    render_only(model, cols, account, summary, lang, with_png, &|_| true)
+}
+
+/// [`render`] of the charts whose file stem `wanted` accepts.
+pub fn render_only(
+    model: &Model,
+    cols: &TrialColumns,
+    account: &AccountBands,
+    summary: &Summary,
+    lang: Lang,
+    with_png: bool,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Chart>, String> {
     register_fonts();
+    use rayon::prelude::*;
     let d = prepare(model, cols, account, summary, lang);
-    let mut out = Vec::new();
-    for (kind, name) in KINDS {
-        let err = |e: String| format!("{name}: {e}");
-        let svg = svg(|area| draw(kind, area, &d)).map_err(err)?;
-        let png = if with_png {
-            png(|area| draw(kind, area, &d)).map_err(err)?
-        } else {
-            Vec::new()
-        };
-        out.push(Chart {
-            name,
-            title: title(kind, &d),
-            svg,
-            png,
-        });
-    }
-    Ok(out)
+    // Each chart on its own thread; the list keeps KINDS' order.
+    let kinds: Vec<(Kind, &'static str)> = KINDS.into_iter().filter(|(_, n)| wanted(n)).collect();
+    kinds
+        .into_par_iter()
+        .map(|(kind, name)| {
+            let err = |e: String| format!("{name}: {e}");
+            let svg = svg(|area| draw(kind, area, &d)).map_err(err)?;
+            let png = if with_png {
+                png(|area| draw(kind, area, &d)).map_err(err)?
+            } else {
+                Vec::new()
+            };
+            Ok(Chart {
+                name,
+                title: title(kind, &d),
+                svg,
+                png,
+            })
+        })
+        .collect()
 }

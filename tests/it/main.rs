@@ -19,6 +19,7 @@ mod providers;
 mod regression;
 mod report;
 mod run;
+mod serve;
 mod shard;
 mod templates;
 mod transfers;

@@ -23,7 +23,7 @@ fn run_with_reports(name: &str, extra: &[&str]) -> (TempDir, PathBuf) {
 }
 
 /// Number of distinct colours in a PNG (1 for a blank image).
-fn distinct_colours(path: &Path) -> usize {
+pub(crate) fn distinct_colours(path: &Path) -> usize {
     let img = image::open(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .to_rgb8();
@@ -247,7 +247,7 @@ fn spanish_reports_and_table() {
     );
 }
 
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     for c in [
         "/usr/bin/chromium",
         "/usr/bin/chromium-browser",

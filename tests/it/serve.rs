@@ -1,0 +1,370 @@
+//! The deal room's API, driven in-process through its router, and its page
+//! in a real browser.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::common::*;
+
+/// Trials per run in these tests.
+const TRIALS: u64 = 3000;
+
+/// A copy of a bundled scenario in a fresh folder (saves go beside it).
+fn served(name: &str) -> (TempDir, std::path::PathBuf) {
+    let dir = tempdir("serve");
+    let text = std::fs::read_to_string(root().join(format!("scenarios/{name}.yaml"))).unwrap();
+    let f = write(&dir, &format!("{name}.yaml"), &text);
+    (dir, f)
+}
+
+/// One request through the router: its status and JSON (or text) body.
+fn call(
+    room: &Arc<ibsim::serve::Room>,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut req = Request::builder().method(method).uri(uri);
+        let body = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let res = ibsim::serve::router(room.clone())
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let v = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, v)
+    })
+}
+
+fn figure(v: &Value, key: &str) -> f64 {
+    v["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == key)
+        .unwrap_or_else(|| panic!("no figure {key}"))["value"]
+        .as_f64()
+        .unwrap()
+}
+
+/// `ibsim run FILE --trials TRIALS`'s summary.json.
+fn run_summary(file: &std::path::Path, out: &std::path::Path) -> Value {
+    let o = ibsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--trials",
+        &TRIALS.to_string(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-report",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stem = file.file_stem().unwrap().to_str().unwrap();
+    serde_json::from_str(&std::fs::read_to_string(out.join(stem).join("summary.json")).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn a_price_change_gives_the_numbers_of_ibsim_run_on_the_edited_scenario() {
+    let (dir, f) = served("empleando-futuro");
+    let room =
+        Arc::new(ibsim::serve::Room::open(&f, TRIALS, ibsim::report::i18n::Lang::En).unwrap());
+    let (status, deal) = call(&room, "GET", "/api/deal", None);
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        deal["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["path"] == "outcomes.placement.price" && t["value"] == 1_480_000.0),
+        "{deal}"
+    );
+    let sets = json!({"outcomes.placement.price": 1_200_000.0});
+    let (status, page) = call(&room, "POST", "/api/run", Some(json!({"sets": sets})));
+    assert_eq!(status, StatusCode::OK, "{page}");
+    // The same edit made to the file and run by the command line.
+    let edited = ibsim::analysis::path::set(
+        &ibsim::scenario::load(&f).unwrap().scenario,
+        "outcomes.placement.price",
+        1_200_000.0,
+    )
+    .unwrap();
+    let g = write(
+        &dir,
+        "edited.yaml",
+        &serde_json::to_string(&edited).unwrap(),
+    );
+    let s = run_summary(&g, &dir.join("out"));
+    assert_eq!(
+        figure(&page, "prob_loss"),
+        s["probabilities"]["prob_loss"]["value"].as_f64().unwrap()
+    );
+    let cost = s["metrics"]["payer_cost"]["mean"].as_f64().unwrap();
+    assert!((figure(&page, "payer_cost_mean") - cost).abs() <= 1e-9 * cost);
+    assert_eq!(
+        figure(&page, "irr_p50"),
+        s["metrics"]["investor_irr"]["p50"].as_f64().unwrap()
+    );
+    // Against the starting terms on the same trials: a lower price, a
+    // higher P(loss), and the difference is the two runs' difference.
+    let start = run_summary(&f, &dir.join("start"));
+    let p = page["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == "prob_loss")
+        .unwrap()
+        .clone();
+    let (v, s0) = (
+        p["value"].as_f64().unwrap(),
+        start["probabilities"]["prob_loss"]["value"]
+            .as_f64()
+            .unwrap(),
+    );
+    assert_eq!(p["start"].as_f64().unwrap(), s0);
+    assert!((p["difference"].as_f64().unwrap() - (v - s0)).abs() < 1e-12);
+    assert!(
+        v > s0,
+        "a lower price must not lower the investors' P(loss): {v} vs {s0}"
+    );
+    assert!(p["difference_se"].as_f64().unwrap() > 0.0);
+    assert_eq!(page["charts"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn invalid_input_gives_a_4xx_with_the_validators_message() {
+    let (_dir, f) = served("empleando-futuro");
+    let room =
+        Arc::new(ibsim::serve::Room::open(&f, TRIALS, ibsim::report::i18n::Lang::En).unwrap());
+    let (status, v) = call(
+        &room,
+        "POST",
+        "/api/run",
+        Some(json!({"sets": {"outcomes.placement.price": -5}})),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["path"], "outcomes.placement.price");
+    assert!(
+        v["error"].as_str().unwrap().contains("-5 is negative"),
+        "{v}"
+    );
+    let (status, v) = call(
+        &room,
+        "POST",
+        "/api/run",
+        Some(json!({"sets": {"outcomes.nothing.price": 3}})),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["error"].as_str().unwrap().contains("no item `nothing`"),
+        "{v}"
+    );
+    let (status, _) = call(&room, "GET", "/api/deal?file=../../etc/passwd", None);
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(
+        &room,
+        "POST",
+        "/api/run",
+        Some(json!({"sets": {"x": "y".repeat(100_000)}})),
+    );
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, v) = call(
+        &room,
+        "POST",
+        "/api/solve",
+        Some(
+            json!({"path": "outcomes.placement.price", "lo": 5e5, "hi": 3e6, "target": "prob(irr >= 0) >= 0.9"}),
+        ),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown metric `irr`"),
+        "{v}"
+    );
+    // The page asks for nothing outside this server.
+    let (status, page) = call(&room, "GET", "/", None);
+    assert_eq!(status, StatusCode::OK);
+    let html = page.as_str().unwrap();
+    assert!(html.contains("/api/run") && !html.contains("http://") && !html.contains("https://"));
+}
+
+#[test]
+fn a_saved_scenario_validates_and_reproduces_the_pages_numbers() {
+    let (dir, f) = served("empleando-futuro");
+    let room =
+        Arc::new(ibsim::serve::Room::open(&f, TRIALS, ibsim::report::i18n::Lang::Es).unwrap());
+    let sets = json!({"outcomes.placement.price": 1_300_000.0, "finance.tranches.investors.cap_irr": 0.12});
+    let (_, page) = call(
+        &room,
+        "POST",
+        "/api/run",
+        Some(json!({"sets": sets, "lang": "es"})),
+    );
+    assert!(
+        page["figures"][0]["label"]
+            .as_str()
+            .unwrap()
+            .contains("TIR"),
+        "{page}"
+    );
+    let (status, saved) = call(&room, "POST", "/api/save", Some(json!({"sets": sets})));
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let path = dir.join("empleando-futuro-edited.yaml");
+    assert_eq!(saved["path"], path.display().to_string());
+    let o = ibsim(&["validate", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = run_summary(&path, &dir.join("out"));
+    assert_eq!(
+        figure(&page, "prob_loss"),
+        s["probabilities"]["prob_loss"]["value"].as_f64().unwrap()
+    );
+    // Never over a file without confirmation; never the served file; never elsewhere.
+    let (status, v) = call(&room, "POST", "/api/save", Some(json!({"sets": sets})));
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    let (status, _) = call(
+        &room,
+        "POST",
+        "/api/save",
+        Some(json!({"sets": sets, "overwrite": true})),
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(
+        &room,
+        "POST",
+        "/api/save",
+        Some(json!({"sets": sets, "name": "empleando-futuro.yaml", "overwrite": true})),
+    );
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = call(
+        &room,
+        "POST",
+        "/api/save",
+        Some(json!({"sets": sets, "name": "../elsewhere.yaml"})),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// A Python with Playwright: `IBSIM_TEST_PYTHON`, else `python3`.
+fn playwright_python() -> Option<String> {
+    let py = std::env::var("IBSIM_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import playwright.sync_api"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then_some(py)
+}
+
+/// Kills the server when the test ends, whatever happens.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_deal_room_works_in_a_real_browser() {
+    use std::io::BufRead;
+    let (Some(browser), Some(python)) = (crate::report::chromium(), playwright_python()) else {
+        eprintln!(
+            "SKIPPED the_deal_room_works_in_a_real_browser: needs Chromium and Playwright for Python (.ci/run installs both)"
+        );
+        return;
+    };
+    let (dir, f) = served("bucaramanga-employment");
+    let mut child = std::process::Command::new(bin())
+        .args([
+            "serve",
+            f.to_str().unwrap(),
+            "--port",
+            "0",
+            "--trials",
+            "20000",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Server(child);
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    let shot = dir.join("deal-room.png");
+    let o = std::process::Command::new(&python)
+        .arg(root().join("tests/browser/deal_room.py"))
+        .args([
+            url.as_str(),
+            browser.to_str().unwrap(),
+            shot.to_str().unwrap(),
+            "outcomes.placement.price",
+            "2600000",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_str(String::from_utf8_lossy(&o.stdout).trim()).unwrap();
+    // The page's P(loss) after the change is `ibsim run`'s on the edited scenario.
+    let edited = ibsim::analysis::path::set(
+        &ibsim::scenario::load(&f).unwrap().scenario,
+        "outcomes.placement.price",
+        2_600_000.0,
+    )
+    .unwrap();
+    let g = write(
+        &dir,
+        "edited.yaml",
+        &serde_json::to_string(&edited).unwrap(),
+    );
+    let o = ibsim(&[
+        "run",
+        g.to_str().unwrap(),
+        "--trials",
+        "20000",
+        "--out",
+        dir.join("out").to_str().unwrap(),
+        "--no-report",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("out/edited/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        r["after"].as_f64().unwrap(),
+        s["probabilities"]["prob_loss"]["value"].as_f64().unwrap()
+    );
+    assert_ne!(r["before"], r["after"]);
+    assert!(
+        crate::report::distinct_colours(&shot) > 20,
+        "the screenshot is blank"
+    );
+    eprintln!(
+        "deal room: {:.0} ms from the change to the updated P(loss) (20,000 trials)",
+        r["ms"].as_f64().unwrap()
+    );
+}
