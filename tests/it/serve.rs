@@ -368,3 +368,29 @@ fn the_deal_room_works_in_a_real_browser() {
         r["ms"].as_f64().unwrap()
     );
 }
+
+#[test]
+fn a_folder_offers_its_scenarios_and_a_taken_port_is_named() {
+    let room = Arc::new(
+        ibsim::serve::Room::open(
+            &root().join("scenarios"),
+            TRIALS,
+            ibsim::report::i18n::Lang::En,
+        )
+        .unwrap(),
+    );
+    let (status, deal) = call(&room, "GET", "/api/deal?file=cali-progresa.yaml", None);
+    assert_eq!(status, StatusCode::OK, "{deal}");
+    assert_eq!(deal["file"], "cali-progresa.yaml");
+    assert!(deal["files"].as_array().unwrap().len() > 10);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let f = root().join("scenarios/empleando-futuro.yaml");
+    let o = ibsim(&["serve", f.to_str().unwrap(), "--port", &port]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!("port {port} is taken")),
+        "{}",
+        stderr(&o)
+    );
+}
