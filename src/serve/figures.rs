@@ -298,13 +298,18 @@ pub fn page_figures(
 
 /// The edited scenario as a YAML file: a comment saying where it came
 /// from and what changed, then the scenario (in JSON's syntax, which YAML
-/// reads as it is).
+/// reads as it is, should the YAML writer fail).
 pub fn to_yaml(s: &Scenario, from: &str, sets: &serde_json::Map<String, Value>) -> String {
     let mut out = format!("# Edited in ibsim's deal room from {from}.\n");
     for (k, v) in sets {
         out.push_str(&format!("# {k} = {v}\n"));
     }
-    out.push_str(&serde_json::to_string_pretty(s).unwrap_or_default());
-    out.push('\n');
+    match serde_saphyr::to_string(s) {
+        Ok(y) => out.push_str(&y),
+        Err(_) => out.push_str(&serde_json::to_string_pretty(s).unwrap_or_default()),
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
     out
 }
