@@ -53,6 +53,8 @@ struct Deal {
     /// Its path.
     path: PathBuf,
     loaded: LoadedScenario,
+    /// The starting terms, compiled.
+    model: Arc<Model>,
     /// The starting terms' columns (computed on first use).
     base: tokio::sync::OnceCell<Arc<TrialColumns>>,
 }
@@ -125,6 +127,7 @@ impl Room {
                     .join("\n")
             })?;
             deals.push(Deal {
+                model: Arc::new(Model::compile(&loaded.scenario)),
                 name: p
                     .file_name()
                     .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
@@ -290,7 +293,7 @@ async fn run(State(room): State<Arc<Room>>, Json(e): Json<Edit>) -> Result<Json<
     let scenario = edited(&d.loaded.scenario, &e.sets)?;
     let lang = lang_of(e.lang.as_deref(), &room);
     let trials = room.trials;
-    let base_model = Model::compile(&d.loaded.scenario);
+    let base_model = d.model.clone();
     let base = d
         .base
         .get_or_try_init(|| {
@@ -421,7 +424,8 @@ async fn solve(
             path: Some(s.path.clone()),
         })?;
     }
-    let layout = crate::engine::Layout::new(&Model::compile(&scenario));
+    let model = Model::compile(&scenario);
+    let layout = crate::engine::Layout::new(&model);
     let target = crate::analysis::target::Target::parse(&s.target, &layout.names).map_err(bad)?;
     let vary = crate::analysis::sweep::Vary {
         path: s.path.clone(),
@@ -430,7 +434,7 @@ async fn solve(
         steps: 0,
     };
     let trials = room.trials;
-    let seed = Model::compile(&scenario).seed;
+    let seed = model.seed;
     let result = tokio::task::spawn_blocking(move || {
         crate::analysis::solve::solve(&scenario, &vary, &[target], 7, 1e-3, trials, seed, None)
     })
