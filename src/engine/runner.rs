@@ -74,6 +74,14 @@ impl TrialColumns {
         &self.months[at..at + h]
     }
 
+    /// Appends `next`, the trials that follow these (same columns).
+    pub fn append(&mut self, next: TrialColumns) {
+        for (c, p) in self.data.iter_mut().zip(next.data) {
+            c.extend_from_slice(&p);
+        }
+        self.months.extend_from_slice(&next.months);
+    }
+
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Option<&[f64]> {
         self.names

@@ -349,6 +349,47 @@ fn both(
     Ok((super::charts::svg(draw)?, super::charts::png(draw_png)?))
 }
 
+/// The fund chart and the tail contributions as SVG, `(name, title, svg)`,
+/// for the deal room.
+pub fn svg_charts(
+    summary: &Value,
+    fund: &TrialColumns,
+    lang: Lang,
+) -> Result<Vec<(&'static str, &'static str, String)>, String> {
+    super::charts::register_fonts();
+    let cur = summary["programme"]["currency"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let due = fund.column("fund.due").unwrap_or_default();
+    let budget = summary["fund"]["budget_cap"].as_f64();
+    let p95 = f(&summary["fund"]["budget_for_coverage"]["p95"]);
+    let bars: Vec<(String, f64)> = deal_rows(summary)
+        .iter()
+        .map(|r| (r.name.clone(), r.values[2]))
+        .collect();
+    Ok(vec![
+        (
+            "fund",
+            t(
+                lang,
+                "What the deals make due",
+                "Lo que los contratos causan",
+            ),
+            super::charts::svg(|a| fund_chart(a, due, budget, p95, &cur, lang))?,
+        ),
+        (
+            "tail_contributions",
+            t(
+                lang,
+                "Each deal's part of the fund's worst 5%",
+                "Parte de cada contrato en el peor 5% del fondo",
+            ),
+            super::charts::svg(|a| tail_chart(a, &bars, &cur, lang))?,
+        ),
+    ])
+}
+
 /// The charts, `report.html` and `workbook.xlsx` of a programme run.
 pub fn files(
     summary: &Value,

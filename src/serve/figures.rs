@@ -39,7 +39,7 @@ const PER_GROUP: usize = 40;
 pub fn terms(s: &Scenario) -> Vec<Value> {
     let v = serde_json::to_value(s).unwrap_or_default();
     let mut out = Vec::new();
-    walk(&v, &mut Vec::new(), &mut out);
+    walk_terms(&v, &mut Vec::new(), &mut out);
     let mut counts: Vec<(String, usize)> = Vec::new();
     out.retain(|t| {
         let g = t["group"].as_str().unwrap_or_default().to_owned();
@@ -57,7 +57,8 @@ pub fn terms(s: &Scenario) -> Vec<Value> {
     out
 }
 
-fn walk(v: &Value, at: &mut Vec<String>, out: &mut Vec<Value>) {
+/// The numbers under `v` (found at `at`) as terms, appended to `out`.
+pub(crate) fn walk_terms(v: &Value, at: &mut Vec<String>, out: &mut Vec<Value>) {
     match v {
         Value::Number(n) => {
             if at.iter().any(|s| NOT_TERMS.contains(&s.as_str())) {
@@ -85,7 +86,7 @@ fn walk(v: &Value, at: &mut Vec<String>, out: &mut Vec<Value>) {
         Value::Object(m) => {
             for (k, x) in m {
                 at.push(k.clone());
-                walk(x, at, out);
+                walk_terms(x, at, out);
                 at.pop();
             }
         }
@@ -97,7 +98,7 @@ fn walk(v: &Value, at: &mut Vec<String>, out: &mut Vec<Value>) {
                     .and_then(Value::as_str)
                     .map_or_else(|| i.to_string(), str::to_owned);
                 at.push(key);
-                walk(x, at, out);
+                walk_terms(x, at, out);
                 at.pop();
             }
         }
@@ -165,8 +166,8 @@ const FIGURES: [Figure; 8] = [
     },
 ];
 
-/// Each figure's (value, se) on `cols`, and what it reads (to pair trials).
-fn measure(model: &Model, cols: &TrialColumns) -> Vec<(f64, f64, Reading)> {
+/// What each figure reads on `cols`.
+fn measure(model: &Model, cols: &TrialColumns) -> Vec<Reading> {
     let l = Layout::new(model);
     let keys = l.funder;
     let col = |name: &str| cols.column(name).unwrap_or_default().to_vec();
@@ -181,24 +182,22 @@ fn measure(model: &Model, cols: &TrialColumns) -> Vec<(f64, f64, Reading)> {
         Reading::Flag(flag(l.budget_cap_hit)),
         Reading::Flag(flag(l.flag_below_hurdle)),
     ];
-    readings
-        .into_iter()
-        .map(|r| {
-            let (v, se) = r.value();
-            (v, se, r)
-        })
-        .collect()
+    readings.into()
 }
 
 /// What a figure reads from the trials.
-enum Reading {
+pub(crate) enum Reading {
+    /// The mean of a column.
     Mean(Vec<f64>),
+    /// The probability of a flag (non-zero).
     Flag(Vec<f64>),
+    /// A quantile of a column.
     Quantile(Vec<f64>, f64),
 }
 
 impl Reading {
-    fn value(&self) -> (f64, f64) {
+    /// The figure and its standard error.
+    pub(crate) fn value(&self) -> (f64, f64) {
         match self {
             Reading::Mean(v) => mean_se(v),
             Reading::Flag(v) => prob_se(v.iter().map(|f| *f != 0.0)),
@@ -210,7 +209,7 @@ impl Reading {
     /// error: paired for means and probabilities; for a quantile, the two
     /// standard errors combined as if independent (an upper bound when the
     /// runs move together, as common random numbers make them).
-    fn difference(&self, base: &Reading) -> (f64, f64) {
+    pub(crate) fn difference(&self, base: &Reading) -> (f64, f64) {
         let paired = |a: &[f64], b: &[f64], f: &dyn Fn(f64) -> f64| {
             let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| f(*x) - f(*y)).collect();
             let finite: Vec<f64> = d.into_iter().filter(|x| x.is_finite()).collect();
@@ -230,37 +229,66 @@ impl Reading {
     }
 }
 
-/// The page's figures for a run of the edited terms (`model`, `cols`)
-/// against the starting terms (`base_model`, `base`), and the charts.
-pub fn page_figures(
-    file: &str,
-    scenario: &Scenario,
+/// One row of the page's figures: the figure now and at the starting
+/// terms, with the paired difference.
+pub(crate) fn figure_row(
+    key: &str,
+    label: &str,
+    kind: &str,
+    now: &Reading,
+    before: &Reading,
+) -> Value {
+    let n = crate::summary::num;
+    let (v, se) = now.value();
+    let (bv, bse) = before.value();
+    let (d, dse) = now.difference(before);
+    json!({
+        "key": key,
+        "label": label,
+        "kind": kind,
+        "value": n(v),
+        "se": n(se),
+        "start": n(bv),
+        "start_se": n(bse),
+        "difference": n(d),
+        "difference_se": n(dse),
+    })
+}
+
+/// The page's headline figures for a run of the edited terms (`model`,
+/// `cols`) against the starting terms (`base_model`, `base`).
+pub fn headline(
     model: &Model,
     cols: &TrialColumns,
     base_model: &Model,
     base: &TrialColumns,
     lang: Lang,
-) -> Result<Value, String> {
+) -> Vec<Value> {
     let now = measure(model, cols);
     let before = measure(base_model, base);
-    let figures: Vec<Value> = FIGURES
+    FIGURES
         .iter()
         .zip(now.iter().zip(&before))
-        .map(|(f, ((v, se, r), (bv, bse, br)))| {
-            let (d, dse) = r.difference(br);
-            json!({
-                "key": f.key,
-                "label": if lang == Lang::Es { f.es } else { f.en },
-                "kind": f.kind,
-                "value": crate::summary::num(*v),
-                "se": crate::summary::num(*se),
-                "start": crate::summary::num(*bv),
-                "start_se": crate::summary::num(*bse),
-                "difference": crate::summary::num(d),
-                "difference_se": crate::summary::num(dse),
-            })
+        .map(|(f, (r, br))| {
+            figure_row(
+                f.key,
+                if lang == Lang::Es { f.es } else { f.en },
+                f.kind,
+                r,
+                br,
+            )
         })
-        .collect();
+        .collect()
+}
+
+/// The page's charts of a run: the IRR histogram, the payers' cost, the
+/// funding fan and the risk sharing, as `[{name, title, svg}]`.
+pub fn charts(
+    model: &Model,
+    cols: &TrialColumns,
+    file: &str,
+    lang: Lang,
+) -> Result<Vec<Value>, String> {
     let id = RunIdentity {
         name: model.name.clone(),
         file: file.to_owned(),
@@ -282,31 +310,32 @@ pub fn page_figures(
         crate::report::charts::render_only(model, cols, &account, &summary, lang, false, &|n| {
             wanted.contains(&n)
         })?;
-    let charts: Vec<Value> = charts
+    Ok(charts
         .into_iter()
         .map(|c| json!({"name": c.name, "title": c.title, "svg": c.svg}))
-        .collect();
-    Ok(json!({
-        "name": scenario.name,
-        "currency": model.currency,
-        "trials": cols.len(),
-        "seed": model.seed,
-        "figures": figures,
-        "charts": charts,
-    }))
+        .collect())
 }
 
-/// The edited scenario as a YAML file: a comment saying where it came
-/// from and what changed, then the scenario (in JSON's syntax, which YAML
-/// reads as it is, should the YAML writer fail).
+/// The edited scenario as a YAML file: see [`yaml_file`].
 pub fn to_yaml(s: &Scenario, from: &str, sets: &serde_json::Map<String, Value>) -> String {
+    yaml_file(s, from, sets)
+}
+
+/// An edited file as YAML: a comment saying where it came from and what
+/// changed, then the file's value (in JSON's syntax, which YAML reads as it
+/// is, should the YAML writer fail).
+pub(crate) fn yaml_file<T: serde::Serialize>(
+    value: &T,
+    from: &str,
+    sets: &serde_json::Map<String, Value>,
+) -> String {
     let mut out = format!("# Edited in ibsim's deal room from {from}.\n");
     for (k, v) in sets {
         out.push_str(&format!("# {k} = {v}\n"));
     }
-    match serde_saphyr::to_string(s) {
+    match serde_saphyr::to_string(value) {
         Ok(y) => out.push_str(&y),
-        Err(_) => out.push_str(&serde_json::to_string_pretty(s).unwrap_or_default()),
+        Err(_) => out.push_str(&serde_json::to_string_pretty(value).unwrap_or_default()),
     }
     if !out.ends_with('\n') {
         out.push('\n');

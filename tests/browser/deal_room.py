@@ -21,6 +21,8 @@ with sync_playwright() as p:
     page.goto(url)
     loss = page.locator('.kpi[data-key="prob_loss"]')
     loss.wait_for(timeout=30000)
+    # A page at rest: the starting run's charts are drawn.
+    page.wait_for_function("() => document.querySelectorAll('figure[data-chart]').length > 0", timeout=30000)
     before = loss.get_attribute("data-value")
     field = page.locator(f'input[data-path="{path}"]')
     start = time.perf_counter()
@@ -32,6 +34,9 @@ with sync_playwright() as p:
         timeout=30000,
     )
     ms = (time.perf_counter() - start) * 1000
+    page_ms = float(page.locator("#status").get_attribute("data-ms"))
+    server_ms = float(page.locator("#status").get_attribute("data-server-ms"))
+    simulation_ms = float(page.locator("#status").get_attribute("data-simulation-ms"))
     after = loss.get_attribute("data-value")
     page.select_option("#lang", "es")
     page.wait_for_function(
@@ -40,4 +45,5 @@ with sync_playwright() as p:
     )
     page.screenshot(path=shot, full_page=True)
     browser.close()
-print(json.dumps({"before": float(before), "after": float(after), "ms": ms}))
+print(json.dumps({"before": float(before), "after": float(after), "ms": ms,
+                  "page_ms": page_ms, "server_ms": server_ms, "simulation_ms": simulation_ms}))
