@@ -6,6 +6,8 @@
 
 pub mod path;
 pub mod sensitivity;
+pub mod sobol;
 pub mod solve;
 pub mod sweep;
+pub mod tail;
 pub mod target;

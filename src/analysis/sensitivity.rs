@@ -12,7 +12,7 @@
 use serde_json::{Value, json};
 
 use crate::engine::runner::{TrialColumns, simulate};
-use crate::engine::{Draws, Layout, Workspace, trial_params};
+use crate::engine::{Draws, Layout};
 use crate::model::{Model, ParamKind, Sampler};
 use crate::scenario::FundedBy;
 
@@ -94,6 +94,10 @@ pub struct Sensitivity {
     /// Who funds the contract: the funder's figures (investor_irr,
     /// investor_net) are the provider's when it funds the contract itself.
     pub funded_by: FundedBy,
+    /// The inputs in the trials of the condition (`--given`).
+    pub tail: crate::analysis::tail::Tail,
+    /// Variance-based indices, when asked for (`--sobol`).
+    pub sobol: Option<crate::analysis::sobol::Sobol>,
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -109,6 +113,7 @@ pub fn analyse(
     model: &Model,
     trials: u64,
     seed: u64,
+    given: &crate::analysis::tail::Condition,
     threads: Option<usize>,
 ) -> Result<Sensitivity, String> {
     let draws = Draws {
@@ -119,26 +124,15 @@ pub fn analyse(
     let layout = Layout::new(model);
     let base = run(model, &draws, threads)?;
     let outs = [layout.investor_irr, layout.investor_net, layout.payer_cost];
-    // Group parameters by path, in draw order.
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    for (j, p) in model.params.iter().enumerate() {
-        match groups.iter_mut().find(|g| g.0 == p.path) {
-            Some(g) => g.1.push(j),
-            None => groups.push((p.path.clone(), vec![j])),
-        }
-    }
-    // Per-trial parameter values, re-drawn from each trial's own stream.
-    let n = trials as usize;
-    let mut values = vec![vec![0.0; n]; groups.len()];
-    let mut ws = Workspace::new(model, &layout);
-    // Trial-major: each trial's parameters are drawn once, then spread over the groups.
-    #[allow(clippy::needless_range_loop)]
-    for t in 0..n {
-        trial_params(model, &draws, t as u64, &mut ws);
-        for (g, (_, idx)) in groups.iter().enumerate() {
-            values[g][t] = idx.iter().map(|&j| ws.params[j]).sum();
-        }
-    }
+    // Parameters grouped by path, in draw order, and their per-trial values.
+    let inputs_by_path = crate::analysis::sobol::inputs(model);
+    let groups: Vec<(String, Vec<usize>)> = inputs_by_path
+        .iter()
+        .map(|g| (g.path.clone(), g.params.clone()))
+        .collect();
+    let values =
+        crate::analysis::tail::input_values(model, &draws, &inputs_by_path, trials as usize);
+    let tail = crate::analysis::tail::analyse(&base, &inputs_by_path, &values, given);
     let mut inputs = Vec::new();
     for (g, (path, idx)) in groups.iter().enumerate() {
         let spear = outs.map(|c| spearman(&values[g], &base.data[c]));
@@ -187,6 +181,8 @@ pub fn analyse(
         trials,
         seed,
         funded_by: model.funded_by,
+        tail,
+        sobol: None,
     })
 }
 
@@ -212,6 +208,10 @@ impl Sensitivity {
         });
         if self.funded_by == FundedBy::Provider {
             doc["funded_by"] = json!("provider");
+        }
+        doc["tail"] = self.tail.to_json();
+        if let Some(s) = &self.sobol {
+            doc["sobol"] = s.to_json();
         }
         doc
     }

@@ -15,6 +15,24 @@ use super::{CommonFlags, Error};
 pub struct Args {
     /// Scenario file (YAML).
     scenario: PathBuf,
+    /// The trials whose inputs the tail analysis describes: METRIC OP VALUE,
+    /// VALUE a number or a percentile of the run (default: the funder loses
+    /// money, `investor_net < 0`; also e.g. `payer_cost > p95`)
+    #[arg(long, value_name = "CONDITION")]
+    given: Option<String>,
+    /// Also estimate variance-based (Sobol) indices on a Saltelli design
+    #[arg(long)]
+    sobol: bool,
+    /// Base samples N of the Sobol design (N x (inputs + 3) trials)
+    #[arg(long, value_name = "N", default_value_t = 8192)]
+    base_samples: u64,
+    /// Bootstrap resamples for the Sobol indices' intervals
+    #[arg(long, value_name = "R", default_value_t = 500)]
+    resamples: usize,
+    /// A further metric for the Sobol indices (repeatable; investor_irr,
+    /// investor_net and payer_cost are always included)
+    #[arg(long, value_name = "METRIC")]
+    metric: Vec<String>,
     #[command(flatten)]
     common: CommonFlags,
 }
@@ -32,8 +50,55 @@ pub fn run(a: &Args) -> Result<(), Error> {
     }
     let runs = 1 + 2 * model.params.len() as u64;
     p.check_cost(p.trials, runs, c.threads, c.force)?;
-    let res = ibsim::analysis::sensitivity::analyse(model, p.trials, p.seed, c.threads)
+    let layout = ibsim::engine::Layout::new(model);
+    let given = a
+        .given
+        .clone()
+        .unwrap_or_else(|| format!("{} < 0", layout.funder.net));
+    let given = ibsim::analysis::tail::Condition::parse(&given, &layout)
+        .map_err(|e| Error::usage(format!("--given {e}")))?;
+    // The Sobol metrics: the funder's IRR and net, the payers' cost, then --metric.
+    let mut metrics = vec![
+        layout.funder.irr.to_owned(),
+        layout.funder.net.to_owned(),
+        "payer_cost".to_owned(),
+    ];
+    for m in &a.metric {
+        if !metrics.contains(m) {
+            metrics.push(m.clone());
+        }
+    }
+    let columns = metrics
+        .iter()
+        .map(|m| {
+            layout
+                .index_of(m)
+                .filter(|&i| layout.is_metric(i))
+                .ok_or_else(|| Error::usage(format!("--metric: unknown metric `{m}`")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let k = ibsim::analysis::sobol::inputs(model).len();
+    if a.sobol {
+        if a.base_samples < 2 {
+            return Err(Error::usage("--base-samples: expected at least 2"));
+        }
+        p.check_cost(a.base_samples, k as u64 + 3, c.threads, c.force)?;
+    }
+    let mut res = ibsim::analysis::sensitivity::analyse(model, p.trials, p.seed, &given, c.threads)
         .map_err(Error::failed)?;
+    if a.sobol {
+        res.sobol = Some(
+            ibsim::analysis::sobol::analyse(
+                model,
+                a.base_samples,
+                p.seed,
+                &columns,
+                a.resamples,
+                c.threads,
+            )
+            .map_err(Error::failed)?,
+        );
+    }
     let lang: Lang = c.lang.into();
     let staging = dest.stage(Product::Sensitivity)?;
     let mut docs = vec![ibsim::report::Document::new(
@@ -48,6 +113,10 @@ pub fn run(a: &Args) -> Result<(), Error> {
         let path = path.display();
         let (inputs, runs, trials) = (res.inputs.len(), 2 * res.inputs.len() + 1, p.trials);
         print!("{}", ibsim::report::analysis::sensitivity_table(&res, lang));
+        print!("{}", ibsim::report::analysis::tail_table(&res.tail, lang));
+        if let Some(sb) = &res.sobol {
+            print!("{}", ibsim::report::analysis::sobol_table(sb, lang));
+        }
         match lang {
             Lang::En => println!(
                 "  {inputs} inputs, {runs} runs of {trials} trials; wrote {path} and charts/tornado_*.png"

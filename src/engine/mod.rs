@@ -23,7 +23,7 @@ pub use funnel::{funnel, funnel_general};
 pub use layout::Layout;
 pub use measures::measures;
 pub use metrics::metrics;
-pub use params::{Common, draw_params, draw_params_common, trial_params};
+pub use params::{Common, draw_params, draw_params_common, draw_params_given, trial_params};
 pub use rng::{Draws, mix64, open_unit, permute, trial_rng};
 pub use waterfall::{waterfall, waterfall_general};
 pub use workspace::{Discounts, MoneyTotals, Workspace, account};
@@ -44,6 +44,27 @@ pub fn run_trial(
 ) {
     let mut rng = trial_rng(draws.seed, trial);
     draw_params(model, draws, trial, &mut rng, ws);
+    funnel(model, &mut rng, ws);
+    measures(model, &mut rng, ws);
+    waterfall(model, disc, ws);
+    metrics(model, layout, disc, ws);
+}
+
+/// Trial `trial` with its per-trial parameters read from the uniforms `u`
+/// of an experimental design (one per parameter): the funnel and the
+/// measurement draw what they draw in a plain run of `trial`
+/// (docs/model.md, "Sobol indices"). Fills `ws.row`.
+pub fn run_trial_given(
+    model: &Model,
+    layout: &Layout,
+    disc: &Discounts,
+    draws: &Draws,
+    trial: u64,
+    u: &[f64],
+    ws: &mut Workspace,
+) {
+    let mut rng = trial_rng(draws.seed, trial);
+    draw_params_given(model, &mut rng, ws, u);
     funnel(model, &mut rng, ws);
     measures(model, &mut rng, ws);
     waterfall(model, disc, ws);

@@ -57,6 +57,31 @@ pub fn draw_params_common(
             }
         };
     }
+    parameters_from_uniforms(model, ws, common);
+}
+
+/// A trial's parameters read from the uniforms `u` (one per parameter, in
+/// [0, 1)) of an experimental design rather than from its own stream
+/// (docs/model.md, "Sobol indices"). The trial's stream still gives its
+/// parameters' draws first, which are set aside, so the funnel and the
+/// measurement draw exactly what they draw in a plain run of `trial`.
+pub fn draw_params_given(
+    model: &Model,
+    rng: &mut Xoshiro256PlusPlus,
+    ws: &mut Workspace,
+    u: &[f64],
+) {
+    for _ in 0..ws.u.len() {
+        open_unit(rng);
+    }
+    ws.u.copy_from_slice(u);
+    parameters_from_uniforms(model, ws, None);
+}
+
+/// Every per-trial parameter from its uniform in `ws.u` (through the
+/// Gaussian copula and the programme's common factor where they apply).
+#[inline(always)]
+fn parameters_from_uniforms(model: &Model, ws: &mut Workspace, common: Option<Common>) {
     // The common factor's parameters, read from their normal scores
     // lambda Z + sqrt(1 - lambda^2) Phi^-1(u) (the same as their quantile at
     // Phi of it, without computing Phi).

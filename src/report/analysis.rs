@@ -68,6 +68,131 @@ pub fn sensitivity_table(res: &Sensitivity, lang: Lang) -> String {
     out
 }
 
+/// The terminal table of the tail analysis: each input's median in all
+/// trials and in the tail, the shifts in sd, and P(condition) in its lowest
+/// and highest decile.
+pub fn tail_table(t: &crate::analysis::tail::Tail, lang: Lang) -> String {
+    let es = lang == Lang::Es;
+    let mut s = if es {
+        format!(
+            "  Cola: {} en {} de {} simulaciones ({})\n",
+            t.condition,
+            number(t.tail_trials as f64, 0, lang),
+            number(t.trials as f64, 0, lang),
+            pct(t.tail_trials as f64 / t.trials.max(1) as f64, lang)
+        )
+    } else {
+        format!(
+            "  Tail: {} in {} of {} trials ({})\n",
+            t.condition,
+            number(t.tail_trials as f64, 0, lang),
+            number(t.trials as f64, 0, lang),
+            pct(t.tail_trials as f64 / t.trials.max(1) as f64, lang)
+        )
+    };
+    let head: Vec<String> = if es {
+        [
+            "entrada",
+            "mediana",
+            "en la cola",
+            "desplaz. (sd)",
+            "media (sd)",
+            "P 1er decil",
+            "P 10o decil",
+        ]
+    } else {
+        [
+            "input",
+            "median",
+            "in the tail",
+            "shift (sd)",
+            "mean (sd)",
+            "P lowest decile",
+            "P highest decile",
+        ]
+    }
+    .iter()
+    .map(|h| (*h).to_owned())
+    .collect();
+    let v = |x: f64| number(x, if x.abs() >= 100.0 { 0 } else { 4 }, lang);
+    let rows: Vec<Vec<String>> = t
+        .inputs
+        .iter()
+        .map(|i| {
+            vec![
+                i.path.clone(),
+                v(i.median_all),
+                v(i.median_tail),
+                number(i.median_shift, 2, lang),
+                number(i.mean_shift, 2, lang),
+                pct(i.prob_by_decile[0], lang),
+                pct(i.prob_by_decile[9], lang),
+            ]
+        })
+        .collect();
+    s.push_str(&aligned(&head, &rows));
+    s
+}
+
+/// The terminal table of the Sobol indices: per metric, each input's first
+/// order and total index with its 95% interval, and the unexplained share.
+pub fn sobol_table(sb: &crate::analysis::sobol::Sobol, lang: Lang) -> String {
+    let es = lang == Lang::Es;
+    let ci = |e: &crate::analysis::sobol::Estimate| {
+        format!(
+            "{} [{}, {}]",
+            number(e.value, 3, lang),
+            number(e.interval.0, 3, lang),
+            number(e.interval.1, 3, lang)
+        )
+    };
+    let mut s = if es {
+        format!(
+            "  Índices de Sobol: {} muestras base, {} simulaciones, intervalos al 95% de {} remuestreos\n",
+            number(sb.base_samples as f64, 0, lang),
+            number(sb.trials as f64, 0, lang),
+            sb.resamples
+        )
+    } else {
+        format!(
+            "  Sobol indices: {} base samples, {} trials, 95% intervals from {} resamples\n",
+            number(sb.base_samples as f64, 0, lang),
+            number(sb.trials as f64, 0, lang),
+            sb.resamples
+        )
+    };
+    for m in &sb.metrics {
+        let head: Vec<String> = vec![
+            m.metric.clone(),
+            if es { "primer orden" } else { "first order" }.to_owned(),
+            "total".to_owned(),
+        ];
+        let mut rows: Vec<Vec<String>> = sb
+            .inputs
+            .iter()
+            .zip(&m.inputs)
+            .map(|(i, x)| vec![i.path.clone(), ci(&x.first), ci(&x.total)])
+            .collect();
+        rows.push(vec![
+            if es { "suma" } else { "sum" }.to_owned(),
+            ci(&m.sum_first),
+            String::new(),
+        ]);
+        rows.push(vec![
+            if es {
+                "sin explicar (ruido)"
+            } else {
+                "unexplained (noise)"
+            }
+            .to_owned(),
+            ci(&m.noise.first),
+            ci(&m.noise.total),
+        ]);
+        s.push_str(&aligned(&head, &rows));
+    }
+    s
+}
+
 /// The terminal lines of `ibsim solve`.
 pub fn solve_text(res: &SolveResult, lang: Lang) -> String {
     let f = |x: f64| {

@@ -246,7 +246,9 @@ simulation: {trials: 3000, seed: 9}
 fn sensitivity_ranks_the_dominant_input_first() {
     let s = parse_str(ONE_DRIVER, "o.yaml").unwrap().scenario;
     let m = ibsim::model::Model::compile(&s);
-    let r = ibsim::analysis::sensitivity::analyse(&m, 3000, 9, Some(2)).unwrap();
+    let layout = ibsim::engine::Layout::new(&m);
+    let given = ibsim::analysis::tail::Condition::parse("provider_net < 0", &layout).unwrap();
+    let r = ibsim::analysis::sensitivity::analyse(&m, 3000, 9, &given, Some(2)).unwrap();
     assert_eq!(r.inputs.len(), 2);
     assert_eq!(r.inputs[0].path, "outcomes[0].rate");
     // Payer cost = 100 x count: rank correlation with the rate close to 1, with the cost close to 0.

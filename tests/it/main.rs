@@ -21,6 +21,7 @@ mod report;
 mod run;
 mod serve;
 mod shard;
+mod sobol;
 mod templates;
 mod transfers;
 mod validate;
