@@ -83,13 +83,13 @@ pub fn run(a: &Args) -> Result<(), Error> {
     let until = a
         .until_se
         .as_deref()
-        .map(|spec| UntilSe::parse(spec, &ibsim::engine::Layout::new(&p.model)))
+        .map(|spec| UntilSe::parse(spec, &p.model))
         .transpose()
         .map_err(|e| Error::usage(format!("--until-se {e}")))?;
     let bar = Bar::trials(c.quiet);
-    let result = ibsim::run::simulate(p, c.threads, until, &|e| bar.update(e))?;
+    let result = ibsim::run::simulate(p, c.threads, until.as_ref(), &|e| bar.update(e))?;
     bar.finish();
-    if let Some(u) = until
+    if let Some(u) = &until
         && !c.quiet
     {
         tell_until_se(&result, u);
@@ -108,10 +108,10 @@ pub fn run(a: &Args) -> Result<(), Error> {
 }
 
 /// Says whether `--until-se` reached its standard error.
-fn tell_until_se(result: &RunResult, u: UntilSe) {
+fn tell_until_se(result: &RunResult, u: &UntilSe) {
     let cols = &result.columns;
-    let se = ibsim::summary::stats(&cols.data[u.column]).se;
-    let (name, target) = (&cols.names[u.column], u.target);
+    let se = u.se(cols);
+    let (name, target) = (&u.name, u.target);
     if se <= target {
         eprintln!(
             "until-se: {name} se {se:.6} <= {target} reached with {} trials",

@@ -103,25 +103,58 @@ impl Prepared {
     }
 }
 
-/// Stop a run early once a metric's standard error is small enough.
+/// What `--until-se` watches.
 #[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Watched {
+    /// The mean of a metric column.
+    Mean(usize),
+    /// The probability of an event's flag column (conditional or not).
+    Probability(usize, bool),
+    /// A metric's quantile at this level.
+    Quantile(usize, f64),
+}
+
+/// Stop a run early once the standard error of a figure (a metric's mean,
+/// a probability, a quantile) is small enough.
+#[derive(Debug, Clone, PartialEq)]
 pub struct UntilSe {
-    /// The metric's column.
-    pub column: usize,
+    /// The figure as named (`investor_irr`, `prob_loss`, `payer_cost.p95`).
+    pub name: String,
+    /// What it reads.
+    pub watched: Watched,
     /// The standard error to reach.
     pub target: f64,
 }
 
 impl UntilSe {
-    /// Parses `METRIC=VALUE` of `--until-se` against `layout`'s metrics.
-    pub fn parse(spec: &str, layout: &Layout) -> Result<UntilSe, String> {
-        let (m, v) = spec
-            .split_once('=')
-            .ok_or_else(|| format!("`{spec}`: expected METRIC=VALUE, e.g. investor_irr=0.001"))?;
-        let column = layout
-            .index_of(m.trim())
-            .filter(|&i| layout.is_metric(i))
-            .ok_or_else(|| format!("`{spec}`: unknown metric `{}`", m.trim()))?;
+    /// Parses `FIGURE=VALUE` of `--until-se`: FIGURE a metric (its mean), a
+    /// probability of `summary.json` (`prob_loss`) or a metric's percentile
+    /// (`payer_cost.p95`).
+    pub fn parse(spec: &str, model: &Model) -> Result<UntilSe, String> {
+        let layout = Layout::new(model);
+        let (m, v) = spec.split_once('=').ok_or_else(|| {
+            format!("`{spec}`: expected FIGURE=VALUE, e.g. investor_irr=0.001, prob_loss=0.005 or payer_cost.p95=1000")
+        })?;
+        let name = m.trim();
+        let metric = |n: &str| layout.index_of(n).filter(|&i| layout.is_metric(i));
+        let probability = crate::summary::probability_columns(model, &layout)
+            .into_iter()
+            .find(|(n, _, _)| n == name);
+        let quantile = name.rsplit_once(".p").and_then(|(base, q)| {
+            let q: f64 = q.parse().ok().filter(|q: &f64| *q > 0.0 && *q < 100.0)?;
+            Some((metric(base)?, q / 100.0))
+        });
+        let watched = if let Some((_, col, conditional)) = probability {
+            Watched::Probability(col, conditional)
+        } else if let Some((col, q)) = quantile {
+            Watched::Quantile(col, q)
+        } else if let Some(col) = metric(name) {
+            Watched::Mean(col)
+        } else {
+            return Err(format!(
+                "`{spec}`: unknown figure `{name}`: expected a metric, a probability such as prob_loss, or a percentile such as payer_cost.p95"
+            ));
+        };
         let target = v
             .trim()
             .parse::<f64>()
@@ -129,7 +162,25 @@ impl UntilSe {
             .filter(|x| x.is_finite() && *x > 0.0);
         let target =
             target.ok_or_else(|| format!("`{spec}`: `{}` is not a positive number", v.trim()))?;
-        Ok(UntilSe { column, target })
+        Ok(UntilSe {
+            name: name.to_owned(),
+            watched,
+            target,
+        })
+    }
+
+    /// The watched figure's standard error on `cols`, as `summary.json`
+    /// gives it.
+    pub fn se(&self, cols: &TrialColumns) -> f64 {
+        match self.watched {
+            Watched::Mean(c) => crate::summary::stats(&cols.data[c]).se,
+            Watched::Probability(c, conditional) => {
+                crate::summary::flag_probability(&cols.data[c], conditional).1
+            }
+            Watched::Quantile(c, q) => {
+                crate::analysis::target::quantile_with_se(&cols.data[c], q).1
+            }
+        }
     }
 }
 
@@ -150,7 +201,7 @@ pub enum Progress {
 pub fn simulate(
     p: Prepared,
     threads: Option<usize>,
-    until: Option<UntilSe>,
+    until: Option<&UntilSe>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RunResult, Failure> {
     let start = std::time::Instant::now();
@@ -169,7 +220,7 @@ pub fn simulate(
         .map_err(|e| Failure::Failed(format!("cannot start worker threads: {e}")))?;
         match until {
             Some(u) if n < p.trials => {
-                if crate::summary::stats(&cols.data[u.column]).se <= u.target {
+                if u.se(&cols) <= u.target {
                     break cols;
                 }
                 n = (2 * n).min(p.trials);

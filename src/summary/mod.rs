@@ -373,65 +373,74 @@ pub fn summarize(model: &Model, cols: &TrialColumns, id: &RunIdentity) -> Summar
     }
 }
 
-/// The probabilities of events, with standard errors, in document order.
-fn probabilities(model: &Model, layout: &Layout, cols: &TrialColumns) -> Named<Estimate> {
-    let mut probs = Vec::new();
-    let mut put = |name: String, flags: &[f64]| {
-        let (value, se) = prob_se(flags.iter().map(|f| *f != 0.0));
-        probs.push((name, Estimate { value, se }));
-    };
-    let col = |i: usize| cols.data[i].as_slice();
+/// The events whose probabilities a summary reports, in document order:
+/// `(name, flag column, conditional)`. A conditional event's probability is
+/// over the trials whose flag is set (not NaN).
+pub fn probability_columns(model: &Model, layout: &Layout) -> Vec<(String, usize, bool)> {
+    let mut out = Vec::new();
+    let mut put = |name: String, col: usize| out.push((name, col, false));
     let funder = layout.funder;
-    put(funder.prob_loss.into(), col(layout.flag_loss));
-    put(
-        funder.prob_below_hurdle.into(),
-        col(layout.flag_below_hurdle),
-    );
-    put(funder.prob_funding_gap.into(), col(layout.funding_gap));
-    put("prob_budget_cap_hit".into(), col(layout.budget_cap_hit));
+    put(funder.prob_loss.into(), layout.flag_loss);
+    put(funder.prob_below_hurdle.into(), layout.flag_below_hurdle);
+    put(funder.prob_funding_gap.into(), layout.funding_gap);
+    put("prob_budget_cap_hit".into(), layout.budget_cap_hit);
     if layout.tranche_columns {
-        put(
-            "prob_guarantee_called".into(),
-            col(layout.flag_guarantee_called),
-        );
+        put("prob_guarantee_called".into(), layout.flag_guarantee_called);
         for (k, t) in model.tranches.iter().enumerate() {
             put(
                 format!("prob_tranche_loss.{}", t.name),
-                col(layout.flag_tranche_loss + k),
+                layout.flag_tranche_loss + k,
             );
         }
     }
     if let Some(i) = layout.flag_floor_called {
-        put("prob_floor_called".into(), col(i));
+        put("prob_floor_called".into(), i);
     }
     if let Some(tc) = layout.transfers {
-        put("prob_pool_binds".into(), col(tc.flag_binds));
+        put("prob_pool_binds".into(), tc.flag_binds);
     }
     if let Some(pc) = layout.providers {
         for (q, pm) in model.providers.iter().enumerate() {
-            put(
-                format!("prob_provider_loss.{}", pm.name),
-                col(pc.flag_loss + q),
-            );
+            put(format!("prob_provider_loss.{}", pm.name), pc.flag_loss + q);
         }
     }
-    // Evaluation risk: conditional probabilities, over the trials whose
-    // flag is set (not NaN); NaN when no trial meets the condition.
+    // Evaluation risk: conditional probabilities.
     for e in &layout.evaluation {
         let id = &model.outcomes[model.measures[e.measure].outcome].id;
-        let mut cond = |name: String, flags: &[f64]| {
-            let (value, se) = prob_se(flags.iter().filter(|f| !f.is_nan()).map(|f| *f != 0.0));
-            probs.push((name, Estimate { value, se }));
-        };
-        cond(
+        out.push((
             format!("prob_payment_triggered_below_threshold.{id}"),
-            col(e.false_trigger),
-        );
+            e.false_trigger,
+            true,
+        ));
         if let Some(i) = e.withheld {
-            cond(format!("prob_payment_withheld_at_target.{id}"), col(i));
+            out.push((format!("prob_payment_withheld_at_target.{id}"), i, true));
         }
     }
-    Named(probs)
+    out
+}
+
+/// The probability of a flag column and its standard error: over every
+/// trial, or (`conditional`) over the trials whose flag is not NaN (NaN
+/// when there are none).
+pub fn flag_probability(flags: &[f64], conditional: bool) -> (f64, f64) {
+    if conditional {
+        prob_se(flags.iter().filter(|f| !f.is_nan()).map(|f| *f != 0.0))
+    } else {
+        prob_se(flags.iter().map(|f| *f != 0.0))
+    }
+}
+
+/// The probabilities of events, with standard errors, in document order.
+fn probabilities(model: &Model, layout: &Layout, cols: &TrialColumns) -> Named<Estimate> {
+    Named(
+        probability_columns(model, layout)
+            .into_iter()
+            .map(|(name, col, conditional)| {
+                let (value, se) = flag_probability(&cols.data[col], conditional);
+                (name, Estimate { value, se })
+            })
+            .collect(),
+    )
 }
 
 /// Mean of the ceil(0.05 n) smallest values, summed in increasing order.

@@ -119,6 +119,64 @@ fn run_rejects_invalid_scenarios_and_bad_usage() {
 }
 
 #[test]
+fn until_se_watches_probabilities_and_percentiles() {
+    let dir = tempdir("until-se-prob");
+    let run = |spec: &str, out: &str| {
+        let o = ibsim(&[
+            "run",
+            "scenarios/empleando-futuro.yaml",
+            "--until-se",
+            spec,
+            "--trials",
+            "64000",
+            "--out",
+            dir.join(out).to_str().unwrap(),
+            "--no-report",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(stderr(&o).contains("reached with"), "{}", stderr(&o));
+        let s: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(out).join("empleando-futuro/summary.json")).unwrap(),
+        )
+        .unwrap();
+        s
+    };
+    // A probability: summary.json's standard error of it is within the target,
+    // and the pass before (half the trials) was not.
+    let s = run("prob_loss=0.002", "p");
+    let n = s["trials"].as_u64().unwrap();
+    let se = s["probabilities"]["prob_loss"]["se"].as_f64().unwrap();
+    let p = s["probabilities"]["prob_loss"]["value"].as_f64().unwrap();
+    assert!(se <= 0.002, "{se}");
+    assert!(n > 1000, "{n}");
+    let half = (p * (1.0 - p) / (n / 2) as f64).sqrt();
+    assert!(
+        half > 0.002 * 0.9,
+        "the pass of {} trials had se about {half}",
+        n / 2
+    );
+    // A percentile: its standard error (order statistics) within the target.
+    let s = run("payer_cost.p95=2000000", "q");
+    let n = s["trials"].as_u64().unwrap();
+    assert!(n >= 1000, "{n}");
+    // Unknown figures name what is expected.
+    let o = ibsim(&[
+        "run",
+        "scenarios/empleando-futuro.yaml",
+        "--until-se",
+        "prob_nothing=0.01",
+        "--out",
+        dir.join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a percentile such as payer_cost.p95"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn until_se_stops_deterministically_and_equals_a_plain_run() {
     let dir = tempdir("until-se");
     let a = dir.join("a");
