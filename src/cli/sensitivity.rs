@@ -105,7 +105,18 @@ pub fn run(a: &Args) -> Result<(), Error> {
         "sensitivity.json".into(),
         output::json_text(&res.to_json()).into_bytes(),
     )];
-    docs.extend(ibsim::report::tornado::files(&res, &model.currency, lang).map_err(Error::failed)?);
+    let tornado =
+        ibsim::report::tornado::files(&res, &model.currency, lang).map_err(Error::failed)?;
+    let tornado_svgs: Vec<String> = tornado
+        .iter()
+        .filter(|d| d.path.extension().is_some_and(|e| e == "svg"))
+        .map(|d| String::from_utf8_lossy(&d.bytes).into_owned())
+        .collect();
+    docs.extend(tornado);
+    docs.extend(
+        ibsim::report::sensitivity::files(&res, &model.name, &tornado_svgs, lang)
+            .map_err(Error::failed)?,
+    );
     write_documents(staging.path(), &docs)?;
     staging.commit().map_err(Error::failed)?;
     if !c.quiet {
@@ -119,10 +130,10 @@ pub fn run(a: &Args) -> Result<(), Error> {
         }
         match lang {
             Lang::En => println!(
-                "  {inputs} inputs, {runs} runs of {trials} trials; wrote {path} and charts/tornado_*.png"
+                "  {inputs} inputs, {runs} runs of {trials} trials; wrote {path}, report.html, workbook.xlsx and charts/"
             ),
             Lang::Es => println!(
-                "  {inputs} entradas, {runs} ejecuciones de {trials} simulaciones; se escribieron {path} y charts/tornado_*.png"
+                "  {inputs} entradas, {runs} ejecuciones de {trials} simulaciones; se escribieron {path}, report.html, workbook.xlsx y charts/"
             ),
         }
     }

@@ -9,6 +9,7 @@ pub mod charts;
 pub mod html;
 pub mod i18n;
 pub mod programme;
+pub mod sensitivity;
 pub mod sweep_chart;
 pub mod table;
 pub mod tornado;

@@ -247,7 +247,9 @@ fn sensitivity_ranks_the_dominant_input_first() {
     let s = parse_str(ONE_DRIVER, "o.yaml").unwrap().scenario;
     let m = ibsim::model::Model::compile(&s);
     let layout = ibsim::engine::Layout::new(&m);
-    let given = ibsim::analysis::tail::Condition::parse("provider_net < 0", &layout).unwrap();
+    let given =
+        ibsim::analysis::tail::Condition::parse(&format!("{} < 0", layout.funder.net), &layout)
+            .unwrap();
     let r = ibsim::analysis::sensitivity::analyse(&m, 3000, 9, &given, Some(2)).unwrap();
     assert_eq!(r.inputs.len(), 2);
     assert_eq!(r.inputs[0].path, "outcomes[0].rate");

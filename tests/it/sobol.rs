@@ -269,6 +269,33 @@ fn the_condition_takes_a_percentile_and_the_command_writes_both_analyses() {
         );
         assert!(m["inputs"]["shocks[0].probability"]["total"]["interval"].is_array());
     }
+    // The charts, the report and the workbook, with each analysis.
+    let dir_out = out.join("shock");
+    for f in [
+        "charts/tail.svg",
+        "charts/tail.png",
+        "charts/sobol_payer_cost.svg",
+        "charts/sobol_peak_funding.png",
+        "charts/tornado_payer_cost.svg",
+    ] {
+        assert!(dir_out.join(f).is_file(), "{f}");
+    }
+    let html = std::fs::read_to_string(dir_out.join("report.html")).unwrap();
+    for part in [
+        "What the bad trials look like",
+        "payer_cost &gt; p95",
+        "Sobol",
+        "unexplained (noise)",
+    ] {
+        assert!(html.contains(part), "{part} not in the report");
+    }
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(dir_out.join("workbook.xlsx")).unwrap();
+    use calamine::Reader;
+    assert_eq!(book.sheet_names(), ["Inputs", "Tail", "Sobol"]);
+    let sobol = book.worksheet_range("Sobol").unwrap();
+    // A header, then per metric two rows (first, total) per input and for the noise.
+    assert_eq!(sobol.height(), 1 + 4 * 2 * (4 + 1));
     // A condition that does not parse is a usage error naming the flag.
     let o = crate::common::ibsim(&[
         "sensitivity",
