@@ -66,6 +66,51 @@ impl ShardSpec {
         Ok(ShardSpec { index: k, count: n })
     }
 
+    /// The shard a scheduler's array task is (`--shard auto`), from its
+    /// environment (`var` reads a variable): Slurm's
+    /// `SLURM_ARRAY_TASK_ID` (less `SLURM_ARRAY_TASK_MIN`, for arrays that
+    /// do not start at 0) of `SLURM_ARRAY_TASK_COUNT`; a Kubernetes Indexed
+    /// Job's `JOB_COMPLETION_INDEX` of `shards` (its `completions`); AWS
+    /// Batch's `AWS_BATCH_JOB_ARRAY_INDEX` of `AWS_BATCH_JOB_ARRAY_SIZE`.
+    pub fn from_scheduler(
+        var: &dyn Fn(&str) -> Option<String>,
+        shards: Option<u64>,
+    ) -> Result<ShardSpec, String> {
+        let whole = |name: &str| -> Result<Option<u64>, String> {
+            match var(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .map(Some)
+                    .map_err(|_| format!("{name}=`{v}` is not a whole number")),
+            }
+        };
+        let spec = |index: u64, count: u64, from: &str| {
+            ShardSpec::parse(&format!("{index}/{count}")).map_err(|e| format!("from {from}: {e}"))
+        };
+        if let Some(id) = whole("SLURM_ARRAY_TASK_ID")? {
+            let min = whole("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let count = whole("SLURM_ARRAY_TASK_COUNT")?.or(shards).ok_or(
+                "SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT: give --shards N",
+            )?;
+            return spec(id.saturating_sub(min), count, "SLURM_ARRAY_TASK_ID");
+        }
+        if let Some(index) = whole("JOB_COMPLETION_INDEX")? {
+            let count = shards.ok_or(
+                "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) gives the index only: give --shards N, the Job's completions",
+            )?;
+            return spec(index, count, "JOB_COMPLETION_INDEX");
+        }
+        if let Some(index) = whole("AWS_BATCH_JOB_ARRAY_INDEX")? {
+            let count = whole("AWS_BATCH_JOB_ARRAY_SIZE")?
+                .or(shards)
+                .ok_or("AWS_BATCH_JOB_ARRAY_INDEX is set but not AWS_BATCH_JOB_ARRAY_SIZE: give --shards N")?;
+            return spec(index, count, "AWS_BATCH_JOB_ARRAY_INDEX");
+        }
+        Err("`auto`: no scheduler's array index is set: expected SLURM_ARRAY_TASK_ID (Slurm), JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with --shards N) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch)".into())
+    }
+
     /// The trials of this shard of a `trials`-trial run.
     pub fn range(&self, trials: u64) -> std::ops::Range<u64> {
         let at = |k: u64| (u128::from(k) * u128::from(trials) / u128::from(self.count)) as u64;
@@ -443,6 +488,38 @@ pub struct Merged {
     pub summary: crate::summary::Summary,
 }
 
+/// When the shards (their headers' `shard.index` and `shard.count`) are
+/// all of N but some index is absent: which, as a message.
+pub fn missing_shards<'a>(headers: impl Iterator<Item = &'a serde_json::Value>) -> Option<String> {
+    let mut count = None;
+    let mut given = std::collections::BTreeSet::new();
+    for h in headers {
+        let (k, n) = (h["shard"]["index"].as_u64()?, h["shard"]["count"].as_u64()?);
+        if *count.get_or_insert(n) != n {
+            return None;
+        }
+        given.insert(k);
+    }
+    let n = count?;
+    let missing: Vec<String> = (0..n)
+        .filter(|k| !given.contains(k))
+        .map(|k| k.to_string())
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "shard{} {} of {n} missing (shards are numbered from 0; given: {})",
+        if missing.len() == 1 { "" } else { "s" },
+        missing.join(", "),
+        given
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
 /// Puts decoded shards back together (see [`assemble`]), reads the scenario
 /// they carry (checked against its SHA-256), checks their header against it
 /// ([`check_against`]) and summarises the run: what `ibsim merge` writes.
@@ -521,6 +598,9 @@ pub fn assemble(
         if h.columns != h0.columns || h.horizon != h0.horizon {
             return Err(format!("{name} has other metric columns than {name0}"));
         }
+    }
+    if let Some(m) = missing_shards(shards.iter().map(|(_, h, _)| &h.json)) {
+        return Err(m);
     }
     shards.sort_by_key(|(_, h, _)| (h.first_trial, h.count));
     let mut next = 0u64;

@@ -13,7 +13,8 @@ use super::{Error, LangFlag};
 /// Options of `ibsim merge`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Shard files written by `ibsim run --shard K/N`.
+    /// Shard files written by `ibsim run --shard K/N`, folders holding
+    /// them, or glob patterns (`'out/*/shard-*.ibshard'`).
     #[arg(required = true)]
     shards: Vec<PathBuf>,
     /// Output folder; results go to OUT/<scenario-file-stem>/.
@@ -33,8 +34,65 @@ pub struct Args {
     replace: bool,
 }
 
+/// The shard files `args` name: files as given, every `*.ibshard` of a
+/// folder (its subfolders too, where `ibsim run --shard` writes them), and
+/// the files a glob pattern matches, sorted. A file named twice stays twice
+/// (and is refused as a repeated shard).
+fn shard_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    fn in_folder(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let p = e?.path();
+            if p.is_dir() {
+                in_folder(&p, out)?;
+            } else if p.extension().is_some_and(|x| x == "ibshard") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for a in args {
+        let text = a.to_string_lossy();
+        if a.is_dir() {
+            let mut found = Vec::new();
+            in_folder(a, &mut found)
+                .map_err(|e| Error::failed(format!("cannot read {}: {e}", a.display())))?;
+            if found.is_empty() {
+                return Err(Error::failed(format!(
+                    "{}: no shard files (*.ibshard) in this folder",
+                    a.display()
+                )));
+            }
+            found.sort();
+            out.extend(found);
+        } else if !a.exists() && text.contains(['*', '?', '[']) {
+            let found: Vec<PathBuf> = glob::glob(&text)
+                .map_err(|e| Error::usage(format!("`{text}` is not a glob pattern: {e}")))?
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
+            if found.is_empty() {
+                return Err(Error::failed(format!("`{text}`: no file matches")));
+            }
+            out.extend(found);
+        } else {
+            out.push(a.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// `ibsim merge`.
 pub fn run(a: &Args) -> Result<(), Error> {
+    let files = shard_files(&a.shards)?;
+    let a = &Args {
+        shards: files,
+        out: a.out.clone(),
+        lang: a.lang,
+        no_report: a.no_report,
+        quiet: a.quiet,
+        replace: a.replace,
+    };
     let first_is_sweep = a.shards.first().is_some_and(|p| {
         let mut magic = [0u8; 8];
         std::fs::File::open(p)

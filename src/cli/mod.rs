@@ -119,10 +119,18 @@ fn threads(s: &str) -> Result<usize, String> {
     }
 }
 
-/// Parses `--shard K/N`.
-fn shard_flag(flag: Option<&str>) -> Result<Option<ibsim::shard::ShardSpec>, Error> {
-    flag.map(ibsim::shard::ShardSpec::parse)
-        .transpose()
+/// Parses `--shard K/N`, or `--shard auto` from a scheduler's array
+/// variables (with `--shards N` where the scheduler gives no count).
+fn shard_flag(
+    flag: Option<&str>,
+    shards: Option<u64>,
+) -> Result<Option<ibsim::shard::ShardSpec>, Error> {
+    let spec = match flag {
+        None => return Ok(None),
+        Some("auto") => ibsim::shard::ShardSpec::from_scheduler(&|v| std::env::var(v).ok(), shards),
+        Some(k_of_n) => ibsim::shard::ShardSpec::parse(k_of_n),
+    };
+    spec.map(Some)
         .map_err(|e| Error::usage(format!("--shard {e}")))
 }
 

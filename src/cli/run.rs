@@ -30,8 +30,14 @@ pub struct Args {
     until_se: Option<String>,
     /// Run only shard K of N (0-based) of the trials and write a shard file
     /// (`OUT/<stem>/shard-K-of-N.ibshard`) for `ibsim merge`.
-    #[arg(long, value_name = "K/N")]
+    /// `auto` reads K and N from the scheduler's array variables (Slurm,
+    /// Kubernetes Indexed Job, AWS Batch).
+    #[arg(long, value_name = "K/N|auto")]
     shard: Option<String>,
+    /// The number of shards for `--shard auto` where the scheduler gives
+    /// only the index (a Kubernetes Indexed Job's completions).
+    #[arg(long, value_name = "N", requires = "shard")]
+    shards: Option<u64>,
 }
 
 /// What to write of a run, and how to tell it.
@@ -64,7 +70,7 @@ pub fn run(a: &Args) -> Result<(), Error> {
     {
         return run_programme(a);
     }
-    if let Some(spec) = super::shard_flag(a.shard.as_deref())? {
+    if let Some(spec) = super::shard_flag(a.shard.as_deref(), a.shards)? {
         return run_shard(a, spec);
     }
     let p = Prepared::load(&a.scenario, c.trials, c.seed)?;
@@ -282,7 +288,7 @@ fn run_programme(a: &Args) -> Result<(), Error> {
             "--until-se and --save-trials run a scenario; a programme runs all its trials",
         ));
     }
-    let shard = super::shard_flag(a.shard.as_deref())?;
+    let shard = super::shard_flag(a.shard.as_deref(), a.shards)?;
     let loaded = ibsim::programme::load(&a.scenario)
         .map_err(|d| Error::Run(ibsim::run::Failure::Scenario(d)))?;
     if !c.quiet {

@@ -32,14 +32,20 @@ pub struct Args {
     payer_cap: Option<f64>,
     /// Run only shard K of N (0-based) of the grid points and write a sweep
     /// shard file for `ibsim merge`.
-    #[arg(long, value_name = "K/N")]
+    /// `auto` reads K and N from the scheduler's array variables (Slurm,
+    /// Kubernetes Indexed Job, AWS Batch).
+    #[arg(long, value_name = "K/N|auto")]
     shard: Option<String>,
+    /// The number of shards for `--shard auto` where the scheduler gives
+    /// only the index (a Kubernetes Indexed Job's completions).
+    #[arg(long, value_name = "N", requires = "shard")]
+    shards: Option<u64>,
 }
 
 /// `ibsim sweep`.
 pub fn run(a: &Args) -> Result<(), Error> {
     let c = &a.common;
-    let shard = super::shard_flag(a.shard.as_deref())?;
+    let shard = super::shard_flag(a.shard.as_deref(), a.shards)?;
     let limits = Limits {
         max_prob_loss: a.max_prob_loss,
         max_prob_over_cap: a.max_prob_over_cap,

@@ -254,3 +254,165 @@ fn merged_sweep_shards_equal_the_whole_sweep() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("repeats point"), "{}", stderr(&o));
 }
+
+/// `--shard auto`'s reading of each scheduler's array variables.
+#[test]
+fn shard_auto_reads_each_schedulers_array_variables() {
+    use ibsim::shard::ShardSpec;
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    };
+    let spec = |i, n| ShardSpec { index: i, count: n };
+    // Slurm: the index less the array's first id.
+    let slurm = env(&[
+        ("SLURM_ARRAY_TASK_ID", "3"),
+        ("SLURM_ARRAY_TASK_COUNT", "4"),
+    ]);
+    assert_eq!(ShardSpec::from_scheduler(&slurm, None), Ok(spec(3, 4)));
+    let from_one = env(&[
+        ("SLURM_ARRAY_TASK_ID", "4"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+        ("SLURM_ARRAY_TASK_COUNT", "4"),
+    ]);
+    assert_eq!(ShardSpec::from_scheduler(&from_one, None), Ok(spec(3, 4)));
+    // Kubernetes: the count from --shards.
+    let k8s = env(&[("JOB_COMPLETION_INDEX", "2")]);
+    assert_eq!(ShardSpec::from_scheduler(&k8s, Some(5)), Ok(spec(2, 5)));
+    let e = ShardSpec::from_scheduler(&k8s, None).unwrap_err();
+    assert!(e.contains("--shards N"), "{e}");
+    // AWS Batch.
+    let aws = env(&[
+        ("AWS_BATCH_JOB_ARRAY_INDEX", "0"),
+        ("AWS_BATCH_JOB_ARRAY_SIZE", "10"),
+    ]);
+    assert_eq!(ShardSpec::from_scheduler(&aws, None), Ok(spec(0, 10)));
+    // Nothing set, or an index beyond the count: the variables are named.
+    let e = ShardSpec::from_scheduler(&env(&[]), Some(4)).unwrap_err();
+    for v in [
+        "SLURM_ARRAY_TASK_ID",
+        "JOB_COMPLETION_INDEX",
+        "AWS_BATCH_JOB_ARRAY_INDEX",
+    ] {
+        assert!(e.contains(v), "{e}");
+    }
+    let e = ShardSpec::from_scheduler(&env(&[("JOB_COMPLETION_INDEX", "5")]), Some(5)).unwrap_err();
+    assert!(e.contains("JOB_COMPLETION_INDEX"), "{e}");
+}
+
+/// `ibsim run --shard auto` under a Slurm array task writes the shard that
+/// `--shard K/N` writes.
+#[test]
+fn shard_auto_writes_the_same_shard_as_k_of_n() {
+    let dir = tempdir("shard-auto");
+    let run = |out: &str, shard: &str, env: &[(&str, &str)]| {
+        let o = std::process::Command::new(bin())
+            .args([
+                "run",
+                "scenarios/empleando-futuro.yaml",
+                "--trials",
+                "4000",
+                "--shard",
+                shard,
+                "--out",
+                dir.join(out).to_str().unwrap(),
+            ])
+            .current_dir(root())
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("JOB_COMPLETION_INDEX")
+            .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(
+        "a",
+        "auto",
+        &[
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = run("b", "2/4", &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let name = "empleando-futuro/shard-2-of-4.ibshard";
+    assert_eq!(
+        std::fs::read(dir.join("a").join(name)).unwrap(),
+        std::fs::read(dir.join("b").join(name)).unwrap()
+    );
+    let (code, err) = run("c", "auto", &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("SLURM_ARRAY_TASK_ID"), "{err}");
+}
+
+/// `ibsim merge` of a folder or a glob finds the shards inside; with one
+/// missing it names its index and exits 1.
+#[test]
+fn merge_takes_folders_and_globs_and_names_a_missing_shard() {
+    let dir = tempdir("merge-folder");
+    for k in 0..4 {
+        let o = ibsim(&[
+            "run",
+            "scenarios/empleando-futuro.yaml",
+            "--trials",
+            "2000",
+            "--shard",
+            &format!("{k}/4"),
+            "--out",
+            dir.join("shards").to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let whole = ibsim(&[
+        "run",
+        "scenarios/empleando-futuro.yaml",
+        "--trials",
+        "2000",
+        "--out",
+        dir.join("whole").to_str().unwrap(),
+        "--no-report",
+    ]);
+    assert!(whole.status.success());
+    let summary =
+        |out: &str| std::fs::read(dir.join(out).join("empleando-futuro/summary.json")).unwrap();
+    let shards = dir.join("shards");
+    let pattern = shards.join("*/shard-*-of-4.ibshard");
+    for (out, arg) in [("folder", shards.clone()), ("glob", pattern)] {
+        let o = ibsim(&[
+            "merge",
+            arg.to_str().unwrap(),
+            "--out",
+            dir.join(out).to_str().unwrap(),
+            "--no-report",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(summary(out), summary("whole"), "merge of a {out}");
+    }
+    std::fs::remove_file(shards.join("empleando-futuro/shard-2-of-4.ibshard")).unwrap();
+    let o = ibsim(&[
+        "merge",
+        shards.to_str().unwrap(),
+        "--out",
+        dir.join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("shard 2 of 4 missing") && stderr(&o).contains("given: 0, 1, 3"),
+        "{}",
+        stderr(&o)
+    );
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = ibsim(&["merge", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no shard files"), "{}", stderr(&o));
+}
