@@ -6,23 +6,11 @@
 //! per-trial parameters of the run itself, so it costs no extra run.
 
 use crate::analysis::sobol::Input;
+use crate::analysis::target::Op;
 use crate::engine::runner::TrialColumns;
 use crate::engine::{Draws, Layout, Workspace, trial_params};
 use crate::model::Model;
 use crate::summary::quantile_sorted;
-
-/// A comparison of `--given`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-}
 
 /// The right-hand side of a condition: a number, or a quantile of the metric
 /// over the run (`p95`).
@@ -67,12 +55,7 @@ impl Condition {
             .index_of(metric)
             .filter(|&i| layout.is_metric(i))
             .ok_or_else(|| format!("`{t}`: unknown metric `{metric}`"))?;
-        let op = match op {
-            "<=" => Op::Le,
-            ">=" => Op::Ge,
-            "<" => Op::Lt,
-            _ => Op::Gt,
-        };
+        let op = Op::parse(op).unwrap_or(Op::Lt);
         let threshold = if let Some(q) = value.strip_prefix('p') {
             let q: f64 = q
                 .parse()
@@ -97,16 +80,6 @@ impl Condition {
             op,
             threshold,
         })
-    }
-
-    /// Whether `x` meets the condition at `threshold` (never for NaN).
-    fn holds(&self, x: f64, threshold: f64) -> bool {
-        match self.op {
-            Op::Lt => x < threshold,
-            Op::Le => x <= threshold,
-            Op::Gt => x > threshold,
-            Op::Ge => x >= threshold,
-        }
     }
 }
 
@@ -195,7 +168,7 @@ pub fn analyse(
     };
     let flags: Vec<bool> = metric
         .iter()
-        .map(|&x| condition.holds(x, threshold))
+        .map(|&x| condition.op.holds(x, threshold))
         .collect();
     let tail_trials = flags.iter().filter(|f| **f).count();
     let mut inputs: Vec<TailInput> = groups

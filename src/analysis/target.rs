@@ -28,7 +28,8 @@ pub enum Op {
 }
 
 impl Op {
-    fn parse(s: &str) -> Option<Op> {
+    /// `<`, `<=`, `>` or `>=`.
+    pub fn parse(s: &str) -> Option<Op> {
         match s {
             "<" => Some(Op::Lt),
             "<=" => Some(Op::Le),

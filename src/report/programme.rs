@@ -349,6 +349,32 @@ fn both(
     Ok((super::charts::svg(draw)?, super::charts::png(draw_png)?))
 }
 
+/// What the fund chart and the tail contributions read.
+struct ChartData<'a> {
+    cur: String,
+    due: &'a [f64],
+    budget: Option<f64>,
+    p95: f64,
+    bars: Vec<(String, f64)>,
+    rows: Vec<DealRow>,
+}
+
+fn chart_data<'a>(summary: &Value, fund: &'a TrialColumns) -> ChartData<'a> {
+    super::charts::register_fonts();
+    let rows = deal_rows(summary);
+    ChartData {
+        cur: summary["programme"]["currency"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        due: fund.column("fund.due").unwrap_or_default(),
+        budget: summary["fund"]["budget_cap"].as_f64(),
+        p95: f(&summary["fund"]["budget_for_coverage"]["p95"]),
+        bars: rows.iter().map(|r| (r.name.clone(), r.values[2])).collect(),
+        rows,
+    }
+}
+
 /// The fund chart and the tail contributions as SVG, `(name, title, svg)`,
 /// for the deal room.
 pub fn svg_charts(
@@ -356,18 +382,14 @@ pub fn svg_charts(
     fund: &TrialColumns,
     lang: Lang,
 ) -> Result<Vec<(&'static str, &'static str, String)>, String> {
-    super::charts::register_fonts();
-    let cur = summary["programme"]["currency"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let due = fund.column("fund.due").unwrap_or_default();
-    let budget = summary["fund"]["budget_cap"].as_f64();
-    let p95 = f(&summary["fund"]["budget_for_coverage"]["p95"]);
-    let bars: Vec<(String, f64)> = deal_rows(summary)
-        .iter()
-        .map(|r| (r.name.clone(), r.values[2]))
-        .collect();
+    let ChartData {
+        cur,
+        due,
+        budget,
+        p95,
+        bars,
+        ..
+    } = chart_data(summary, fund);
     Ok(vec![
         (
             "fund",
@@ -397,16 +419,14 @@ pub fn files(
     run: &Value,
     lang: Lang,
 ) -> Result<Vec<Document>, String> {
-    super::charts::register_fonts();
-    let cur = summary["programme"]["currency"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let due = fund.column("fund.due").unwrap_or_default();
-    let budget = summary["fund"]["budget_cap"].as_f64();
-    let p95 = f(&summary["fund"]["budget_for_coverage"]["p95"]);
-    let rows = deal_rows(summary);
-    let bars: Vec<(String, f64)> = rows.iter().map(|r| (r.name.clone(), r.values[2])).collect();
+    let ChartData {
+        cur,
+        due,
+        budget,
+        p95,
+        bars,
+        rows,
+    } = chart_data(summary, fund);
     let fund_figure = both(
         |a| fund_chart(a, due, budget, p95, &cur, lang),
         |a| fund_chart(a, due, budget, p95, &cur, lang),

@@ -865,5 +865,9 @@ fn a_programme_split_in_shards_and_merged_gives_the_same_summary_bytes() {
         merged.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("are missing"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("shard 1 of 3 missing"),
+        "{}",
+        stderr(&out)
+    );
 }
