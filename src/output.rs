@@ -78,7 +78,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = dir.join(format!(".{name}.tmp-{}", process_tag()));
     register(&tmp);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -216,6 +216,9 @@ impl Product {
 /// Whether `rel` is a file some ibsim command writes into an output folder
 /// (a product's file, the marker, or a shard file).
 pub fn is_ibsim_file(rel: &str) -> bool {
+    if let Some(real) = on_its_way(rel) {
+        return is_ibsim_file(&real);
+    }
     let shard = rel
         .strip_suffix(".ibshard")
         .is_some_and(|stem| stem.starts_with("shard-") || stem.starts_with("sweep-shard-"));
@@ -229,6 +232,25 @@ pub fn is_ibsim_file(rel: &str) -> bool {
         ]
         .iter()
         .any(|p| p.owns(rel))
+}
+
+/// The file that `rel` is on its way to, if `rel` is a temporary file of
+/// [`write_atomic`] (`charts/.x.svg.tmp-PID@HOST` is on its way to
+/// `charts/x.svg`).
+fn on_its_way(rel: &str) -> Option<String> {
+    let (folder, file) = rel.rsplit_once('/').map_or(("", rel), |(d, f)| (d, f));
+    let (real, _) = file.strip_prefix('.')?.rsplit_once(".tmp-")?;
+    Some(if folder.is_empty() {
+        real.to_string()
+    } else {
+        format!("{folder}/{real}")
+    })
+}
+
+/// Whether `rel` is an ibsim file still being written (by a live process
+/// or on another machine: [`clean_stale`] has removed the dead ones).
+fn in_flight(rel: &str) -> bool {
+    on_its_way(rel).is_some_and(|real| is_ibsim_file(&real))
 }
 
 /// Every file under `dir`, as `/`-separated paths relative to it.
@@ -266,12 +288,43 @@ fn alive(pid: u32) -> bool {
     Path::new("/proc").join(pid.to_string()).exists()
 }
 
-/// The process id at the end of a temporary name (`.x.tmp-123`,
-/// `.deal.staging-123`, `.deal.old-123`).
-fn owner_pid(name: &str, tags: &[&str]) -> Option<u32> {
-    tags.iter()
-        .find_map(|t| name.rsplit_once(t).map(|(_, pid)| pid))
-        .and_then(|pid| pid.parse().ok())
+/// This process as temporary names carry it: `PID@HOST`. Shards of one
+/// run on several machines may write into one shared folder at once, and
+/// a process id means nothing on another machine, so only this machine's
+/// dead processes' leftovers are ever removed.
+fn process_tag() -> &'static str {
+    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| format!("{}@{}", std::process::id(), host_name()))
+}
+
+/// This machine's name, reduced to safe characters (empty when unknown).
+fn host_name() -> String {
+    let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_default();
+    raw.trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        .take(64)
+        .collect()
+}
+
+/// Whether a temporary name (`.x.tmp-123@host`, `.deal.staging-123@host`,
+/// `.deal.old-123@host`; older names have no `@host`) was left by a
+/// process of this machine that no longer runs.
+fn left_by_dead_process(name: &str, tags: &[&str]) -> bool {
+    let Some(owner) = tags
+        .iter()
+        .find_map(|t| name.rsplit_once(t).map(|(_, owner)| owner))
+    else {
+        return false;
+    };
+    let (pid, host) = owner.split_once('@').unwrap_or((owner, ""));
+    let this_machine =
+        host.is_empty() || process_tag().split_once('@').map(|(_, h)| h) == Some(host);
+    this_machine && pid.parse().is_ok_and(|p| !alive(p))
 }
 
 /// Removes what killed ibsim processes left behind for `target`: staging
@@ -288,9 +341,9 @@ pub fn clean_stale(target: &Path) {
             let Some(rest) = n.strip_prefix(&format!(".{name}.")) else {
                 continue;
             };
-            if owner_pid(rest, &["staging-"]).is_some_and(|p| !alive(p)) {
+            if left_by_dead_process(rest, &["staging-"]) {
                 remove(&e.path());
-            } else if owner_pid(rest, &["old-"]).is_some_and(|p| !alive(p)) {
+            } else if left_by_dead_process(rest, &["old-"]) {
                 if target.exists() {
                     remove(&e.path());
                 } else {
@@ -301,7 +354,7 @@ pub fn clean_stale(target: &Path) {
     }
     for rel in files_under(target) {
         let file = rel.rsplit('/').next().unwrap_or(&rel);
-        if file.starts_with('.') && owner_pid(file, &[".tmp-"]).is_some_and(|p| !alive(p)) {
+        if file.starts_with('.') && left_by_dead_process(file, &[".tmp-"]) {
             let _ = std::fs::remove_file(target.join(&rel));
         }
     }
@@ -319,7 +372,12 @@ pub fn claim(dir: &Path, owner: &Owner, replace: bool) -> Result<(), String> {
         ));
     }
     clean_stale(dir);
-    let files = files_under(dir);
+    // Files still on their way (another shard's, being written now) are
+    // not there yet.
+    let files: Vec<String> = files_under(dir)
+        .into_iter()
+        .filter(|f| !in_flight(f))
+        .collect();
     if files.is_empty() {
         return Ok(());
     }
@@ -386,7 +444,7 @@ impl Staging {
             .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create output folder {}: {e}", parent.display()))?;
-        let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        let dir = parent.join(format!(".{name}.staging-{}", process_tag()));
         remove(&dir);
         register(&dir);
         if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -450,7 +508,7 @@ impl Staging {
             .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
         let aside = self
             .target
-            .with_file_name(format!(".{name}.old-{}", std::process::id()));
+            .with_file_name(format!(".{name}.old-{}", process_tag()));
         // (The commit holds the lock of the interrupt handler, so no signal
         // lands between the two renames; a kill -9 there leaves the old
         // folder aside, and `clean_stale` puts it back.)
@@ -563,6 +621,23 @@ mod tests {
     }
 
     #[test]
+    fn another_shards_file_in_flight_is_ibsim_s() {
+        let root = tmp("in-flight");
+        let target = root.join("deal");
+        std::fs::create_dir_all(&target).unwrap();
+        // Another machine's shard, being written: no marker yet.
+        std::fs::write(
+            target.join(".shard-1-of-4.ibshard.tmp-4194305@another-host"),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(claim(&target, &owner("deal.yaml"), false), Ok(()));
+        assert!(is_ibsim_file("charts/.payer_cost.svg.tmp-12@h"));
+        assert!(!is_ibsim_file(".notes.txt.tmp-12@h"));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn what_killed_processes_left_is_cleaned_up() {
         let root = tmp("stale");
         let target = root.join("deal");
@@ -575,7 +650,10 @@ mod tests {
             "x",
         )
         .unwrap();
-        let mine = format!(".summary.json.tmp-{}", std::process::id());
+        let mine = format!(".summary.json.tmp-{}", process_tag());
+        // Another machine's file is never taken for a dead process's.
+        let elsewhere = format!(".run.json.tmp-{dead}@another-host");
+        std::fs::write(target.join(&elsewhere), "x").unwrap();
         std::fs::write(target.join(&mine), "x").unwrap();
         clean_stale(&target);
         assert!(!root.join(format!(".deal.staging-{dead}")).exists());
@@ -585,6 +663,10 @@ mod tests {
                 .exists()
         );
         assert!(target.join(&mine).exists(), "a live process's file stays");
+        assert!(
+            target.join(&elsewhere).exists(),
+            "another machine's file stays"
+        );
         // A folder set aside by a swap that never finished comes back.
         std::fs::remove_dir_all(&target).unwrap();
         let aside = root.join(format!(".deal.old-{dead}"));

@@ -125,9 +125,10 @@ pub fn run(a: &Args) -> Result<(), Error> {
                 "sweep-shard-{}-of-{}.ibshard",
                 spec.index, spec.count
             ));
+            // The marker first, as for run shards (see `cli::run`).
             std::fs::create_dir_all(&dest.dir)
-                .and_then(|()| output::write_atomic(&path, &bytes))
                 .and_then(|()| output::mark(&dest.dir, &dest.owner))
+                .and_then(|()| output::write_atomic(&path, &bytes))
                 .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
             if !c.quiet {
                 println!(

@@ -416,3 +416,66 @@ fn merge_takes_folders_and_globs_and_names_a_missing_shard() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no shard files"), "{}", stderr(&o));
 }
+
+#[test]
+fn shards_written_at_once_into_one_folder_all_succeed() {
+    // A scheduler starts the array's tasks together, all writing into one
+    // shared folder: a shard must take another's file in flight for ibsim's.
+    let dir = tempdir("shard-together");
+    for round in 0..4 {
+        let out = dir.join(format!("round-{round}"));
+        let running: Vec<_> = (0..4)
+            .map(|k| {
+                std::process::Command::new(bin())
+                    .current_dir(root())
+                    .args([
+                        "run",
+                        "scenarios/agro-productivity.yaml",
+                        "--trials",
+                        "400",
+                        "--shard",
+                        &format!("{k}/4"),
+                        "--out",
+                        out.to_str().unwrap(),
+                        "-q",
+                    ])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for (k, child) in running.into_iter().enumerate() {
+            let o = child.wait_with_output().unwrap();
+            assert!(
+                o.status.success(),
+                "round {round}, shard {k}: {}",
+                stderr(&o)
+            );
+        }
+        let o = ibsim(&[
+            "merge",
+            out.to_str().unwrap(),
+            "--out",
+            dir.join(format!("merged-{round}")).to_str().unwrap(),
+            "--no-report",
+            "-q",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn the_docs_slurm_recipe_is_the_files_the_slurm_test_submits() {
+    let doc = std::fs::read_to_string(root().join("docs/sharding.md")).unwrap();
+    for file in ["docs/slurm/run-shards.sbatch", "docs/slurm/submit.sh"] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        let shown = format!("`{file}`:\n\n```bash\n{text}```\n");
+        assert!(
+            doc.contains(&shown),
+            "docs/sharding.md does not show {file} as it is"
+        );
+    }
+    let test = std::fs::read_to_string(root().join("tests/slurm/run.sh")).unwrap();
+    assert!(test.contains("\"$root/docs/slurm/submit.sh\""));
+}
