@@ -28,26 +28,145 @@ use crate::engine::runner::TrialColumns;
 use crate::model::Model;
 use crate::summary::{QUANTILES, Summary, num, quantiles_by_selection};
 
-/// One figure that differs between the baseline and the new run.
+/// One compared figure: the baseline's value, the new run's, and whether
+/// they agree.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Difference {
+pub struct Figure {
     /// JSON path, e.g. `metrics.payer_cost.mean`.
     pub key: String,
     /// Baseline value (null when missing).
     pub baseline: Value,
     /// New value (null when missing).
     pub now: Value,
-    /// Difference in combined standard errors (statistical mode).
+    /// Difference in combined standard errors (statistical mode, when the
+    /// figure has an error).
     pub sigmas: Option<f64>,
+    /// Within tolerance (statistical mode) or equal (exact mode).
+    pub agrees: bool,
 }
 
-/// Result of a comparison.
+/// Result of a comparison: every compared figure, in document order.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    /// The compared figures.
+    pub figures: Vec<Figure>,
+}
+
+impl Report {
     /// Figures compared.
-    pub compared: usize,
-    /// Figures beyond tolerance, in document order.
-    pub differences: Vec<Difference>,
+    pub fn compared(&self) -> usize {
+        self.figures.len()
+    }
+
+    /// The figures beyond tolerance, in document order.
+    pub fn differences(&self) -> impl Iterator<Item = &Figure> {
+        self.figures.iter().filter(|f| !f.agrees)
+    }
+
+    /// How many figures are beyond tolerance.
+    pub fn differing(&self) -> usize {
+        self.differences().count()
+    }
+
+    fn record(
+        &mut self,
+        key: String,
+        baseline: &Value,
+        now: &Value,
+        sigmas: Option<f64>,
+        agrees: bool,
+    ) {
+        self.figures.push(Figure {
+            key,
+            baseline: baseline.clone(),
+            now: now.clone(),
+            sigmas,
+            agrees,
+        });
+    }
+}
+
+/// How a run was compared with its baseline.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Exact mode (same seed, trials, sampling and model version).
+    pub exact: bool,
+    /// Tolerance in combined standard errors (statistical mode).
+    pub sigma: f64,
+    /// The new run's trials and seed.
+    pub trials: u64,
+    /// The new run's seed.
+    pub seed: u64,
+    /// The baseline's trials, seed and model version, as stored.
+    pub baseline_run: (Value, Value, Value),
+    /// Whether the scenario file differs from the baseline's (sha256).
+    pub scenario_changed: bool,
+    /// Every compared figure.
+    pub report: Report,
+}
+
+impl Comparison {
+    /// `exact mode (2000 trials, seed 2024; baseline 2000 trials, seed 2024, model 6)`.
+    pub fn describe(&self) -> String {
+        let (t, s, m) = &self.baseline_run;
+        format!(
+            "{} mode ({} trials, seed {}; baseline {t} trials, seed {s}, model {m})",
+            if self.exact { "exact" } else { "statistical" },
+            self.trials,
+            self.seed
+        )
+    }
+
+    /// `exact, 2000 trials, seed 2024`, with the baseline's run when it
+    /// differs: `statistical, 4000 trials, seed 3 (baseline 2000 trials, seed 31)`.
+    pub fn brief(&self) -> String {
+        let (t, s, m) = &self.baseline_run;
+        let mut b = format!(
+            "{}, {} trials, seed {}",
+            if self.exact { "exact" } else { "statistical" },
+            self.trials,
+            self.seed
+        );
+        if t.as_u64() != Some(self.trials) || s.as_u64() != Some(self.seed) {
+            b.push_str(&format!(" (baseline {t} trials, seed {s})"));
+        }
+        if !self.exact && m.as_u64() != Some(u64::from(crate::MODEL_VERSION)) {
+            b.push_str(&format!(" (baseline model {m})"));
+        }
+        b
+    }
+
+    /// What "agrees" means here: `identical` or `within 4 se`.
+    pub fn agreement(&self) -> String {
+        if self.exact {
+            "identical".into()
+        } else {
+            format!("within {} se", self.sigma)
+        }
+    }
+}
+
+/// One scenario checked against its baseline, or why it could not be.
+#[derive(Debug, Clone)]
+pub struct ScenarioCheck {
+    /// The scenario file, as given.
+    pub scenario: String,
+    /// The baseline file, as given.
+    pub baseline: String,
+    /// Seconds the check took.
+    pub seconds: f64,
+    /// The comparison, or the message of what stopped it (an invalid
+    /// scenario, a missing baseline).
+    pub outcome: Result<Comparison, String>,
+}
+
+impl ScenarioCheck {
+    /// Checked and every figure agrees.
+    pub fn consistent(&self) -> bool {
+        self.outcome
+            .as_ref()
+            .is_ok_and(|c| c.report.differing() == 0)
+    }
 }
 
 /// Exact comparison: every number (and every key) of the stored document
@@ -99,17 +218,7 @@ fn walk(base: &Value, now: &Value, path: String, r: &mut Report) {
             }
         }
         (Value::String(_), Value::String(_)) => {}
-        _ => {
-            r.compared += 1;
-            if base != now {
-                r.differences.push(Difference {
-                    key: path,
-                    baseline: base.clone(),
-                    now: now.clone(),
-                    sigmas: None,
-                });
-            }
-        }
+        _ => r.record(path, base, now, None, base == now),
     }
 }
 
@@ -257,35 +366,20 @@ fn compare_se(
     se_now: f64,
     sigma: f64,
 ) {
-    r.compared += 1;
-    let differs = match (b.as_f64(), a.as_f64()) {
-        (None, None) => b != a,
+    let (sigmas, agrees) = match (b.as_f64(), a.as_f64()) {
+        (None, None) => (None, b == a),
         (Some(x), Some(y)) => {
             let se = (se_base * se_base + se_now * se_now).sqrt();
             if se > 0.0 && se.is_finite() {
                 let z = (y - x) / se;
-                if z.abs() > sigma {
-                    r.differences.push(Difference {
-                        key,
-                        baseline: b.clone(),
-                        now: a.clone(),
-                        sigmas: Some(z),
-                    });
-                }
-                return;
+                (Some(z), z.abs() <= sigma)
+            } else {
+                (None, (y - x).abs() <= 1e-9 * x.abs().max(y.abs()))
             }
-            (y - x).abs() > 1e-9 * x.abs().max(y.abs())
         }
-        _ => true,
+        _ => (None, false),
     };
-    if differs {
-        r.differences.push(Difference {
-            key,
-            baseline: b.clone(),
-            now: a.clone(),
-            sigmas: None,
-        });
-    }
+    r.record(key, b, a, sigmas, agrees);
 }
 
 /// Checks baseline quantiles against the new run's rank band (module doc).
@@ -313,7 +407,6 @@ fn quantile_checks(
     let mut q = vec![f64::NAN; around.len()];
     quantiles_by_selection(&mut v, &around, &mut q);
     for k in 0..levels.len() {
-        r.compared += 1;
         let (lo, hi, one_lo, one_hi) = (q[4 * k], q[4 * k + 1], q[4 * k + 2], q[4 * k + 3]);
         let inside = match (base[k].as_f64(), now[k].as_f64()) {
             // (With 1e-9 relative slack: point masses, such as an IRR at its
@@ -325,19 +418,12 @@ fn quantile_checks(
             (None, None) => true,
             _ => false,
         };
-        if !inside {
-            let half = 0.5 * (one_hi - one_lo);
-            let sigmas = match (base[k].as_f64(), now[k].as_f64()) {
-                (Some(b), Some(a)) if half > 0.0 => Some((a - b) / half),
-                _ => None,
-            };
-            r.differences.push(Difference {
-                key: labels[k].clone(),
-                baseline: base[k].clone(),
-                now: now[k].clone(),
-                sigmas,
-            });
-        }
+        let half = 0.5 * (one_hi - one_lo);
+        let sigmas = match (base[k].as_f64(), now[k].as_f64()) {
+            (Some(b), Some(a)) if half > 0.0 => Some((a - b) / half),
+            _ => None,
+        };
+        r.record(labels[k].clone(), base[k], now[k], sigmas, inside);
     }
 }
 
@@ -414,10 +500,10 @@ mod tests {
         let a = json!({"scenario": {"sha256": "x"}, "m": {"a": 1.0, "b": [1, 2]}, "gone": 3});
         let b = json!({"scenario": {"sha256": "y"}, "m": {"a": 1.0, "b": [1, 5]}, "new": 4});
         let r = documents(&a, &b);
-        let keys: Vec<&str> = r.differences.iter().map(|d| d.key.as_str()).collect();
+        let keys: Vec<&str> = r.differences().map(|d| d.key.as_str()).collect();
         assert_eq!(keys, ["m.b[1]", "gone", "new"]);
-        assert_eq!(r.compared, 5);
-        assert!(documents(&a, &a).differences.is_empty());
+        assert_eq!(r.compared(), 5);
+        assert_eq!(documents(&a, &a).differing(), 0);
     }
 
     #[test]
@@ -446,7 +532,7 @@ mod tests {
                 n as f64,
                 4.0,
             );
-            assert_eq!(r.differences.is_empty(), inside, "baseline median {b}");
+            assert_eq!(r.differing() == 0, inside, "baseline median {b}");
         }
     }
 

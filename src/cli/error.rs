@@ -36,6 +36,19 @@ impl Error {
         }
     }
 
+    /// The error as one text (a scenario's problems joined by `; `).
+    pub fn message(&self) -> String {
+        match self {
+            Error::Run(Failure::Usage(m) | Failure::Failed(m)) => m.clone(),
+            Error::Run(Failure::Scenario(diags)) => diags
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            Error::Reported => "failed".into(),
+        }
+    }
+
     /// Prints the error on stderr: `error: ...`, or a scenario's problems
     /// one a line.
     pub fn print(&self) {

@@ -374,8 +374,7 @@ pub fn show_pair(a: &Value, b: &Value) -> (String, String) {
 pub fn check_table(r: &Report, limit: usize) -> String {
     let mut s = String::new();
     let w = r
-        .differences
-        .iter()
+        .differences()
         .take(limit)
         .map(|d| d.key.len())
         .max()
@@ -385,7 +384,7 @@ pub fn check_table(r: &Report, limit: usize) -> String {
         "  {:<w$}  {:>16}  {:>16}  {:>12}\n",
         "key", "baseline", "now", "diff (se)"
     ));
-    for d in r.differences.iter().take(limit) {
+    for d in r.differences().take(limit) {
         let z = d.sigmas.map_or("-".into(), |z| format!("{z:+.2}"));
         let (baseline, now) = show_pair(&d.baseline, &d.now);
         s.push_str(&format!(
@@ -396,8 +395,8 @@ pub fn check_table(r: &Report, limit: usize) -> String {
             z
         ));
     }
-    if r.differences.len() > limit {
-        s.push_str(&format!("  ... and {} more\n", r.differences.len() - limit));
+    if r.differing() > limit {
+        s.push_str(&format!("  ... and {} more\n", r.differing() - limit));
     }
     s
 }

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod analysis;
 pub mod charts;
+pub mod ci;
 pub mod html;
 pub mod i18n;
 pub mod programme;

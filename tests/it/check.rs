@@ -4,13 +4,15 @@
 use crate::common::*;
 
 /// Every bundled scenario reproduces its golden baseline in tests/baselines/
-/// exactly. An intended change in the model's numbers is one
-/// `ibsim check SCENARIO --baseline tests/baselines/NAME.json --update` away.
+/// exactly: one `ibsim check FOLDER --baselines tests/baselines --format
+/// junit` per folder, its report read by two JUnit readers. An intended
+/// change in the model's numbers is one `ibsim check scenarios --baselines
+/// tests/baselines --update` away.
 #[test]
 fn golden_baselines_match_exactly() {
     let scenarios = bundled_scenarios();
     assert!(scenarios.len() >= 5);
-    for s in scenarios {
+    for s in &scenarios {
         let stem = s.file_stem().unwrap().to_string_lossy().into_owned();
         let baseline = root().join("tests/baselines").join(format!("{stem}.json"));
         assert!(
@@ -20,22 +22,174 @@ fn golden_baselines_match_exactly() {
             s.display(),
             baseline.display()
         );
+    }
+    let mut suites = 0;
+    for dir in ["scenarios", "scenarios/bench"] {
         let o = ibsim(&[
             "check",
-            s.to_str().unwrap(),
-            "--baseline",
-            baseline.to_str().unwrap(),
+            dir,
+            "--baselines",
+            "tests/baselines",
+            "--format",
+            "junit",
         ]);
         assert_eq!(
             o.status.code(),
             Some(0),
-            "{}: {}{}",
-            s.display(),
+            "{dir}: {}{}",
             stdout(&o),
             stderr(&o)
         );
-        assert!(stdout(&o).contains("exact mode"), "{}", stdout(&o));
+        let xml = stdout(&o);
+        let report = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
+        assert_eq!((report.failures, report.errors), (0, 0), "{dir}");
+        for suite in &report.suites {
+            assert!(suite.tests > 400, "{}: {} figures", suite.name, suite.tests);
+            assert!(suite.cases.iter().all(|c| c.status.is_success()));
+            let mode = suite.properties.hashmap.get("mode").map(String::as_str);
+            assert_eq!(mode, Some("exact"), "{}", suite.name);
+        }
+        suites += report.suites.len();
     }
+    assert_eq!(suites, scenarios.len());
+}
+
+/// A folder of two deals, one of them with a higher placement price: its
+/// baseline check fails, the other passes.
+fn moved_deal(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let scen = dir.join("deals");
+    let base = dir.join("baselines");
+    std::fs::create_dir_all(&scen).unwrap();
+    std::fs::create_dir_all(&base).unwrap();
+    for name in ["agro-productivity", "empleando-futuro"] {
+        let text = std::fs::read_to_string(root().join(format!("scenarios/{name}.yaml"))).unwrap();
+        let text = text.replacen("price: 1480000", "price: 1530000", 1);
+        std::fs::write(scen.join(format!("{name}.yaml")), text).unwrap();
+        std::fs::copy(
+            root().join(format!("tests/baselines/{name}.json")),
+            base.join(format!("{name}.json")),
+        )
+        .unwrap();
+    }
+    (scen, base)
+}
+
+#[test]
+fn junit_reports_each_figure_and_what_moved_for_two_readers() {
+    let dir = tempdir("check-junit");
+    let (scen, base) = moved_deal(&dir);
+    let xml_file = dir.join("report.xml");
+    let o = ibsim(&[
+        "check",
+        scen.to_str().unwrap(),
+        "--baselines",
+        base.to_str().unwrap(),
+        "--trials",
+        "20000",
+        "--format",
+        "junit",
+        "--output",
+        xml_file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // The lines for a person still go to stdout when the document has a file.
+    assert!(stdout(&o).contains("FAILED") && stdout(&o).contains("1 consistent, 1 moved"));
+    let xml = std::fs::read_to_string(&xml_file).unwrap();
+
+    // junit-parser's reader.
+    let report = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
+    assert_eq!(report.suites.len(), 2);
+    let (agro, emp) = (&report.suites[0], &report.suites[1]);
+    assert!(
+        agro.name.ends_with("agro-productivity.yaml"),
+        "{}",
+        agro.name
+    );
+    assert_eq!(agro.failures, 0);
+    assert!(emp.failures > 0 && emp.failures == report.failures);
+    assert_eq!(emp.tests as usize, emp.cases.len());
+    let failed: Vec<_> = emp.cases.iter().filter(|c| c.status.is_failure()).collect();
+    assert_eq!(failed.len() as u64, emp.failures);
+    let cap_hit = failed
+        .iter()
+        .find(|c| c.original_name == "probabilities.prob_budget_cap_hit")
+        .expect("the budget cap binds more often at the higher price");
+    assert_eq!(cap_hit.classname.as_deref(), Some("empleando-futuro"));
+    let f = cap_hit.status.failure_as_ref();
+    assert_eq!(f.failure_type, "moved");
+    assert!(
+        f.message.starts_with("baseline 0.5105, now ")
+            && f.message.ends_with(" se (tolerance 4 se)"),
+        "{}",
+        f.message
+    );
+
+    // quick-junit's own reader agrees on every count.
+    let q = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    assert_eq!(q.test_suites.len(), 2);
+    assert_eq!(q.tests as u64, report.tests);
+    assert_eq!(q.failures as u64, report.failures);
+    assert_eq!(q.errors, 0);
+}
+
+#[test]
+fn markdown_summarises_each_scenario_and_lists_what_moved() {
+    let dir = tempdir("check-markdown");
+    let (scen, base) = moved_deal(&dir);
+    std::fs::remove_file(base.join("agro-productivity.json")).unwrap();
+    let o = ibsim(&[
+        "check",
+        scen.to_str().unwrap(),
+        "--baselines",
+        base.to_str().unwrap(),
+        "--trials",
+        "20000",
+        "--format",
+        "markdown",
+    ]);
+    // One exit code for the folder; the document alone on stdout.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(
+        md.starts_with("### ibsim check: 0 of 2 scenarios consistent"),
+        "{md}"
+    );
+    assert!(md.contains("| scenario | baseline | mode | figures | moved | result |"));
+    assert!(md.contains("**not checked**: cannot read baseline"), "{md}");
+    assert!(md.contains("statistical, 20000 trials, seed 2017 (baseline 2000 trials, seed 2017)"));
+    assert!(
+        md.contains("| `probabilities.prob_budget_cap_hit` | 0.5105 | "),
+        "{md}"
+    );
+    assert!(md.contains("<details><summary>") && md.contains("--update`"));
+    assert!(stderr(&o).contains("cannot read baseline") && stderr(&o).contains("FAILED"));
+    assert!(
+        !md.contains("FAILED"),
+        "the lines for a person go to stderr"
+    );
+
+    // A folder without --baselines, a programme, and --update with a format.
+    let o = ibsim(&["check", scen.to_str().unwrap(), "--baseline", "x.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--baselines FOLDER"), "{}", stderr(&o));
+    let o = ibsim(&[
+        "check",
+        "scenarios/programmes/por-mas.yaml",
+        "--baselines",
+        base.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a programme"), "{}", stderr(&o));
+    let o = ibsim(&[
+        "check",
+        scen.to_str().unwrap(),
+        "--baselines",
+        base.to_str().unwrap(),
+        "--update",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
