@@ -219,9 +219,11 @@ pub fn is_ibsim_file(rel: &str) -> bool {
     if let Some(real) = on_its_way(rel) {
         return is_ibsim_file(&real);
     }
-    let shard = rel
-        .strip_suffix(".ibshard")
-        .is_some_and(|stem| stem.starts_with("shard-") || stem.starts_with("sweep-shard-"));
+    let shard = rel.strip_suffix(".ibshard").is_some_and(|stem| {
+        ["shard-", "sweep-shard-", "sobol-shard-"]
+            .iter()
+            .any(|p| stem.starts_with(p))
+    });
     rel == MARKER
         || shard
         || [

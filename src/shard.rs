@@ -378,6 +378,12 @@ pub fn read_container(path: &Path, magic: &[u8; 8], what: &str) -> Result<Vec<u8
         floats
             .checked_mul(8)
             .ok_or("sizes in the header overflow")?
+    } else if magic == SOBOL_MAGIC {
+        header["values"]
+            .as_u64()
+            .ok_or("header lacks `values`")?
+            .checked_mul(8)
+            .ok_or("sizes in the header overflow")?
     } else {
         0
     };
@@ -788,6 +794,136 @@ pub fn assemble_sweep(
         ));
     }
     Ok((h0, slots.into_iter().flatten().collect(), cap))
+}
+
+/// First bytes of a Sobol design's shard file (same container: the design's
+/// identity and its rows in the header, the outputs after it).
+pub const SOBOL_MAGIC: &[u8; 8] = b"IBSIMSOB";
+
+/// True when `bytes` start like a Sobol design's shard file.
+pub fn is_sobol(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && &bytes[..8] == SOBOL_MAGIC
+}
+
+/// Serialises the outputs of base samples `rows` of a Sobol design
+/// ([`crate::analysis::sobol::evaluate`]): `header` (the scenario with its
+/// text, seed, trials, condition, base samples, resamples, metrics, inputs)
+/// plus the shard and its rows; the outputs as f64 after it.
+pub fn encode_sobol(
+    header: &Value,
+    spec: ShardSpec,
+    rows: std::ops::Range<u64>,
+    out: &[f64],
+) -> Vec<u8> {
+    let mut h = header.clone();
+    h["format"] = json!(FORMAT);
+    h["model_version"] = json!(crate::MODEL_VERSION);
+    h["shard"] = json!({"index": spec.index, "count": spec.count});
+    h["rows"] = json!({"start": rows.start, "end": rows.end});
+    h["values"] = json!(out.len());
+    seal(SOBOL_MAGIC, &h, |buf| {
+        buf.reserve(8 * out.len());
+        for x in out {
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
+    })
+}
+
+/// Reads a Sobol design's shard: magic, version, checksum, model version,
+/// header and outputs.
+pub fn decode_sobol(bytes: &[u8]) -> Result<(Value, Vec<f64>), String> {
+    let (header, rest) = unseal(SOBOL_MAGIC, "Sobol design shard", bytes)?;
+    same_model_version(&header)?;
+    let values = header["values"].as_u64().ok_or("header lacks `values`")?;
+    if rest.len() as u64 != 8 * values {
+        return Err(format!(
+            "{} bytes of outputs where the header says {values} values",
+            rest.len()
+        ));
+    }
+    let out = rest
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()))
+        .collect();
+    Ok((header, out))
+}
+
+/// Puts a Sobol design's shards back together: the same design (scenario,
+/// seed, trials, condition, base samples, resamples, metrics), every base
+/// sample exactly once. Returns the first header and the outputs of all
+/// rows in order.
+pub fn assemble_sobol(
+    mut shards: Vec<(String, Value, Vec<f64>)>,
+) -> Result<(Value, Vec<f64>), String> {
+    let Some((name0, h0, _)) = shards.first() else {
+        return Err("no shard given".into());
+    };
+    let (name0, h0) = (name0.clone(), h0.clone());
+    for (name, h, _) in &shards {
+        for k in [
+            "seed",
+            "trials",
+            "given",
+            "base_samples",
+            "resamples",
+            "metrics",
+            "inputs",
+            "model_version",
+            "format",
+        ] {
+            if h[k] != h0[k] {
+                return Err(format!(
+                    "{name} belongs to another Sobol design: {k} {} (in {name0}: {})",
+                    h[k], h0[k]
+                ));
+            }
+        }
+        if h["scenario"]["sha256"] != h0["scenario"]["sha256"] {
+            return Err(format!("{name} belongs to another scenario"));
+        }
+    }
+    if let Some(m) = missing_shards(shards.iter().map(|(_, h, _)| h)) {
+        return Err(m);
+    }
+    let n = h0["base_samples"]
+        .as_u64()
+        .ok_or("header lacks `base_samples`")?;
+    let row = |h: &Value, k: &str| h["rows"][k].as_u64().ok_or("header lacks `rows`");
+    let mut spans = Vec::with_capacity(shards.len());
+    for (name, h, out) in &shards {
+        let (a, b) = (row(h, "start")?, row(h, "end")?);
+        if a > b || b > n {
+            return Err(format!("{name}: base samples {a}..{b} are outside 0..{n}"));
+        }
+        let per_row = if b > a { out.len() as u64 / (b - a) } else { 0 };
+        if per_row * (b - a) != out.len() as u64 {
+            return Err(format!("{name}: its outputs do not fill its rows"));
+        }
+        spans.push((a, b, name.clone(), per_row));
+    }
+    spans.sort();
+    let mut next = 0;
+    for (a, b, name, _) in &spans {
+        if *a < next {
+            return Err(format!(
+                "{name} repeats base samples from {a} (duplicated or overlapping shard)"
+            ));
+        }
+        if *a > next {
+            return Err(format!(
+                "base samples {next}..{a} of {n} are missing (a shard was not given)"
+            ));
+        }
+        next = *b;
+    }
+    if next != n {
+        return Err(format!(
+            "base samples {next}..{n} of {n} are missing (a shard was not given)"
+        ));
+    }
+    shards.sort_by_key(|(_, h, _)| h["rows"]["start"].as_u64());
+    let out = shards.into_iter().flat_map(|(_, _, o)| o).collect();
+    Ok((h0, out))
 }
 
 #[cfg(test)]

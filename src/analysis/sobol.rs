@@ -125,6 +125,24 @@ pub fn analyse(
     resamples: usize,
     threads: Option<usize>,
 ) -> Result<Sobol, String> {
+    let out = evaluate(model, n, seed, metrics, 0..n, threads)?;
+    from_outputs(model, n, seed, metrics, resamples, &out)
+}
+
+/// The design's outputs for base samples `rows` of `n`: per row, the
+/// matrices A, B, AB_1..AB_k, AB_noise, and per matrix the `metrics`
+/// columns (`rows.len() x (k + 3) x metrics.len()` values). A row's values
+/// depend only on the seed and the row, so the rows of a design can be
+/// evaluated on several machines (`ibsim sensitivity --shard`) and put
+/// together in order.
+pub fn evaluate(
+    model: &Model,
+    n: u64,
+    seed: u64,
+    metrics: &[usize],
+    rows: std::ops::Range<u64>,
+    threads: Option<usize>,
+) -> Result<Vec<f64>, String> {
     let groups = inputs(model);
     let k = groups.len();
     if k == 0 {
@@ -146,8 +164,10 @@ pub fn analyse(
     // AB_noise use trial n + r's.
     let mats = k + 3;
     let m = metrics.len();
-    let rows = usize::try_from(n).map_err(|_| "too many base samples".to_owned())?;
-    let mut out = vec![0.0; rows * mats * m];
+    let count =
+        usize::try_from(rows.end - rows.start).map_err(|_| "too many base samples".to_owned())?;
+    let mut out = vec![0.0; count * mats * m];
+    let first = rows.start;
     let work = || {
         out.par_chunks_mut(mats * m).enumerate().for_each_init(
             || {
@@ -156,7 +176,7 @@ pub fn analyse(
                 (ws, vec![0.0; p], vec![0.0; p], vec![0.0; p])
             },
             |(ws, ua, ub, mix), (r, slot)| {
-                let r = r as u64;
+                let r = first + r as u64;
                 design_row(seed, STREAM_A, r, ua);
                 design_row(seed, STREAM_B, r, ub);
                 let mut eval = |at: usize, u: &[f64], trial: u64, ws: &mut Workspace| {
@@ -186,6 +206,32 @@ pub fn analyse(
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?
         .install(work);
+    Ok(out)
+}
+
+/// The indices from the outputs of all `n` rows of the design (as
+/// [`evaluate`] gives them, rows in order).
+pub fn from_outputs(
+    model: &Model,
+    n: u64,
+    seed: u64,
+    metrics: &[usize],
+    resamples: usize,
+    out: &[f64],
+) -> Result<Sobol, String> {
+    let groups = inputs(model);
+    let k = groups.len();
+    let mats = k + 3;
+    let m = metrics.len();
+    let rows = usize::try_from(n).map_err(|_| "too many base samples".to_owned())?;
+    if out.len() != rows * mats * m {
+        return Err(format!(
+            "the design's outputs hold {} values; {n} base samples of {k} inputs and {m} metrics need {}",
+            out.len(),
+            rows * mats * m
+        ));
+    }
+    let layout = Layout::new(model);
     let names = &layout.names;
     let metrics_out = metrics
         .iter()

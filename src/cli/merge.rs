@@ -93,15 +93,16 @@ pub fn run(a: &Args) -> Result<(), Error> {
         quiet: a.quiet,
         replace: a.replace,
     };
-    let first_is_sweep = a.shards.first().is_some_and(|p| {
-        let mut magic = [0u8; 8];
-        std::fs::File::open(p)
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-            .is_ok()
-            && ibsim::shard::is_sweep(&magic)
-    });
-    if first_is_sweep {
+    let mut magic = [0u8; 8];
+    if let Some(p) = a.shards.first() {
+        let _ =
+            std::fs::File::open(p).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic));
+    }
+    if ibsim::shard::is_sweep(&magic) {
         return merge_sweep(a);
+    }
+    if ibsim::shard::is_sobol(&magic) {
+        return merge_sobol(a);
     }
     let first_is_programme = a.shards.first().is_some_and(|p| {
         ibsim::shard::read(p)
@@ -204,4 +205,70 @@ fn merge_programme(a: &Args) -> Result<(), Error> {
             quiet: a.quiet,
         },
     )
+}
+
+/// `ibsim merge` of a Sobol design's shards: every base sample once; then
+/// the analyses that `ibsim sensitivity --sobol` runs beside the design
+/// (rank correlations, swings, the tail analysis: `trials` trials per run,
+/// on this machine) and the indices from the merged outputs, written as
+/// the unsharded command writes them.
+fn merge_sobol(a: &Args) -> Result<(), Error> {
+    let mut shards = Vec::with_capacity(a.shards.len());
+    for p in &a.shards {
+        let (h, out) =
+            ibsim::shard::read_container(p, ibsim::shard::SOBOL_MAGIC, "Sobol design shard")
+                .and_then(|b| ibsim::shard::decode_sobol(&b))
+                .map_err(|e| Error::failed(format!("{}: {e}", p.display())))?;
+        shards.push((p.display().to_string(), h, out));
+    }
+    let (h, out) = ibsim::shard::assemble_sobol(shards).map_err(Error::failed)?;
+    let sc = &h["scenario"];
+    let file = sc["file"].as_str().unwrap_or("scenario.yaml").to_string();
+    let text = sc["yaml"].as_str().unwrap_or_default();
+    if ibsim::shard::sha256_hex(text) != sc["sha256"].as_str().unwrap_or_default() {
+        return Err(Error::failed(
+            "the scenario stored in the shards does not match its sha256",
+        ));
+    }
+    let loaded = ibsim::scenario::parse_str(text, &file)
+        .map_err(|d| Error::Run(ibsim::run::Failure::Scenario(d)))?;
+    let model = ibsim::model::Model::compile(&loaded.scenario);
+    let layout = ibsim::engine::Layout::new(&model);
+    let columns = h["metrics"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .map(|v| {
+                    let name = v.as_str().unwrap_or_default();
+                    layout.index_of(name).ok_or_else(|| {
+                        Error::failed(format!(
+                            "the shards' metric `{name}` is not this scenario's"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap_or_else(|| Err(Error::failed("header lacks `metrics`")))?;
+    let n = |k: &str| {
+        h[k].as_u64()
+            .ok_or_else(|| Error::failed(format!("header lacks `{k}`")))
+    };
+    let (seed, trials, base) = (n("seed")?, n("trials")?, n("base_samples")?);
+    let resamples = usize::try_from(n("resamples")?).unwrap_or(usize::MAX);
+    let given =
+        ibsim::analysis::tail::Condition::parse(h["given"].as_str().unwrap_or_default(), &layout)
+            .map_err(Error::failed)?;
+    let mut res = ibsim::analysis::sensitivity::analyse(&model, trials, seed, &given, None)
+        .map_err(Error::failed)?;
+    res.sobol = Some(
+        ibsim::analysis::sobol::from_outputs(&model, base, seed, &columns, resamples, &out)
+            .map_err(Error::failed)?,
+    );
+    let dest = Destination {
+        dir: a.out.join(output::folder_name(Path::new(&file))),
+        owner: owner_of(&h),
+        replace: a.replace,
+    };
+    output::claim(&dest.dir, &dest.owner, a.replace).map_err(Error::failed)?;
+    super::sensitivity::write(&res, &model, &dest, trials, a.lang.into(), a.quiet)
 }

@@ -1,12 +1,17 @@
 //! `ibsim sensitivity`: rank correlations and P10/P90 swings of every
-//! uncertain input; `sensitivity.json`, tornado charts and a table.
+//! uncertain input, the tail analysis and (`--sobol`) Sobol indices;
+//! `sensitivity.json`, charts, report, workbook and a table. With
+//! `--sobol --shard K/N`, only base samples K of N of the Sobol design,
+//! written to a shard file that `ibsim merge` completes.
 
 use std::path::PathBuf;
 
+use ibsim::analysis::sensitivity::Sensitivity;
+use ibsim::model::Model;
 use ibsim::output::{self, Product};
 use ibsim::report::i18n::Lang;
 
-use super::analysis::load;
+use super::analysis::{Destination, load};
 use super::run::write_documents;
 use super::{CommonFlags, Error};
 
@@ -33,6 +38,16 @@ pub struct Args {
     /// investor_net and payer_cost are always included)
     #[arg(long, value_name = "METRIC")]
     metric: Vec<String>,
+    /// Evaluate only base samples K of N (0-based) of the Sobol design and
+    /// write a shard file (`OUT/<stem>/sobol-shard-K-of-N.ibshard`) for
+    /// `ibsim merge`, which adds the other analyses; `auto` reads K and N
+    /// from the scheduler's array variables.
+    #[arg(long, value_name = "K/N|auto", requires = "sobol")]
+    shard: Option<String>,
+    /// The number of shards for `--shard auto` where the scheduler gives
+    /// only the index (a Kubernetes Indexed Job's completions).
+    #[arg(long, value_name = "N", requires = "shard")]
+    shards: Option<u64>,
     #[command(flatten)]
     common: CommonFlags,
 }
@@ -78,11 +93,65 @@ pub fn run(a: &Args) -> Result<(), Error> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let k = ibsim::analysis::sobol::inputs(model).len();
+    let shard = super::shard_flag(a.shard.as_deref(), a.shards)?;
     if a.sobol {
         if a.base_samples < 2 {
             return Err(Error::usage("--base-samples: expected at least 2"));
         }
-        p.check_cost(a.base_samples, k as u64 + 3, c.threads, c.force)?;
+        let rows = shard.map_or(a.base_samples, |sp| {
+            let r = sp.range(a.base_samples);
+            r.end - r.start
+        });
+        p.check_cost(rows, k as u64 + 3, c.threads, c.force)?;
+    }
+    if let Some(spec) = shard {
+        let rows = spec.range(a.base_samples);
+        let start = std::time::Instant::now();
+        let out = ibsim::analysis::sobol::evaluate(
+            model,
+            a.base_samples,
+            p.seed,
+            &columns,
+            rows.clone(),
+            c.threads,
+        )
+        .map_err(Error::failed)?;
+        let header = serde_json::json!({
+            "scenario": {
+                "file": dest.owner.file,
+                "name": model.name,
+                "sha256": ibsim::shard::sha256_hex(&p.loaded.text),
+                "yaml": p.loaded.text,
+            },
+            "seed": p.seed,
+            "trials": p.trials,
+            "given": given.text,
+            "base_samples": a.base_samples,
+            "resamples": a.resamples,
+            "metrics": metrics,
+            "inputs": k,
+        });
+        let bytes = ibsim::shard::encode_sobol(&header, spec, rows.clone(), &out);
+        let path = dest.dir.join(format!(
+            "sobol-shard-{}-of-{}.ibshard",
+            spec.index, spec.count
+        ));
+        // The marker first, as for run shards (see `cli::run`).
+        std::fs::create_dir_all(&dest.dir)
+            .and_then(|()| output::mark(&dest.dir, &dest.owner))
+            .and_then(|()| output::write_atomic(&path, &bytes))
+            .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+        if !c.quiet {
+            println!(
+                "wrote {} (base samples {}..{} of {}, {:.2} s)",
+                path.display(),
+                rows.start,
+                rows.end,
+                a.base_samples,
+                start.elapsed().as_secs_f64()
+            );
+        }
+        return Ok(());
     }
     let mut res = ibsim::analysis::sensitivity::analyse(model, p.trials, p.seed, &given, c.threads)
         .map_err(Error::failed)?;
@@ -99,14 +168,27 @@ pub fn run(a: &Args) -> Result<(), Error> {
             .map_err(Error::failed)?,
         );
     }
-    let lang: Lang = c.lang.into();
+    write(&res, model, &dest, p.trials, c.lang.into(), c.quiet)
+}
+
+/// Writes a sensitivity analysis's files into its folder (swapped in
+/// whole) and prints its tables: `ibsim sensitivity`, and `ibsim merge` of
+/// a Sobol design's shards.
+pub fn write(
+    res: &Sensitivity,
+    model: &Model,
+    dest: &Destination,
+    trials: u64,
+    lang: Lang,
+    quiet: bool,
+) -> Result<(), Error> {
     let staging = dest.stage(Product::Sensitivity)?;
     let mut docs = vec![ibsim::report::Document::new(
         "sensitivity.json".into(),
         output::json_text(&res.to_json()).into_bytes(),
     )];
     let tornado =
-        ibsim::report::tornado::files(&res, &model.currency, lang).map_err(Error::failed)?;
+        ibsim::report::tornado::files(res, &model.currency, lang).map_err(Error::failed)?;
     let tornado_svgs: Vec<String> = tornado
         .iter()
         .filter(|d| d.path.extension().is_some_and(|e| e == "svg"))
@@ -114,16 +196,16 @@ pub fn run(a: &Args) -> Result<(), Error> {
         .collect();
     docs.extend(tornado);
     docs.extend(
-        ibsim::report::sensitivity::files(&res, &model.name, &tornado_svgs, lang)
+        ibsim::report::sensitivity::files(res, &model.name, &tornado_svgs, lang)
             .map_err(Error::failed)?,
     );
     write_documents(staging.path(), &docs)?;
     staging.commit().map_err(Error::failed)?;
-    if !c.quiet {
+    if !quiet {
         let path = dest.dir.join("sensitivity.json");
         let path = path.display();
-        let (inputs, runs, trials) = (res.inputs.len(), 2 * res.inputs.len() + 1, p.trials);
-        print!("{}", ibsim::report::analysis::sensitivity_table(&res, lang));
+        let (inputs, runs) = (res.inputs.len(), 2 * res.inputs.len() + 1);
+        print!("{}", ibsim::report::analysis::sensitivity_table(res, lang));
         print!("{}", ibsim::report::analysis::tail_table(&res.tail, lang));
         if let Some(sb) = &res.sobol {
             print!("{}", ibsim::report::analysis::sobol_table(sb, lang));

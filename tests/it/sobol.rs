@@ -310,3 +310,110 @@ fn the_condition_takes_a_percentile_and_the_command_writes_both_analyses() {
         crate::common::stderr(&o)
     );
 }
+
+#[test]
+fn a_sharded_sobol_design_merges_into_the_unsharded_analysis_byte_for_byte() {
+    use crate::common::{ibsim, stderr, tempdir};
+    let dir = tempdir("sobol-shards");
+    let out = |name: &str| dir.join(name).display().to_string();
+    let common = [
+        "sensitivity",
+        "scenarios/empleando-futuro.yaml",
+        "--sobol",
+        "--base-samples",
+        "300",
+        "--resamples",
+        "40",
+        "--trials",
+        "1000",
+        "--given",
+        "payer_cost > p90",
+        "-q",
+    ];
+    let with = |extra: &[&str]| {
+        let args: Vec<&str> = common.iter().chain(extra).copied().collect();
+        let o = ibsim(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    let whole = out("whole");
+    with(&["--out", &whole]);
+    // Three shards by K/N, and four through Slurm's array variables.
+    let parts = out("parts");
+    for k in 0..3 {
+        with(&["--shard", &format!("{k}/3"), "--out", &parts]);
+    }
+    let slurm = out("slurm");
+    for k in 0..4 {
+        let o = std::process::Command::new(crate::common::bin())
+            .current_dir(crate::common::root())
+            .args(common)
+            .args(["--shard", "auto", "--out", &slurm])
+            .env("SLURM_ARRAY_TASK_ID", (10 + k).to_string())
+            .env("SLURM_ARRAY_TASK_MIN", "10")
+            .env("SLURM_ARRAY_TASK_COUNT", "4")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    for (from, to) in [(&parts, out("merged")), (&slurm, out("merged-slurm"))] {
+        let o = ibsim(&["merge", from, "--out", &to, "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        for file in [
+            "sensitivity.json",
+            "report.html",
+            "charts/sobol_payer_cost.svg",
+        ] {
+            let read =
+                |root: &str| std::fs::read(format!("{root}/empleando-futuro/{file}")).unwrap();
+            assert!(read(&whole) == read(&to), "{file} of {to}");
+        }
+    }
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(format!("{whole}/empleando-futuro/sensitivity.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["sobol"]["base_samples"], 300);
+    assert_eq!(json["tail"]["condition"], "payer_cost > p90");
+
+    // A shard missing is named; a shard of another design is refused.
+    std::fs::remove_file(format!(
+        "{parts}/empleando-futuro/sobol-shard-1-of-3.ibshard"
+    ))
+    .unwrap();
+    let o = ibsim(&["merge", &parts, "--out", &out("x")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("shard 1 of 3 missing"),
+        "{}",
+        stderr(&o)
+    );
+    let other = out("other");
+    let args: Vec<&str> = common
+        .iter()
+        .map(|a| if *a == "300" { "200" } else { a })
+        .chain(["--shard", "1/3", "--out", &other])
+        .collect();
+    assert!(ibsim(&args).status.success());
+    let o = ibsim(&[
+        "merge",
+        &format!("{parts}/empleando-futuro/sobol-shard-0-of-3.ibshard"),
+        &format!("{other}/empleando-futuro/sobol-shard-1-of-3.ibshard"),
+        &format!("{parts}/empleando-futuro/sobol-shard-2-of-3.ibshard"),
+        "--out",
+        &out("y"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("another Sobol design: base_samples"),
+        "{}",
+        stderr(&o)
+    );
+    // --shard shards the Sobol design only.
+    let o = ibsim(&[
+        "sensitivity",
+        "scenarios/empleando-futuro.yaml",
+        "--shard",
+        "0/2",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
