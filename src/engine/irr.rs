@@ -10,6 +10,7 @@
 //! (a double root), or two roots inside one grid cell, is not found; such
 //! flows give the next root or NaN.
 
+use crate::numeric::math;
 /// P(x) = sum c_j x^j and P'(x), for NPV in x = 1 / (1 + r).
 /// Evaluated as four interleaved Horner chains in y = x^4
 /// (P = Q0(y) + x Q1(y) + x^2 Q2(y) + x^3 Q3(y)), which cuts the chain of
@@ -235,7 +236,7 @@ impl Flows<'_> {
             self.s2
         } else if r > -0.5 {
             // (1 + r')^-(j + 2) <= (1 + r)^-(n + 1) for r <= r' <= 0.
-            self.s2 * (1.0 + r).powi(-(self.c.len() as i32) - 1)
+            self.s2 * math::powi(1.0 + r, -(self.c.len() as i32) - 1)
         } else {
             return false;
         };
@@ -504,7 +505,7 @@ pub fn annual_irr_with(
     };
     match root {
         Some(r) => {
-            let a = (1.0 + r).powi(12) - 1.0;
+            let a = math::powi(1.0 + r, 12) - 1.0;
             if a.abs() < 1e-12 { 0.0 } else { a }
         }
         None => f64::NAN,
@@ -540,13 +541,13 @@ mod tests {
             let p_direct: f64 = flows
                 .iter()
                 .enumerate()
-                .map(|(t, f)| f * x.powi(t as i32))
+                .map(|(t, f)| f * math::powi(x, t as i32))
                 .sum();
             let dp_direct: f64 = flows
                 .iter()
                 .enumerate()
                 .skip(1)
-                .map(|(t, f)| t as f64 * f * x.powi(t as i32 - 1))
+                .map(|(t, f)| t as f64 * f * math::powi(x, t as i32 - 1))
                 .sum();
             assert!(
                 (p - p_direct).abs() <= 1e-9 * p_direct.abs().max(1.0),
@@ -574,7 +575,7 @@ mod tests {
     fn annuity() {
         // Loan of 1000 repaid by 12 payments of 88.8488: 1% monthly (PMT formula).
         let r: f64 = 0.01;
-        let pmt = 1000.0 * r / (1.0 - (1.0 + r).powi(-12));
+        let pmt = 1000.0 * r / (1.0 - math::powi(1.0 + r, -12));
         let mut f = vec![pmt; 13];
         f[0] = -1000.0;
         assert!(close(irr_monthly(&f).unwrap(), 0.01, 1e-13));
@@ -753,7 +754,7 @@ mod tests {
             let noise = 1e-13
                 * f.iter()
                     .enumerate()
-                    .map(|(t, x)| x.abs() * (1.0 + r).powi(-(t as i32)))
+                    .map(|(t, x)| x.abs() * math::powi(1.0 + r, -(t as i32)))
                     .sum::<f64>();
             assert!(
                 (lo < 0.0) != (hi < 0.0) || lo.abs().max(hi.abs()) <= noise,

@@ -28,6 +28,14 @@ pub fn open_unit(rng: &mut impl Rng) -> f64 {
     (((rng.next_u64() >> 11) as i64) as f64 + 0.5) * (1.0 / 9_007_199_254_740_992.0)
 }
 
+/// A uniform in [0, 1) as rand's `StandardUniform` draws an f64 (the top 53
+/// bits of one word, times 2^-53): the variates ported from rand_distr
+/// consume and use their uniforms exactly as it does.
+#[inline]
+pub fn unit53<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    ((rng.next_u64() >> 11) as f64) * (1.0 / 9_007_199_254_740_992.0)
+}
+
 /// Where a run's per-trial uniforms come from.
 #[derive(Debug, Clone, Copy)]
 pub struct Draws {

@@ -5,6 +5,7 @@ use super::irr;
 use super::layout::Layout;
 use super::variates::binomial;
 use crate::model::Model;
+use crate::numeric::math;
 
 /// The deal account's month-by-month series (docs/model.md, "The deal account") that a trial
 /// records in [`Workspace::account`], series after series.
@@ -375,7 +376,7 @@ impl Discounts {
     pub fn new(model: &Model) -> Discounts {
         let f = |rate: f64| -> Vec<f64> {
             (0..model.horizon)
-                .map(|t| (1.0 + rate).powf(-(t as f64) / 12.0))
+                .map(|t| math::powf(1.0 + rate, -(t as f64) / 12.0))
                 .collect()
         };
         Discounts {

@@ -10,6 +10,7 @@ use super::{
     TrancheModel, TransfersModel, Value,
 };
 use crate::numeric::cholesky;
+use crate::numeric::math;
 use crate::scenario::values::NormalParams;
 use crate::scenario::{
     Achievement, Better, Cohort, Costs, Dist, Distributions, Enrolment, ExcessSettlement, FundedBy,
@@ -935,7 +936,7 @@ fn tranches(s: &Scenario) -> (Vec<TrancheModel>, Vec<usize>, Vec<(usize, usize)>
                 share: t.share,
                 seniority: whole(t.seniority, 1),
                 cap_irr: t.cap_irr,
-                cap_factor: t.cap_irr.map_or(1.0, |c| (1.0 + c).powf(1.0 / 12.0)),
+                cap_factor: t.cap_irr.map_or(1.0, |c| math::powf(1.0 + c, 1.0 / 12.0)),
             })
             .collect(),
         None => vec![TrancheModel {

@@ -5,6 +5,7 @@
 //! sampling, the Gaussian copula (u = Phi(z) of correlated normals) and Latin
 //! hypercube sampling (stratified u), so the three agree on every marginal.
 
+use crate::numeric::math;
 use crate::numeric::special::{
     beta_quantile_exact, beta_quantile_z, norm_cdf, norm_quantile, norm_sf,
 };
@@ -171,9 +172,9 @@ impl Sampler {
                 if l.sd == 0.0 {
                     return Sampler::Const(l.mean);
                 }
-                let s2 = (1.0 + (l.sd / l.mean).powi(2)).ln();
+                let s2 = math::ln(1.0 + math::powi(l.sd / l.mean, 2));
                 Sampler::LogNormal {
-                    mu: l.mean.ln() - 0.5 * s2,
+                    mu: math::ln(l.mean) - 0.5 * s2,
                     sigma: s2.sqrt(),
                 }
             }
@@ -249,7 +250,7 @@ impl Sampler {
                 // Guard the last ulp against rounding outside the bounds.
                 mean + sd * z.clamp(*za, *zb)
             }
-            Sampler::LogNormal { mu, sigma } => (mu + sigma * norm_quantile(u)).exp(),
+            Sampler::LogNormal { mu, sigma } => math::exp(mu + sigma * norm_quantile(u)),
             Sampler::Discrete { values, cum } => {
                 let i = cum.partition_point(|&c| c <= u).min(values.len() - 1);
                 values[i]
@@ -290,7 +291,7 @@ impl Sampler {
             } => {
                 let phi = |z: f64| {
                     if z.is_finite() {
-                        (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
+                        math::exp(-0.5 * z * z) / (2.0 * std::f64::consts::PI).sqrt()
                     } else {
                         0.0
                     }
@@ -299,7 +300,7 @@ impl Sampler {
                 let mass = if *za > 0.0 { pa - pb } else { pb - pa };
                 mean + sd * (phi(*za) - phi(*zb)) / mass
             }
-            Sampler::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Sampler::LogNormal { mu, sigma } => math::exp(mu + sigma * sigma / 2.0),
             Sampler::Discrete { values, cum } => {
                 let mut prev = 0.0;
                 values
@@ -339,16 +340,16 @@ pub struct ZTable {
 impl ZTable {
     fn for_beta(a: f64, b: f64) -> ZTable {
         let h = 2.0 * Z_MAX / Z_STEPS as f64;
-        let ln_b = puruspe::ln_gamma(a) + puruspe::ln_gamma(b) - puruspe::ln_gamma(a + b);
+        let ln_b = math::ln_gamma(a) + math::ln_gamma(b) - math::ln_gamma(a + b);
         let mut nodes = Vec::with_capacity(2 * (Z_STEPS + 1));
         for i in 0..=Z_STEPS {
             let z = -Z_MAX + i as f64 * h;
             let x = beta_quantile_z(z, a, b);
             // dx/dz = phi(z) / pdf(x), in logs to avoid 0/0 in the tails.
             let d = if x > 0.0 && x < 1.0 {
-                let ln_phi = -0.5 * z * z - 0.5 * (2.0 * std::f64::consts::PI).ln();
-                let ln_pdf = (a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln() - ln_b;
-                (ln_phi - ln_pdf).exp()
+                let ln_phi = -0.5 * z * z - 0.5 * math::ln(2.0 * std::f64::consts::PI);
+                let ln_pdf = (a - 1.0) * math::ln(x) + (b - 1.0) * math::ln(1.0 - x) - ln_b;
+                math::exp(ln_phi - ln_pdf)
             } else {
                 0.0
             };
@@ -521,7 +522,10 @@ mod tests {
             let mut worst: f64 = 0.0;
             for i in 0..20_000 {
                 // Irregular points, including the far tails.
-                let u = ((i as f64 + 0.5) / 20_000.0).powf(if i % 2 == 0 { 1.0 } else { 6.0 });
+                let u = math::powf(
+                    (i as f64 + 0.5) / 20_000.0,
+                    if i % 2 == 0 { 1.0 } else { 6.0 },
+                );
                 let z = norm_quantile(u);
                 let exact = beta_quantile_z(z, a, b);
                 worst = worst.max((table.eval(z) - exact).abs());

@@ -1,8 +1,10 @@
-//! Numerical building blocks with no knowledge of deals: special functions
+//! Numerical building blocks with no knowledge of deals: the platform-
+//! independent transcendental functions ([`math`]), special functions
 //! ([`special`]), linear algebra ([`linalg`]) and the standard errors of
 //! surveys and randomised evaluations ([`sampling`]).
 
 pub mod linalg;
+pub mod math;
 pub mod sampling;
 pub mod special;
 

@@ -6,6 +6,7 @@ use crate::analysis::sensitivity::Sensitivity;
 use crate::analysis::solve::{Outcome, SolveResult};
 use crate::analysis::sweep::SweepResult;
 use crate::check::Report;
+use crate::numeric::math;
 use serde_json::Value;
 
 /// The terminal table of `ibsim sensitivity`.
@@ -347,7 +348,7 @@ fn show_with(v: &Value, digits: usize) -> String {
             }
             Some(f) if f == f.trunc() => format!("{f}"),
             Some(f) => {
-                let int_digits = f.abs().log10().floor().max(0.0) as usize + 1;
+                let int_digits = math::log10(f.abs()).floor().max(0.0) as usize + 1;
                 let s = format!("{f:.*}", digits.saturating_sub(int_digits).max(1));
                 s.trim_end_matches('0').trim_end_matches('.').to_owned()
             }

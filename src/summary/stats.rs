@@ -499,6 +499,7 @@ pub fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::numeric::math;
 
     #[test]
     fn type7_quantiles_match_numpy() {
@@ -575,7 +576,9 @@ mod tests {
                 .map(|i| if i % 2 == 0 { -0.0 } else { 0.0 })
                 .collect(),
             vec![42.0; n],
-            (0..n).map(|i| 2f64.powi(-((i % 1000) as i32))).collect(),
+            (0..n)
+                .map(|i| math::powi(2f64, -((i % 1000) as i32)))
+                .collect(),
         ]
     }
 

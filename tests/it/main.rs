@@ -1,6 +1,10 @@
 //! ibsim's integration tests, one binary with a module per area (one link
 //! step in CI): the command line through the real binary, and the library's
 //! engine, mechanics, properties and reports.
+//!
+//! Closed forms here use std's `ln`, `exp` and `powf`: an independent
+//! computation of what the library computes with `numeric::math`.
+#![allow(clippy::disallowed_methods)]
 
 mod common;
 

@@ -202,6 +202,68 @@ simulation: {trials: 3000, seed: 11}
 }
 
 #[test]
+fn a_lag_split_is_multinomial_per_cohort() {
+    // Every one of 200 participants per cohort succeeds; each success's
+    // month follows the lag law (weights 1:2:3:4 on months 1-4), paid 1 in
+    // its month. Per cohort and trial the month counts c_j are then
+    // Multinomial(200; p), so X^2 = sum (c_j - 200 p_j)^2 / (200 p_j) has
+    // mean exactly 3 and variance 2 (k - 1) + (1 / 200) (sum 1 / p_j -
+    // k^2 - 2k + 2) (its exact moments): tested within 5 se over 4,000
+    // trials, with the pooled counts against 200 p_j T.
+    let text = "
+name: lag split
+currency: USD
+horizon_months: 30
+cohorts: [{name: c1, start_month: 0, size: 200}, {name: c2, start_month: 10, size: 200}]
+outcomes:
+  - {id: job, rate: 1, lag_months: {discrete: {values: [1, 2, 3, 4], weights: [1, 2, 3, 4]}}, price: 1}
+payment: {payers: [{name: city, share: 1}], lag_months: 0}
+simulation: {trials: 4000, seed: 5}
+";
+    use ibsim::engine::{Discounts, Layout, Workspace, run_trial};
+    let m = model(text);
+    let (layout, disc) = (Layout::new(&m), Discounts::new(&m));
+    let trials = 4000u64;
+    let d = crate::common::library::draws(&m, trials);
+    let mut ws = Workspace::new(&m, &layout);
+    let p = [0.1, 0.2, 0.3, 0.4];
+    let (mut sum, mut sum2, mut pooled) = (0.0, 0.0, [0.0; 4]);
+    for t in 0..trials {
+        run_trial(&m, &layout, &disc, &d, t, &mut ws);
+        for start in [0, 10] {
+            let mut x2 = 0.0;
+            for j in 0..4 {
+                let c = ws.payments[start + 1 + j];
+                pooled[j] += c;
+                x2 += (c - 200.0 * p[j]).powi(2) / (200.0 * p[j]);
+            }
+            sum += x2;
+            sum2 += x2 * x2;
+        }
+    }
+    let n = 2.0 * trials as f64;
+    let (mean, var) = (sum / n, sum2 / n - (sum / n).powi(2));
+    let inv: f64 = p.iter().map(|q| 1.0 / q).sum();
+    let exact_var = 6.0 + (inv - 16.0 - 8.0 + 2.0) / 200.0;
+    assert!(
+        (mean - 3.0).abs() < 5.0 * (exact_var / n).sqrt(),
+        "mean X^2 {mean}"
+    );
+    // The sample variance's se from chi^2_3's moments (4th central 252).
+    assert!(
+        (var - exact_var).abs() < 5.0 * ((252.0 - 36.0) / n).sqrt(),
+        "var X^2 {var} vs {exact_var}"
+    );
+    // The pooled counts: one multinomial of 200 x 8,000 successes.
+    let total = 200.0 * n;
+    let chi2: f64 = (0..4)
+        .map(|j| (pooled[j] - total * p[j]).powi(2) / (total * p[j]))
+        .sum();
+    // P(chi^2_3 > 21.1) = 1e-4.
+    assert!(chi2 < 21.1, "pooled chi^2 {chi2}: {pooled:?}");
+}
+
+#[test]
 fn counterfactual_pays_only_the_excess_over_the_earliest_successes() {
     let outcomes = "  - id: gain
     rate: 1

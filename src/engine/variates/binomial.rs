@@ -15,10 +15,10 @@
 //! rand_distr's own large-mean sampler (BTPE, with a set-up for every new
 //! p) took 65-80 ns a draw here.
 
+use crate::numeric::math;
 use rand::Rng;
-use rand_distr::{Binomial, Distribution};
 
-use crate::engine::rng::open_unit;
+use crate::engine::rng::{open_unit, unit53};
 use crate::numeric::{count_f64, trunc_count};
 
 /// log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2π)/2], exactly for k <= 9
@@ -66,12 +66,41 @@ pub fn sample<R: Rng>(n: u64, p: f64, rng: &mut R) -> u64 {
     if flipped { n - k } else { k }
 }
 
-/// Inversion for small means (rand_distr's sampler); never fails for
-/// 0 < q <= 0.5. Kept out of line so that the large-mean path of [`sample`]
-/// does not carry its stack frame.
+/// Inversion for small means, 0 < q <= 0.5 and n q < 10: rand_distr 0.6's
+/// sampler step for step (BINV, Kachitvichyanukul and Schmeiser 1988; and
+/// Knuth's Poisson product when 1 - q rounds to 1), with q^n and e^-nq
+/// from [`math`] so that the same bits come out on every platform. Kept
+/// out of line so that the large-mean path of [`sample`] does not carry
+/// its stack frame.
 #[inline(never)]
 fn small_mean<R: Rng>(n: u64, q: f64, rng: &mut R) -> u64 {
-    Binomial::new(n, q).map_or(0, |b| b.sample(rng))
+    let nf = count_f64(n);
+    let r1 = 1.0 - q;
+    if r1 == 1.0 {
+        let limit = math::exp(-(nf * q));
+        let (mut count, mut prod) = (1.0f64, unit53(rng));
+        while prod > limit {
+            prod *= unit53(rng);
+            count += 1.0;
+        }
+        return trunc_count(count - 1.0);
+    }
+    // BINV gives up on an attempt past 110 (31 sd above a mean below 10).
+    const MAX_X: u64 = 110;
+    let (s, start) = (q / r1, math::powf(r1, nf));
+    let a = (nf + 1.0) * s;
+    'attempt: loop {
+        let (mut r, mut u, mut x) = (start, unit53(rng), 0u64);
+        while u > r {
+            u -= r;
+            x += 1;
+            if x > MAX_X {
+                continue 'attempt;
+            }
+            r *= a / count_f64(x) - s;
+        }
+        return x;
+    }
 }
 
 /// BTRD's set-up for one (n, p) with n·p >= 10 and p <= 1/2 (Hörmann 1993,
@@ -292,11 +321,23 @@ fn outside_box<R: Rng>(s: &Btrd, w: f64, rng: &mut R) -> Option<u64> {
         }
         .then_some(trunc_count(k));
     }
-    // Step 3.4: squeeze on log f(k)/f(m).
+    // Step 3.4: squeeze on log f(k)/f(m). Bounds on ln v that need no
+    // logarithm decide most points first: for 0 < v <= 1,
+    // (v - 1) / sqrt(v) <= ln v <= 2 (v - 1) / (v + 1), and for v >= 1 the
+    // same two the other way round (the lower one of each pair is the
+    // lower bound); only a point between them needs ln v itself.
     let npq = spq * spq;
-    let lv = v.ln();
     let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
     let t = -km * km / (2.0 * npq);
+    let (pade, root) = (2.0 * (v - 1.0) / (v + 1.0), (v - 1.0) / v.sqrt());
+    let (lower, upper) = if v <= 1.0 { (root, pade) } else { (pade, root) };
+    if upper < t - rho {
+        return Some(trunc_count(k));
+    }
+    if lower > t + rho {
+        return None;
+    }
+    let lv = math::ln(v);
     if lv < t - rho {
         return Some(trunc_count(k));
     }
@@ -305,9 +346,9 @@ fn outside_box<R: Rng>(s: &Btrd, w: f64, rng: &mut R) -> Option<u64> {
     }
     // Step 3.5: the exact test.
     let nm = n - m + 1.0;
-    let h = (m + 0.5) * ((m + 1.0) / (r * nm)).ln() + stirling_tail(m) + stirling_tail(n - m);
+    let h = (m + 0.5) * math::ln((m + 1.0) / (r * nm)) + stirling_tail(m) + stirling_tail(n - m);
     let nk = n - k + 1.0;
-    let bound = h + (n + 1.0) * (nm / nk).ln() + (k + 0.5) * (nk * r / (k + 1.0)).ln()
+    let bound = h + (n + 1.0) * math::ln(nm / nk) + (k + 0.5) * math::ln(nk * r / (k + 1.0))
         - stirling_tail(k)
         - stirling_tail(n - k);
     (lv <= bound).then_some(trunc_count(k))
@@ -323,10 +364,10 @@ mod tests {
     fn stirling_table_matches_ln_gamma() {
         for k in 0..30 {
             let kf = k as f64;
-            let ln_fact: f64 = (1..=k).map(|i| (i as f64).ln()).sum();
+            let ln_fact: f64 = (1..=k).map(|i| math::ln(i as f64)).sum();
             let exact = ln_fact
-                - ((kf + 0.5) * (kf + 1.0).ln() - (kf + 1.0)
-                    + 0.5 * (2.0 * std::f64::consts::PI).ln());
+                - ((kf + 0.5) * math::ln(kf + 1.0) - (kf + 1.0)
+                    + 0.5 * math::ln(2.0 * std::f64::consts::PI));
             assert!(
                 (stirling_tail(kf) - exact).abs() < 1e-12,
                 "k={k}: {} vs {exact}",
@@ -421,7 +462,7 @@ mod tests {
         // Wilson-Hilferty cube-root normal approximation (puruspe's gammq
         // returns NaN for shape >= 100 with x < shape).
         let k = (df - 1) as f64;
-        let z = ((stat / k).cbrt() - (1.0 - 2.0 / (9.0 * k))) / (2.0 / (9.0 * k)).sqrt();
+        let z = (math::cbrt(stat / k) - (1.0 - 2.0 / (9.0 * k))) / (2.0 / (9.0 * k)).sqrt();
         crate::numeric::special::norm_cdf(-z)
     }
 
@@ -529,5 +570,36 @@ mod tests {
         let (n, p) = (1500u64, 0.55);
         let pv = chi_square_p(n, p, 400_000, 5, |r| sample(n, p * 1.01, r));
         assert!(pv < 1e-6, "p-value {pv}");
+    }
+}
+
+#[cfg(test)]
+mod same_as_rand_distr {
+    use rand::SeedableRng;
+    use rand_distr::Distribution;
+
+    #[test]
+    fn small_means_are_rand_distr_s_draws() {
+        // The inversion and Knuth's product step for step: where this
+        // platform's pow and exp agree with libm's (almost everywhere), the
+        // same counts from the same stream.
+        let mut a = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut b = a.clone();
+        for &(n, q) in &[
+            (10u64, 0.5),
+            (30, 0.2),
+            (1000, 0.009),
+            (5, 0.01),
+            (u64::from(u32::MAX), 1e-17),
+        ] {
+            let want = rand_distr::Binomial::new(n, q).unwrap();
+            for _ in 0..2000 {
+                assert_eq!(
+                    super::small_mean(n, q, &mut a),
+                    want.sample(&mut b),
+                    "n={n} q={q}"
+                );
+            }
+        }
     }
 }
