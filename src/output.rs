@@ -417,6 +417,19 @@ pub fn mark(dir: &Path, owner: &Owner) -> std::io::Result<()> {
     write_atomic(&dir.join(MARKER), json_text(&owner.to_json()).as_bytes())
 }
 
+/// Writes shard file `name` into `dir` for `owner`, and gives its path:
+/// the marker first, so that the other shards of an array, writing into
+/// the same folder at the same time, always find whose folder it is; then
+/// the file, atomically.
+pub fn write_shard(dir: &Path, owner: &Owner, name: &str, bytes: &[u8]) -> Result<PathBuf, String> {
+    let path = dir.join(name);
+    std::fs::create_dir_all(dir)
+        .and_then(|()| mark(dir, owner))
+        .and_then(|()| write_atomic(&path, bytes))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
 /// A command's files on their way to an output folder: written under
 /// [`Staging::path`], then [`Staging::commit`] makes the staging folder the
 /// complete new output folder (this product's new files, the other

@@ -259,13 +259,8 @@ fn write_shard(
     let c = &a.common;
     let dir = c.out.join(output::folder_name(&a.scenario));
     output::claim(&dir, &owner, c.replace).map_err(Error::failed)?;
-    let path = dir.join(format!("shard-{}-of-{}.ibshard", spec.index, spec.count));
-    // The marker first: the array's other shards, writing into the same
-    // folder at the same time, then always find whose folder it is.
-    std::fs::create_dir_all(&dir)
-        .and_then(|()| output::mark(&dir, &owner))
-        .and_then(|()| output::write_atomic(&path, bytes))
-        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+    let name = format!("shard-{}-of-{}.ibshard", spec.index, spec.count);
+    let path = output::write_shard(&dir, &owner, &name, bytes).map_err(Error::failed)?;
     if !c.quiet {
         println!(
             "wrote {} (trials {}..{} of {trials}, {:.2} s)",

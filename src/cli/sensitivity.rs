@@ -132,15 +132,9 @@ pub fn run(a: &Args) -> Result<(), Error> {
             "inputs": k,
         });
         let bytes = ibsim::shard::encode_sobol(&header, spec, rows.clone(), &out);
-        let path = dest.dir.join(format!(
-            "sobol-shard-{}-of-{}.ibshard",
-            spec.index, spec.count
-        ));
-        // The marker first, as for run shards (see `cli::run`).
-        std::fs::create_dir_all(&dest.dir)
-            .and_then(|()| output::mark(&dest.dir, &dest.owner))
-            .and_then(|()| output::write_atomic(&path, &bytes))
-            .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+        let name = format!("sobol-shard-{}-of-{}.ibshard", spec.index, spec.count);
+        let path =
+            output::write_shard(&dest.dir, &dest.owner, &name, &bytes).map_err(Error::failed)?;
         if !c.quiet {
             println!(
                 "wrote {} (base samples {}..{} of {}, {:.2} s)",
