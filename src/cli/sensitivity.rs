@@ -55,6 +55,9 @@ pub struct Args {
 /// `ibsim sensitivity`.
 pub fn run(a: &Args) -> Result<(), Error> {
     let c = &a.common;
+    if super::analysis::is_programme(&a.scenario) {
+        return Err(Error::usage(programme_message(&a.scenario)));
+    }
     let (p, dest) = load(&a.scenario, c)?;
     let model = &p.model;
     if model.params.is_empty() {
@@ -163,6 +166,32 @@ pub fn run(a: &Args) -> Result<(), Error> {
         );
     }
     write(&res, model, &dest, p.trials, c.lang.into(), c.quiet)
+}
+
+/// What to say when `ibsim sensitivity` is given a programme: it analyses
+/// one deal's inputs, so name the deals' files (or say they are inline).
+fn programme_message(path: &std::path::Path) -> String {
+    let shown = path.display();
+    let deals = ibsim::programme::load(path).map(|p| {
+        let dir = path.parent().unwrap_or(std::path::Path::new(""));
+        p.programme
+            .deals
+            .iter()
+            .map(|d| match &d.file {
+                Some(f) => dir.join(f).display().to_string(),
+                None => format!("{} (inline)", d.name),
+            })
+            .collect::<Vec<_>>()
+    });
+    match deals {
+        Ok(files) if !files.is_empty() => format!(
+            "{shown} is a programme; ibsim sensitivity analyses one deal's inputs: run it on a deal's file ({})",
+            files.join(", ")
+        ),
+        _ => format!(
+            "{shown} is a programme; ibsim sensitivity analyses one deal's inputs: run it on one of its deals' files"
+        ),
+    }
 }
 
 /// Writes a sensitivity analysis's files into its folder (swapped in

@@ -186,6 +186,16 @@ fn analysis_usage_errors() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown metric `irr`"));
+    // Sensitivity analyses one deal: given a programme, it names the deals' files.
+    let o = ibsim(&["sensitivity", "scenarios/programmes/por-mas.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("is a programme; ibsim sensitivity analyses one deal's inputs")
+            && e.contains("scenarios/programmes/por-mas/empleo.yaml")
+            && e.lines().count() == 1,
+        "{e}"
+    );
 }
 
 /// A deal whose payer cost is driven by the trial's rates (wide betas, no caps).
