@@ -74,23 +74,34 @@ fn moved_deal(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf)
     (scen, base)
 }
 
-#[test]
-fn junit_reports_each_figure_and_what_moved_for_two_readers() {
-    let dir = tempdir("check-junit");
-    let (scen, base) = moved_deal(&dir);
-    let xml_file = dir.join("report.xml");
-    let o = ibsim(&[
+/// `ibsim check SCENARIOS --baselines BASELINES --trials 20000 EXTRA...`.
+fn check_folder(
+    scen: &std::path::Path,
+    base: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
         "check",
         scen.to_str().unwrap(),
         "--baselines",
         base.to_str().unwrap(),
         "--trials",
         "20000",
-        "--format",
-        "junit",
-        "--output",
-        xml_file.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    ibsim(&args)
+}
+
+#[test]
+fn junit_reports_each_figure_and_what_moved_for_two_readers() {
+    let dir = tempdir("check-junit");
+    let (scen, base) = moved_deal(&dir);
+    let xml_file = dir.join("report.xml");
+    let o = check_folder(
+        &scen,
+        &base,
+        &["--format", "junit", "--output", xml_file.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     // The lines for a person still go to stdout when the document has a file.
     assert!(stdout(&o).contains("FAILED") && stdout(&o).contains("1 consistent, 1 moved"));
@@ -137,16 +148,7 @@ fn markdown_summarises_each_scenario_and_lists_what_moved() {
     let dir = tempdir("check-markdown");
     let (scen, base) = moved_deal(&dir);
     std::fs::remove_file(base.join("agro-productivity.json")).unwrap();
-    let o = ibsim(&[
-        "check",
-        scen.to_str().unwrap(),
-        "--baselines",
-        base.to_str().unwrap(),
-        "--trials",
-        "20000",
-        "--format",
-        "markdown",
-    ]);
+    let o = check_folder(&scen, &base, &["--format", "markdown"]);
     // One exit code for the folder; the document alone on stdout.
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let md = stdout(&o);
